@@ -1,0 +1,38 @@
+/** Small helpers for the Kubernetes objects every component writes. */
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { podSecurityLabels, standardLabels, type FlowName } from "./labels";
+
+/** `metadata` with the ownership labels (and flow label), plus extra labels/annotations. */
+export function objectMeta(
+  name: string,
+  namespace: string | undefined,
+  flow?: FlowName,
+  extra: { labels?: Record<string, string>; annotations?: Record<string, pulumi.Input<string>> } = {},
+): k8s.types.input.meta.v1.ObjectMeta {
+  return {
+    name,
+    ...(namespace ? { namespace } : {}),
+    labels: { ...standardLabels(flow), ...extra.labels },
+    ...(extra.annotations ? { annotations: extra.annotations } : {}),
+  };
+}
+
+/** A namespace owned by this program with the given Pod Security level (SPEC §3.2). */
+export function ownedNamespace(
+  resourceName: string,
+  name: string,
+  level: "privileged" | "baseline" | "restricted",
+  opts: pulumi.CustomResourceOptions,
+  flow?: FlowName,
+): k8s.core.v1.Namespace {
+  return new k8s.core.v1.Namespace(resourceName, { metadata: objectMeta(name, undefined, flow, { labels: podSecurityLabels(level) }) }, opts);
+}
+
+/** The restricted-profile container securityContext (runAsNonRoot, no escalation, drop ALL, RuntimeDefault seccomp). */
+export const RESTRICTED_CONTAINER: k8s.types.input.core.v1.SecurityContext = {
+  runAsNonRoot: true,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+};

@@ -1,0 +1,129 @@
+/**
+ * Turns a program run into the files of the plan contract (CONTRACTS.md): resources.json, manifests/*.yaml and
+ * summary.md, all redacted and deterministic.
+ */
+import { stringify } from "yaml";
+import type { ProgramRun, Registration } from "./run-program";
+import { Redactor } from "./redact";
+
+export interface PlanFiles {
+  /** Relative path → file content. */
+  files: Map<string, string>;
+}
+
+/** A Kubernetes object the stack applies itself (not rendered by a chart). */
+export interface Manifest {
+  file: string;
+  registration: Registration;
+  object: Record<string, unknown>;
+}
+
+export function isKubernetesObject(r: Registration): boolean {
+  return r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh/") && "kind" in r.inputs;
+}
+
+function kebab(text: string): string {
+  return text.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
+}
+
+/** The object exactly as sent: apiVersion, kind, metadata first, then the remaining fields in input order. */
+export function manifestsOf(registrations: readonly Registration[]): Manifest[] {
+  const used = new Set<string>();
+  return registrations.filter(isKubernetesObject).map((registration) => {
+    const { apiVersion, kind, metadata, ...rest } = registration.inputs as Record<string, unknown> & { metadata?: { name?: string; namespace?: string } };
+    const patch = registration.type.endsWith("Patch") ? "-patch" : "";
+    const base = `${kebab(String(kind))}${patch}--${metadata?.namespace ?? "cluster"}--${metadata?.name ?? registration.name}`;
+    let file = `${base}.yaml`;
+    for (let i = 2; used.has(file); i++) file = `${base}-${i}.yaml`;
+    used.add(file);
+    return { file, registration, object: { apiVersion, kind, metadata, ...rest } };
+  });
+}
+
+function componentOf(r: Registration, byUrn: Map<string, Registration>): Registration | undefined {
+  let parent = r.parent ? byUrn.get(r.parent) : undefined;
+  while (parent && parent.custom) parent = parent.parent ? byUrn.get(parent.parent) : undefined;
+  return parent;
+}
+
+function countsTable(registrations: readonly Registration[]): string[] {
+  const byUrn = new Map(registrations.map((r) => [r.urn, r]));
+  const counts = new Map<string, { component: string; total: number; kinds: Map<string, number> }>();
+  for (const r of registrations) {
+    if (!r.custom && !r.remote) continue;
+    const owner = componentOf(r, byUrn);
+    const key = owner ? `${owner.type} \`${owner.name}\`` : "(stack)";
+    const entry = counts.get(key) ?? { component: key, total: 0, kinds: new Map() };
+    entry.total += 1;
+    const kind = r.type.split(":").pop() ?? r.type;
+    entry.kinds.set(kind, (entry.kinds.get(kind) ?? 0) + 1);
+    counts.set(key, entry);
+  }
+  const rows = [...counts.values()].map((e) => `| ${e.component} | ${e.total} | ${[...e.kinds].map(([k, n]) => `${k} ×${n}`).join(", ")} |`);
+  return ["| component | resources | kinds |", "| --- | ---: | --- |", ...rows];
+}
+
+type Obj = Record<string, unknown>;
+
+function flowRows(manifests: readonly Manifest[]): string[] {
+  const rows: string[] = [];
+  for (const { object } of manifests) {
+    const meta = object.metadata as Obj;
+    const labels = (meta?.labels ?? {}) as Record<string, string>;
+    const spec = (object.spec ?? {}) as Obj;
+    if (object.kind === "Schedule") {
+      const t = (spec.template ?? {}) as Obj;
+      const selector = t.labelSelector ? ` selector ${JSON.stringify((t.labelSelector as Obj).matchLabels)}` : "";
+      const scope = `ns ${JSON.stringify(t.includedNamespaces ?? ["*"])}${selector}`;
+      const mech = [t.defaultVolumesToFsBackup ? "fs-backup" : "", t.snapshotVolumes ? (t.snapshotMoveData ? "CSI snapshot + data mover" : "CSI snapshot (local)") : ""].filter(Boolean).join(", ") || "resources only";
+      rows.push(`| Velero Schedule \`${meta.name}\` | \`${spec.schedule}\` | ${scope} | ${mech} | BSL \`${t.storageLocation}\` | ttl ${t.ttl} |`);
+    } else if (object.kind === "CronJob" && labels["cluster-backup/flow"]) {
+      const container = (((((spec.jobTemplate as Obj)?.spec as Obj)?.template as Obj)?.spec as Obj)?.containers as Obj[] | undefined)?.[0];
+      const command = [...((container?.command as string[]) ?? []), ...((container?.args as string[]) ?? [])].join(" ");
+      rows.push(`| CronJob \`${meta.name}\` | \`${spec.schedule}\` ${spec.timeZone ?? ""} | \`${command}\` | job | ns \`${meta.namespace}\` | |`);
+    } else if (object.kind === "DaemonSet" && labels["cluster-backup/flow"]) {
+      const nodeSelector = ((((spec.template as Obj)?.spec as Obj)?.nodeSelector) ?? {}) as Obj;
+      rows.push(`| DaemonSet \`${meta.name}\` | continuous | node ${JSON.stringify(nodeSelector)} | daemon | ns \`${meta.namespace}\` | |`);
+    }
+  }
+  return rows.length ? ["| flow object | when | selects | mechanism | stored in | retention |", "| --- | --- | --- | --- | --- | --- |", ...rows] : ["No backup flow objects in this stack."];
+}
+
+export function buildPlanFiles(stack: string, run: ProgramRun, extraSummary: readonly string[] = []): PlanFiles {
+  const redactor = new Redactor(run.secretStrings, run.secretMarked);
+  const files = new Map<string, string>();
+  const resources = run.registrations.map((r) => ({
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    custom: r.custom,
+    parent: r.parent,
+    inputs: redactor.value(r.inputs),
+    protect: r.protect,
+    dependsOn: r.dependsOn,
+    ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
+    ...(r.additionalSecretOutputs.length ? { additionalSecretOutputs: r.additionalSecretOutputs } : {}),
+  }));
+  files.set("resources.json", `${JSON.stringify(resources, null, 2)}\n`);
+  const manifests = manifestsOf(run.registrations);
+  for (const m of manifests) files.set(`manifests/${m.file}`, stringify(redactor.value(m.object), { lineWidth: 0 }));
+  const notes = (run.exports.summaryNotes as string[] | undefined) ?? [];
+  const summary = [
+    `# Plan of stack \`${stack}\``,
+    "",
+    `${run.registrations.length} resources registered (${resources.filter((r) => r.custom).length} custom, ${manifests.length} Kubernetes objects applied directly; objects rendered by Helm charts are not listed).`,
+    "",
+    "## Resources per component",
+    "",
+    ...countsTable(run.registrations),
+    "",
+    "## Backup flows",
+    "",
+    ...flowRows(manifests),
+    "",
+    ...(notes.length ? ["## Notes", "", ...notes.map((n) => `- ${redactor.text(n)}`), ""] : []),
+    ...extraSummary,
+  ];
+  files.set("summary.md", `${summary.join("\n").replace(/\n+$/, "")}\n`);
+  return { files };
+}

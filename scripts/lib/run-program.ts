@@ -1,0 +1,180 @@
+/**
+ * Runs the Pulumi program under the SDK's mocks and records every resource registration exactly as the engine would
+ * receive it (inputs with their secret markers, parent, protect, dependencies), in registration order. Shared by the
+ * offline plan, the tests and the benchmark.
+ */
+import { PlanMocks } from "./mocks";
+
+type Json = unknown;
+
+/** One registered resource as the engine receives it. */
+export interface Registration {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  remote: boolean;
+  parent: string | null;
+  provider: string | null;
+  /** Inputs with secrets unwrapped (see `secretInputs` for which values were secret). */
+  inputs: Record<string, Json>;
+  protect: boolean;
+  retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
+  dependsOn: string[];
+  additionalSecretOutputs: string[];
+  ignoreChanges: string[];
+  aliases: string[];
+}
+
+export interface ProgramRun {
+  registrations: Registration[];
+  /** Resolved stack exports (secrets unwrapped). */
+  exports: Record<string, Json>;
+  /** Every string that was a secret somewhere: config, provider outputs, secret inputs and exports. */
+  secretStrings: Set<string>;
+  /** Strings that were marked secret in an input or export (may be derived from `secretStrings` primitives). */
+  secretMarked: Set<string>;
+}
+
+export interface RunOptions {
+  /** Stack name passed to the mocks. */
+  stack: string;
+  /** Full config map, `{"cluster-backup:velero": "<json>"}`. */
+  config: Record<string, string>;
+  /** Keys of `config` that are secrets. */
+  secretKeys: string[];
+  /** Imports the program and returns its module (the stack exports). */
+  load: () => Promise<Record<string, unknown>>;
+}
+
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+/** Unwraps the wire format: secrets (recorded), resource references (to their URN), output values. */
+function unwrap(value: Json, marked: Set<string>, inSecret = false): Json {
+  if (Array.isArray(value)) return value.map((v) => unwrap(v, marked, inSecret));
+  if (value === null || typeof value !== "object") {
+    if (inSecret && typeof value === "string") marked.add(value);
+    return value;
+  }
+  const obj = value as Record<string, Json>;
+  switch (obj[SIG_KEY]) {
+    case SECRET_SIG:
+      return unwrap(obj.value, marked, true);
+    case OUTPUT_SIG:
+      return unwrap(obj.value, marked, inSecret || obj.secret === true);
+    case RESOURCE_SIG:
+      return obj.urn;
+  }
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrap(v, marked, inSecret)]));
+}
+
+function collectStrings(value: Json, into: Set<string>): void {
+  if (typeof value === "string") into.add(value);
+  else if (Array.isArray(value)) value.forEach((v) => collectStrings(v, into));
+  else if (value && typeof value === "object") Object.values(value).forEach((v) => collectStrings(v, into));
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the protobuf request objects of the SDK are untyped */
+export async function runProgram(options: RunOptions): Promise<ProgramRun> {
+  const pulumi = await import("@pulumi/pulumi");
+  const runtime = pulumi.runtime as any;
+  pulumi.runtime.setAllConfig(options.config, options.secretKeys);
+  const mocks = new PlanMocks();
+  await pulumi.runtime.setMocks(mocks, "cluster-backup", options.stack, false);
+
+  const registrations: Registration[] = [];
+  const marked = new Set<string>();
+  const failures: unknown[] = [];
+  const monitor = runtime.getMonitor();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
+    const record: Registration = {
+      urn: "",
+      type: req.getType(),
+      name: req.getName(),
+      custom: req.getCustom(),
+      remote: req.getRemote(),
+      parent: req.getParent() || null,
+      provider: req.getProvider() || null,
+      inputs: unwrap(req.getObject()?.toJavaScript() ?? {}, marked) as Record<string, Json>,
+      protect: Boolean(req.getProtect()),
+      retainOnDelete: Boolean(req.getRetainondelete()),
+      deleteBeforeReplace: Boolean(req.getDeletebeforereplace()),
+      dependsOn: req.getDependenciesList(),
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      ignoreChanges: req.getIgnorechangesList(),
+      aliases: (req.getAliasesList?.() ?? []).map((a: any) => a.getUrn?.() || a.getSpec?.()?.getName?.() || ""),
+    };
+    registrations.push(record);
+    register(req, (err: unknown, resp: any) => {
+      if (resp) {
+        record.urn = resp.getUrn();
+        const state = resp.getObject()?.toJavaScript() ?? {};
+        for (const key of record.additionalSecretOutputs) mocks.remember(state[key]);
+      }
+      callback(err, resp);
+    });
+  };
+
+  // Stack references and `get` functions are reads, not registrations, but the plan lists them too.
+  const read = monitor.readResource.bind(monitor);
+  monitor.readResource = (req: any, callback: (err: unknown, resp: any) => void) => {
+    const record: Registration = {
+      urn: "",
+      type: req.getType(),
+      name: req.getName(),
+      custom: true,
+      remote: false,
+      parent: req.getParent() || null,
+      provider: req.getProvider() || null,
+      inputs: unwrap(req.getProperties()?.toJavaScript() ?? {}, marked) as Record<string, Json>,
+      protect: false,
+      retainOnDelete: false,
+      deleteBeforeReplace: false,
+      dependsOn: req.getDependenciesList(),
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      ignoreChanges: [],
+      aliases: [],
+    };
+    registrations.push(record);
+    read(req, (err: unknown, resp: any) => {
+      if (resp) record.urn = resp.getUrn();
+      callback(err, resp);
+    });
+  };
+
+  const onRejection = (reason: unknown) => failures.push(reason);
+  process.on("unhandledRejection", onRejection);
+  try {
+    const module = await options.load();
+    const exports: Record<string, Json> = {};
+    for (const [key, value] of Object.entries(module)) {
+      if (key === "default" || key === "__esModule") continue;
+      const output = pulumi.output(value as any) as any;
+      const [resolved, secret] = await Promise.all([output.promise(), output.isSecret]);
+      exports[key] = unwrap(resolved, marked, secret);
+    }
+    await runtime.waitForRPCs();
+    if (failures.length > 0) throw failures[0];
+    const secretStrings = new Set<string>(mocks.secretOutputs);
+    for (const key of options.secretKeys) collectStrings(tryJson(options.config[key]), secretStrings);
+    return { registrations, exports, secretStrings, secretMarked: marked };
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+function tryJson(text: string | undefined): Json {
+  if (text === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(text);
+    return typeof parsed === "object" ? parsed : text;
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Runs the real program (index.ts) under the SDK's mocks for a stack file or a literal config, and answers questions
+ * about what it registered. Every run gets a fresh module registry so stacks do not leak into each other.
+ */
+import { resolve } from "node:path";
+import { vi } from "vitest";
+import { runProgram, type ProgramRun, type Registration } from "../scripts/lib/run-program";
+import { readStackFile } from "../scripts/lib/stack-file";
+import { manifestsOf } from "../scripts/lib/plan-output";
+
+export const ROOT = resolve(__dirname, "..");
+
+export type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** What one run of the program registered. */
+export class Plan {
+  constructor(readonly run: ProgramRun) {}
+
+  get registrations(): Registration[] {
+    return this.run.registrations;
+  }
+
+  /** Resources of a type token, e.g. `kubernetes:velero.io/v1:Schedule`. */
+  ofType(type: string): Registration[] {
+    return this.registrations.filter((r) => r.type === type);
+  }
+
+  /** The one resource of that type and Pulumi name; throws when absent. */
+  resource(type: string, name: string): Registration {
+    const found = this.registrations.find((r) => r.type === type && r.name === name);
+    if (!found) throw new Error(`no ${type} named ${name}; have: ${this.ofType(type).map((r) => r.name).join(", ") || "none"}`);
+    return found;
+  }
+
+  /** Kubernetes objects the program applies, as sent. */
+  objects(kind?: string): Obj[] {
+    return manifestsOf(this.registrations)
+      .map((m) => m.object as Obj)
+      .filter((o) => kind === undefined || o.kind === kind);
+  }
+
+  /** The Kubernetes object of that kind and `metadata.name` (and namespace when given); throws when absent. */
+  object(kind: string, name: string, namespace?: string): Obj {
+    const found = this.objects(kind).filter((o) => o.metadata?.name === name && (namespace === undefined || o.metadata?.namespace === namespace));
+    if (found.length !== 1) throw new Error(`expected one ${kind} ${namespace ?? "*"}/${name}, found ${found.length}; have: ${this.objects(kind).map((o) => `${o.metadata?.namespace ?? ""}/${o.metadata?.name}`).join(", ")}`);
+    return found[0];
+  }
+
+  /** The registration behind a Kubernetes object. */
+  registrationOf(kind: string, name: string, namespace?: string): Registration {
+    const m = manifestsOf(this.registrations).find((x) => x.object.kind === kind && (x.object.metadata as Obj)?.name === name && (namespace === undefined || (x.object.metadata as Obj)?.namespace === namespace));
+    if (!m) throw new Error(`no ${kind} ${name}`);
+    return m.registration;
+  }
+
+  get exports(): Obj {
+    return this.run.exports as Obj;
+  }
+}
+
+async function run(stack: string, config: Record<string, string>, secretKeys: string[]): Promise<Plan> {
+  vi.resetModules();
+  return new Plan(await runProgram({ stack, config, secretKeys, load: () => import("../index.ts") }));
+}
+
+/** Runs the program with a stack file of this repository. */
+export async function planStack(stack: string): Promise<Plan> {
+  const { config, secretKeys } = readStackFile(ROOT, stack);
+  return run(stack, config, secretKeys);
+}
+
+/** Structured config `{environment: "dev", flows: {...}}` → the raw map Pulumi hands a program. */
+export function rawConfig(config: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [`cluster-backup:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+/**
+ * Runs the program with a stack file whose `cluster-backup:` keys are replaced (shallowly, per key) by `overrides`.
+ * `secrets` are extra secret keys (`{benjiCephKey: "..."}`).
+ */
+export async function planWith(stack: string, overrides: Record<string, unknown>, secrets: Record<string, string> = {}): Promise<Plan> {
+  const base = readStackFile(ROOT, stack);
+  const config = { ...base.config, ...rawConfig(overrides), ...rawConfig(secrets) };
+  return run(stack, config, [...base.secretKeys, ...Object.keys(rawConfig(secrets))]);
+}
+
+/** Runs the program with only the given config (no stack file). */
+export async function planConfig(stack: string, config: Record<string, unknown>, secrets: Record<string, string> = {}): Promise<Plan> {
+  return run(stack, { ...rawConfig(config), ...rawConfig(secrets) }, Object.keys(rawConfig(secrets)));
+}
+
+/**
+ * Runs an arbitrary function under the mocks (for component tests with literal args). Its return value is treated
+ * like the program's exports.
+ */
+export async function planProgram(stack: string, program: () => Record<string, unknown> | void, config: Record<string, unknown> = {}): Promise<Plan> {
+  vi.resetModules();
+  return new Plan(await runProgram({ stack, config: rawConfig(config), secretKeys: [], load: async () => program() ?? {} }));
+}
