@@ -12,6 +12,8 @@ import { ConfigError } from "../components/config";
 import { policyReport } from "./lib/policy-runner";
 
 const ROOT = resolve(__dirname, "..");
+/** Where Pulumi.<stack>.yaml files are read from (the project root unless PLAN_STACK_DIR says otherwise). */
+const STACK_DIR = resolve(process.env.PLAN_STACK_DIR ?? ROOT);
 
 function parseArgs(argv: string[]): { stack: string; out: string } {
   let stack: string | undefined;
@@ -42,7 +44,7 @@ function writeAtomically(outDir: string, files: Map<string, string>): void {
 
 async function main(): Promise<number> {
   const { stack, out } = parseArgs(process.argv.slice(2));
-  const { config, secretKeys } = readStackFile(ROOT, stack);
+  const { config, secretKeys } = readStackFile(STACK_DIR, stack);
   const run = await runProgram({ stack, config, secretKeys, load: async () => require(join(ROOT, "index.ts")) });
   const policy = policyReport(run);
   const plan = buildPlanFiles(stack, run, policy.summary);

@@ -1,0 +1,113 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "./harness";
+
+const TS_NODE = join(ROOT, "node_modules", ".bin", "ts-node");
+
+function plan(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(TS_NODE, ["--transpile-only", join(ROOT, "scripts", "plan.ts"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function filesOf(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (sub: string) => {
+    for (const entry of readdirSync(join(dir, sub), { withFileTypes: true })) {
+      const rel = sub ? `${sub}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(rel);
+      else out.set(rel, readFileSync(join(dir, rel), "utf8"));
+    }
+  };
+  walk("");
+  return out;
+}
+
+function stackDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "plan-stacks-"));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  return dir;
+}
+
+describe("npm run plan (CONTRACTS.md)", () => {
+  const tmp = mkdtempSync(join(tmpdir(), "plan-cli-"));
+  let first: Map<string, string>;
+
+  beforeAll(() => {
+    const a = plan(["--stack", "prod", "--out", join(tmp, "a")]);
+    expect(a.stderr).toBe("");
+    expect(a.code).toBe(0);
+    first = filesOf(join(tmp, "a"));
+  });
+
+  it("writes resources.json, manifests/ and summary.md", () => {
+    expect(first.has("resources.json")).toBe(true);
+    expect(first.has("summary.md")).toBe(true);
+    const resources = JSON.parse(first.get("resources.json")!) as Record<string, unknown>[];
+    expect(resources.length).toBeGreaterThan(0);
+    for (const r of resources) {
+      expect(Object.keys(r).slice(0, 8)).toEqual(["urn", "type", "name", "custom", "parent", "inputs", "protect", "dependsOn"]);
+      expect(String(r.urn)).toMatch(/^urn:pulumi:prod::cluster-backup::/);
+    }
+    expect(first.get("summary.md")).toMatch(/^# Plan of stack `prod`\n/);
+    expect(first.get("summary.md")).toContain("## Resources per component");
+  });
+
+  it("is byte-identical on a second run, and replaces the folder", () => {
+    writeFileSync(join(tmp, "a", "stale.txt"), "left over");
+    const again = plan(["--stack", "prod", "--out", join(tmp, "a")]);
+    expect(again.code).toBe(0);
+    expect(filesOf(join(tmp, "a"))).toEqual(first);
+  });
+
+  it("defaults --out to out/<stack>", () => {
+    const result = plan(["--stack", "dev"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`→ ${join(ROOT, "out", "dev")}`);
+  });
+
+  it("refuses an unknown stack, writing nothing", () => {
+    const result = plan(["--stack", "staging", "--out", join(tmp, "none")]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe("unknown stack 'staging': there is no Pulumi.staging.yaml (known stacks: dev, prod)");
+    expect(existsSync(join(tmp, "none"))).toBe(false);
+  });
+
+  it("refuses a missing --stack", () => {
+    const result = plan([]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe("missing --stack; usage: npm run plan -- --stack <name> [--out <dir>]");
+  });
+
+  it("refuses malformed YAML", () => {
+    const dir = stackDir({ "Pulumi.bad.yaml": "config:\n  cluster-backup:environment: [dev\n" });
+    const result = plan(["--stack", "bad", "--out", join(tmp, "bad")], { PLAN_STACK_DIR: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^Pulumi\.bad\.yaml is not valid YAML: /);
+    expect(existsSync(join(tmp, "bad"))).toBe(false);
+  });
+
+  it("prints one line per config problem and leaves an existing folder untouched", () => {
+    const dir = stackDir({
+      "Pulumi.typo.yaml": [
+        "config:",
+        "  cluster-backup:environment: dev",
+        "  cluster-backup:kubernetes: {context: kind}",
+        "  cluster-backup:flows:",
+        "    tenant: {enabled: false}",
+        "    system: {schedule: '0 5 * * 8', ttl: -1h}",
+        "",
+      ].join("\n"),
+    });
+    const result = plan(["--stack", "typo", "--out", join(tmp, "a")], { PLAN_STACK_DIR: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      "cluster-backup:flows.system.schedule: not a valid cron expression (Constraint error, got value 8 expected range 0-7) (got \"0 5 * * 8\")",
+      "cluster-backup:flows.system.ttl: expected a Go duration with units h, m, s such as '720h0m0s' (30 days) or '168h' (7 days) (got \"-1h\")",
+      "cluster-backup:flows.tenant: unknown key; expected one of: tenants, system, garageMetaCeph, garageDataZfs, postgres, benji, zrepl",
+    ]);
+    expect(filesOf(join(tmp, "a"))).toEqual(first);
+  });
+});
