@@ -1,0 +1,436 @@
+/**
+ * Benji block backups of Ceph RBD volumes (SPEC §2(e), §3.6).
+ *
+ * Benji's Kubernetes tooling (`benji-backup-pvc`, elemental-lf/benji 0.17.0
+ * `images/benji-k8s/k8s-tools/src/benji/k8s_tools/kubernetes.py`) backs up **Ceph RBD persistent volumes only**:
+ * in-tree `rbd`, Rook flex volumes and CSI volumes of `rbd.csi.ceph.com` / `*.rbd.csi.ceph.com`. A PVC labelled
+ * `backup-this-pvc=true` on any other storage class is skipped with a debug log and the Job still exits 0, so the
+ * label alone proves nothing: the policy pack checks such PVCs are on a Ceph RBD class.
+ *
+ * What this component creates, in order: namespace `benji` (PSA privileged), ServiceAccount + ClusterRole(Binding),
+ * the AES key material (protected in production: every block is encrypted with it), Secrets `benji`
+ * (`benji.yaml`), `benji-s3` and `benji-ceph`, the database-init Job, then the CronJobs `benji-backup-all`,
+ * `benji-enforce` and `benji-cleanup`.
+ */
+import { createHash } from "node:crypto";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { objectMeta, ownedNamespace } from "../k8s";
+import { BACKUP_THIS_PVC_LABEL, BENJI_INSTANCE_LABEL, standardLabels } from "../labels";
+import { benjiS3SecretData } from "../storage/credentials";
+import type { S3Target } from "../storage/types";
+import type { StackConfig } from "../config";
+import {
+  BENJI_FILES,
+  BENJI_KDF_ITERATIONS,
+  BENJI_PATHS,
+  buildBenjiConfig,
+  buildCephConf,
+  buildCephKeyring,
+  cephKeyringFile,
+  databaseNamespace,
+  serializeBenjiConfig,
+} from "./benji-config";
+
+/** Kubernetes names of the Benji objects. */
+export const BENJI_K8S = {
+  serviceAccount: "benji",
+  /** Cluster-scoped, so prefixed: the upstream chart's ClusterRole is usually called `benji`. */
+  clusterRole: "cluster-backup-benji",
+  configSecret: "benji",
+  s3Secret: "benji-s3",
+  cephSecret: "benji-ceph",
+  container: "benji",
+  dbInitJobPrefix: "benji-db-init",
+  backupCronJob: "benji-backup-all",
+  enforceCronJob: "benji-enforce",
+  cleanupCronJob: "benji-cleanup",
+} as const;
+
+/** `app.kubernetes.io/name` / `component` labels on Benji's pods, for log and metric queries. */
+const NAME_LABEL = "app.kubernetes.io/name";
+const COMPONENT_LABEL = "app.kubernetes.io/component";
+
+/** Pod volume names of the three Secrets. */
+const VOLUMES = { config: "benji-config", s3: "benji-s3", ceph: "benji-ceph" } as const;
+
+/** Secret files readable by root only (the container runs as root). */
+const SECRET_FILE_MODE = 0o400;
+
+/** Container resources when none are given. */
+export const BENJI_DEFAULT_RESOURCES: k8s.types.input.core.v1.ResourceRequirements = {
+  requests: { cpu: "250m", memory: "512Mi" },
+  limits: { memory: "2Gi" },
+};
+
+/** Exit status of `benji database-init` when the schema already has tables (`os.EX_CANTCREAT`). */
+export const BENJI_EXIT_TABLES_EXIST = 73;
+
+/**
+ * The init Job's script. `benji database-init` creates the tables and stamps the schema revision, but refuses with
+ * exit 73 when any table exists (`src/benji/database.py` `Database.init`: FileExistsError → EX_CANTCREAT), so it is
+ * not idempotent. 73 is therefore success, checked by opening the database with `benji ls`: that fails (exit 64)
+ * when the schema needs `benji database-migrate` after an image upgrade, and the Job then says so instead of the
+ * nightly CronJobs. Every other status (database unreachable, bad credentials, bad benji.yaml) fails the Job.
+ * Unlike `benji ls || benji database-init`, no error is swallowed.
+ */
+export const BENJI_DB_INIT_SCRIPT = [
+  "benji database-init",
+  "rc=$?",
+  `if [ "$rc" -eq ${BENJI_EXIT_TABLES_EXIST} ]; then`,
+  `  echo "benji database-init: the schema already has tables (exit ${BENJI_EXIT_TABLES_EXIST}); checking that it opens"`,
+  "  exec benji ls >/dev/null",
+  "fi",
+  'exit "$rc"',
+].join("\n");
+
+/** Retries of the init Job (the database may still be starting on a first deployment). */
+const DB_INIT_BACKOFF_LIMIT = 4;
+/** Finished Jobs each CronJob keeps. */
+const HISTORY_LIMIT = 3;
+
+/** The CronJobs of the Benji flow. */
+export interface BenjiSchedules {
+  /** `benji-backup-all`: backs up every labelled RBD PVC of all namespaces. Default `30 7 * * *`. */
+  readonly backup: string;
+  /** `benji-enforce`: drops versions outside the retention (database only). Default `0 6 * * *`. */
+  readonly enforce: string;
+  /** `benji-cleanup`: frees the storage of dropped blocks (candidates for more than 1 h). Default `0 5 * * *`. */
+  readonly cleanup: string;
+}
+
+export interface BenjiArgs {
+  /** Kubernetes provider for every Kubernetes child. */
+  readonly provider: k8s.Provider;
+  /** Namespace created for Benji (PSA privileged). Default in config: `benji`. */
+  readonly namespace: string;
+  /** Pinned benji-k8s image (its entrypoint is `bash` with `sleep` as default command). */
+  readonly image: string;
+  /** `BENJI_INSTANCE`: the `benji-backup.me/instance` label of every version; scopes `enforce`. Default `benji-k8s`. */
+  readonly instance: string;
+  /** `benji enforce` rules, e.g. `latest7`. */
+  readonly retention: string;
+  /** IANA time zone of the CronJobs (`spec.timeZone`) and of Benji itself (`TZ`). */
+  readonly timeZone: string;
+  /** Cron expressions of the three CronJobs. */
+  readonly schedules: BenjiSchedules;
+  /** The bucket Benji writes to. */
+  readonly storage: S3Target;
+  /** PostgreSQL SQLAlchemy URL of Benji's database (a secret). */
+  readonly databaseUrl: pulumi.Input<string>;
+  /** How Benji reaches Ceph. */
+  readonly ceph: {
+    /** `mon_host` of ceph.conf, e.g. `10.0.0.1:6789,10.0.0.2:6789`. */
+    readonly monHost: string;
+    /** Ceph client id (`client.<id>`), e.g. `benji`. */
+    readonly clientId: string;
+    /** Key of that client (a secret). */
+    readonly key: pulumi.Input<string>;
+    /** RBD pools whose images may be backed up; each becomes a Benji io of the same name. */
+    readonly pools: readonly string[];
+  };
+  /** Production: protect and retain the AES key material. Default false. */
+  readonly protect?: boolean;
+  /** `PROM_PUSH_GATEWAY` (`host:port`) for Benji's own metrics; unset = no push. */
+  readonly pushGateway?: string;
+  /** Container resources. Default {@link BENJI_DEFAULT_RESOURCES}. */
+  readonly resources?: k8s.types.input.core.v1.ResourceRequirements;
+}
+
+/** The AES key material of Benji's `aes` transform; without it no block can be decrypted. */
+export interface BenjiEncryption {
+  readonly kdfSalt: string;
+  readonly kdfIterations: number;
+  readonly password: string;
+}
+
+/** What a Benji pod needs, beside its command. */
+export interface BenjiPodArgs {
+  readonly image: string;
+  readonly instance: string;
+  readonly timeZone: string;
+  readonly cephClientId: string;
+  readonly pushGateway?: string;
+  readonly resources: k8s.types.input.core.v1.ResourceRequirements;
+}
+
+/** Labels of one Benji role's objects and pods: ownership, flow, name and component. */
+export function benjiLabels(role: string): Record<string, string> {
+  return { ...standardLabels("benji"), [NAME_LABEL]: "benji", [COMPONENT_LABEL]: role };
+}
+
+/**
+ * The pod template shared by the init Job and every CronJob: SA `benji`, one container `benji` with an explicit
+ * command (the image would otherwise `sleep`), the env Benji's tools read, the three Secrets mounted read-only.
+ */
+export function benjiPodTemplate(args: BenjiPodArgs, role: string, command: readonly string[], privileged: boolean): k8s.types.input.core.v1.PodTemplateSpec {
+  const env: k8s.types.input.core.v1.EnvVar[] = [
+    { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+    { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+    { name: "BENJI_INSTANCE", value: args.instance },
+    { name: "TZ", value: args.timeZone },
+    // benji-backup-pvc runs the rbd CLI without --id; CEPH_ARGS makes it authenticate as Benji's client.
+    { name: "CEPH_ARGS", value: `--id ${args.cephClientId}` },
+    ...(args.pushGateway ? [{ name: "PROM_PUSH_GATEWAY", value: args.pushGateway }] : []),
+  ];
+  return {
+    metadata: { labels: benjiLabels(role) },
+    spec: {
+      serviceAccountName: BENJI_K8S.serviceAccount,
+      restartPolicy: "Never",
+      containers: [
+        {
+          name: BENJI_K8S.container,
+          image: args.image,
+          command: [...command],
+          env,
+          securityContext: privileged ? { privileged: true } : { privileged: false, allowPrivilegeEscalation: false },
+          resources: args.resources,
+          volumeMounts: [
+            { name: VOLUMES.config, mountPath: BENJI_PATHS.configDir, readOnly: true },
+            { name: VOLUMES.s3, mountPath: BENJI_PATHS.s3Dir, readOnly: true },
+            { name: VOLUMES.ceph, mountPath: BENJI_PATHS.cephDir, readOnly: true },
+          ],
+        },
+      ],
+      volumes: [
+        { name: VOLUMES.config, secret: { secretName: BENJI_K8S.configSecret, defaultMode: SECRET_FILE_MODE } },
+        { name: VOLUMES.s3, secret: { secretName: BENJI_K8S.s3Secret, defaultMode: SECRET_FILE_MODE } },
+        { name: VOLUMES.ceph, secret: { secretName: BENJI_K8S.cephSecret, defaultMode: SECRET_FILE_MODE } },
+      ],
+    },
+  };
+}
+
+/** The spec every Benji CronJob shares (SPEC §3.6). */
+export function benjiCronJobSpec(args: BenjiPodArgs, role: string, schedule: string, command: readonly string[]): k8s.types.input.batch.v1.CronJobSpec {
+  return {
+    schedule,
+    timeZone: args.timeZone,
+    concurrencyPolicy: "Forbid",
+    successfulJobsHistoryLimit: HISTORY_LIMIT,
+    failedJobsHistoryLimit: HISTORY_LIMIT,
+    jobTemplate: {
+      metadata: { labels: benjiLabels(role) },
+      spec: { backoffLimit: 0, template: benjiPodTemplate(args, role, command, true) },
+    },
+  };
+}
+
+/** The `benji enforce` filter that limits retention to this installation's versions. */
+export function instanceFilter(instance: string): string {
+  return `labels["${BENJI_INSTANCE_LABEL}"] == "${instance}"`;
+}
+
+/** The three CronJobs: name, role, command. */
+export function benjiCronJobs(instance: string, retention: string, schedules: BenjiSchedules) {
+  return [
+    { name: BENJI_K8S.backupCronJob, role: "backup", schedule: schedules.backup, command: ["benji-backup-pvc", "--selector", `${BACKUP_THIS_PVC_LABEL}=true`] },
+    { name: BENJI_K8S.enforceCronJob, role: "enforce", schedule: schedules.enforce, command: ["benji-command", "enforce", retention, instanceFilter(instance)] },
+    { name: BENJI_K8S.cleanupCronJob, role: "cleanup", schedule: schedules.cleanup, command: ["benji-command", "cleanup"] },
+  ] as const;
+}
+
+/** Plan-summary line: what Benji covers (Ceph RBD only) and what it skips without a word. */
+export function benjiCoverageNote(storageClasses: readonly string[] | undefined, pools: readonly string[]): string {
+  const classes = storageClasses?.length
+    ? `on the Ceph RBD storage classes ${storageClasses.map((c) => `\`${c}\``).join(", ")} (csi.cephRbd.storageClasses)`
+    : "on Ceph RBD storage classes (csi.cephRbd.storageClasses is not configured, so the policy pack cannot check which)";
+  return (
+    `Benji backs up Ceph RBD volumes only: PVCs labelled \`${BACKUP_THIS_PVC_LABEL}=true\` in every namespace ${classes}, ` +
+    `images in the pools ${pools.map((p) => `\`${p}\``).join(", ")}. A labelled PVC on any other storage class is skipped silently (debug log, Job exit 0).`
+  );
+}
+
+/**
+ * Plan-summary line: which backup flow covers Benji's database. `dbNamespace` is where the database host lives
+ * (see `databaseNamespace`); `postgres` is the postgres-backup flow, when enabled.
+ */
+export function benjiDatabaseNote(dbNamespace: string | undefined, postgres: { readonly enabled: boolean; readonly namespace: string }): string {
+  const restore =
+    "every finished backup also writes its version metadata to the Benji storage, so a lost database is rebuilt with " +
+    "`benji database-init` on an empty database, then `benji metadata-ls` and `benji metadata-restore <version-uid>...`";
+  if (postgres.enabled && dbNamespace === postgres.namespace) {
+    return `Benji database: on the Postgres in namespace \`${dbNamespace}\`, covered by the postgres-backup flow (pg_dumpall); besides, ${restore}.`;
+  }
+  const where = dbNamespace === undefined ? "outside the cluster (or at an address this program cannot place)" : `in namespace \`${dbNamespace}\``;
+  return `Benji database: its host is ${where}, not covered by any backup flow of this program; ${restore}.`;
+}
+
+/**
+ * The component's args from the validated stack config. Config validation (config-rules.ts `benjiRule`) already
+ * refuses Benji without storage, Ceph, `benjiDatabaseUrl` or `benjiCephKey`; the checks here only narrow the types.
+ */
+export function benjiArgsFromConfig(cfg: StackConfig, storage: S3Target | undefined, provider: k8s.Provider): BenjiArgs {
+  const b = cfg.flows.benji;
+  const databaseUrl = cfg.secrets.benjiDatabaseUrl;
+  const cephKey = cfg.secrets.benjiCephKey;
+  if (!storage || !b.ceph || !databaseUrl || !cephKey) {
+    throw new Error("flows.benji is enabled without storage, ceph, benjiDatabaseUrl or benjiCephKey; config validation should have refused it");
+  }
+  return {
+    provider,
+    namespace: b.namespace,
+    image: b.image,
+    instance: b.instance,
+    retention: b.retention,
+    timeZone: cfg.timeZone,
+    schedules: { backup: b.backupSchedule, enforce: b.enforceSchedule, cleanup: b.cleanupSchedule },
+    storage,
+    databaseUrl,
+    ceph: { monHost: b.ceph.monHost, clientId: b.ceph.clientId, key: cephKey, pools: b.ceph.pools },
+    protect: cfg.production,
+    pushGateway: b.pushGateway,
+  };
+}
+
+/**
+ * The plan-summary lines of the Benji flow. The database line depends on the (secret) database URL, so it is an
+ * output; only the namespace of its host is revealed, never the URL.
+ */
+export function benjiSummaryNotes(cfg: StackConfig): pulumi.Input<string>[] {
+  const b = cfg.flows.benji;
+  const notes: pulumi.Input<string>[] = [benjiCoverageNote(cfg.csi.cephRbd?.storageClasses, b.ceph?.pools ?? [])];
+  const url = cfg.secrets.benjiDatabaseUrl;
+  if (url) {
+    const postgres = { enabled: cfg.flows.postgres.enabled, namespace: cfg.flows.postgres.workload.namespace };
+    notes.push(pulumi.unsecret(url.apply((u) => benjiDatabaseNote(databaseNamespace(u, b.namespace), postgres))));
+  }
+  return notes;
+}
+
+/** First 8 hex digits of the sha256 of a value's JSON. */
+function hash8(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 8);
+}
+
+export class Benji extends pulumi.ComponentResource {
+  /** The namespace Benji runs in. */
+  readonly namespace: string;
+  /** AES key material of the `aes` transform (secret); a rebuilt installation needs exactly these values. */
+  readonly encryption: pulumi.Output<BenjiEncryption>;
+  /** Name of the database-init Job. */
+  readonly dbInitJobName: string;
+  /** Names of the CronJobs. */
+  readonly cronJobNames: string[];
+
+  constructor(name: string, args: BenjiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cluster-backup:benji:Benji", name, {}, opts);
+    const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.provider };
+    const keep: pulumi.CustomResourceOptions = args.protect ? { protect: true, retainOnDelete: true } : {};
+    const ns = args.namespace;
+    this.namespace = ns;
+
+    const namespace = ownedNamespace(`${name}-namespace`, ns, "privileged", k8sOpts, "benji");
+    const inNs: pulumi.CustomResourceOptions = { ...k8sOpts, dependsOn: [namespace] };
+
+    const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: objectMeta(BENJI_K8S.serviceAccount, ns, "benji") }, inNs);
+    const clusterRole = new k8s.rbac.v1.ClusterRole(
+      `${name}-cluster-role`,
+      {
+        metadata: objectMeta(BENJI_K8S.clusterRole, undefined, "benji"),
+        // benji-k8s chart 1.0.0 (templates/cluster-role.yaml) without pods/exec: fsfreeze is not used.
+        rules: [
+          { apiGroups: [""], resources: ["persistentvolumes", "persistentvolumeclaims", "pods"], verbs: ["get", "list", "watch"] },
+          { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["create"] },
+          { apiGroups: [""], resources: ["events"], verbs: ["create"] },
+          { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: ["get", "list", "watch"] },
+        ],
+      },
+      k8sOpts,
+    );
+    const clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
+      `${name}-cluster-role-binding`,
+      {
+        metadata: objectMeta(BENJI_K8S.clusterRole, undefined, "benji"),
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: BENJI_K8S.clusterRole },
+        subjects: [{ kind: "ServiceAccount", name: BENJI_K8S.serviceAccount, namespace: ns }],
+      },
+      { ...k8sOpts, dependsOn: [clusterRole, serviceAccount] },
+    );
+
+    // The AES key material: stored with no block, so it must never change (protect + retain in production).
+    const salt = new random.RandomId(
+      `${name}-aes-salt`,
+      { byteLength: 16 },
+      { parent: this, additionalSecretOutputs: ["hex", "b64Std", "b64Url", "dec"], ...keep },
+    );
+    const password = new random.RandomPassword(`${name}-aes-password`, { length: 48, special: false }, { parent: this, ...keep });
+    this.encryption = pulumi.secret(
+      pulumi.all([salt.b64Std, password.result]).apply(([kdfSalt, pw]): BenjiEncryption => ({ kdfSalt, kdfIterations: BENJI_KDF_ITERATIONS, password: pw })),
+    );
+
+    const target = args.storage;
+    const benjiYaml = pulumi.secret(
+      pulumi.all([target.bucket, pulumi.output(args.databaseUrl), this.encryption]).apply(([bucket, databaseEngine, encryption]) =>
+        serializeBenjiConfig(
+          buildBenjiConfig({
+            databaseEngine,
+            storage: { name: target.backend, bucket, endpoint: target.endpoint, region: target.region, forcePathStyle: target.forcePathStyle },
+            encryption,
+            ceph: { pools: args.ceph.pools, clientId: args.ceph.clientId },
+          }),
+        ),
+      ),
+    );
+    const configSecret = new k8s.core.v1.Secret(
+      `${name}-config`,
+      { metadata: objectMeta(BENJI_K8S.configSecret, ns, "benji"), type: "Opaque", stringData: { [BENJI_FILES.config]: benjiYaml } },
+      inNs,
+    );
+    const s3Secret = new k8s.core.v1.Secret(
+      `${name}-s3`,
+      { metadata: objectMeta(BENJI_K8S.s3Secret, ns, "benji"), type: "Opaque", stringData: benjiS3SecretData(target) },
+      inNs,
+    );
+    const cephSecret = new k8s.core.v1.Secret(
+      `${name}-ceph`,
+      {
+        metadata: objectMeta(BENJI_K8S.cephSecret, ns, "benji"),
+        type: "Opaque",
+        stringData: {
+          [BENJI_FILES.cephConf]: buildCephConf(args.ceph.monHost),
+          [cephKeyringFile(args.ceph.clientId)]: pulumi.secret(pulumi.output(args.ceph.key).apply((key) => buildCephKeyring(args.ceph.clientId, key))),
+        },
+      },
+      inNs,
+    );
+
+    const pod: BenjiPodArgs = {
+      image: args.image,
+      instance: args.instance,
+      timeZone: args.timeZone,
+      cephClientId: args.ceph.clientId,
+      pushGateway: args.pushGateway,
+      resources: args.resources ?? BENJI_DEFAULT_RESOURCES,
+    };
+    const initCommand = ["bash", "-c", BENJI_DB_INIT_SCRIPT];
+    this.dbInitJobName = `${BENJI_K8S.dbInitJobPrefix}-${hash8({ image: args.image, command: initCommand })}`;
+    const dbInit = new k8s.batch.v1.Job(
+      `${name}-db-init`,
+      {
+        metadata: objectMeta(this.dbInitJobName, ns, "benji", { labels: benjiLabels("db-init") }),
+        spec: { backoffLimit: DB_INIT_BACKOFF_LIMIT, template: benjiPodTemplate(pod, "db-init", initCommand, false) },
+      },
+      {
+        ...k8sOpts,
+        dependsOn: [serviceAccount, clusterRoleBinding, configSecret, s3Secret, cephSecret, ...target.ready],
+        deleteBeforeReplace: true,
+        // A new database (the URL is a secret, so it cannot go into the Job's name) re-runs the init.
+        replacementTrigger: args.databaseUrl,
+      },
+    );
+
+    this.cronJobNames = benjiCronJobs(args.instance, args.retention, args.schedules).map(({ name: jobName, role, schedule, command }) => {
+      new k8s.batch.v1.CronJob(
+        `${name}-${role}`,
+        { metadata: objectMeta(jobName, ns, "benji", { labels: benjiLabels(role) }), spec: benjiCronJobSpec(pod, role, schedule, command) },
+        { ...k8sOpts, dependsOn: [dbInit] },
+      );
+      return jobName;
+    });
+
+    this.registerOutputs({ namespace: this.namespace, encryption: this.encryption, dbInitJobName: this.dbInitJobName, cronJobNames: this.cronJobNames });
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * The Benji component with literal args (a fake Garage S3Target), under the SDK's mocks.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { Benji, BENJI_DB_INIT_SCRIPT, type BenjiArgs } from "../components/benji/benji";
+import type { S3Target } from "../components/storage/types";
+import { buildPlanFiles } from "../scripts/lib/plan-output";
+import { planProgram, type Obj, type Plan } from "./harness";
+
+const DB_URL = "postgresql://benji:db-password-123@postgres.postgres.svc.cluster.local:5432/benji";
+const ACCESS_KEY = "GK0123456789abcdef01234567";
+const SECRET_KEY = "s3-secret-key-0123456789abcdef0123456789abcdef";
+const CEPH_KEY = "AQBkZXZlbG9wZXJrZXlkZXZlbG9wZXJrZXk=";
+
+function fakeGarage(): S3Target {
+  return {
+    backend: "garage",
+    bucket: pulumi.output("benji"),
+    endpoint: "http://garage.garage.svc.cluster.local:3900",
+    region: "garage",
+    forcePathStyle: true,
+    checksumAlgorithm: undefined,
+    versioned: false,
+    objectLock: false,
+    accessKeyId: pulumi.secret(ACCESS_KEY),
+    secretAccessKey: pulumi.secret(SECRET_KEY),
+    ready: [],
+  };
+}
+
+function program(protect: boolean) {
+  return () => {
+    const provider = new k8s.Provider("target", { context: "kind-test" });
+    const args: BenjiArgs = {
+      provider,
+      namespace: "benji",
+      image: "ghcr.io/elemental-lf/benji-k8s:0.17.0",
+      instance: "benji-k8s",
+      retention: "latest7",
+      timeZone: "Europe/Paris",
+      schedules: { backup: "30 7 * * *", enforce: "0 6 * * *", cleanup: "0 5 * * *" },
+      storage: fakeGarage(),
+      databaseUrl: pulumi.secret(DB_URL),
+      ceph: { monHost: "10.0.0.1:6789,10.0.0.2:6789", clientId: "benji", key: pulumi.secret(CEPH_KEY), pools: ["replicapool", "ssd"] },
+      protect,
+    };
+    const benji = new Benji("benji", args);
+    return { encryption: benji.encryption, dbInitJobName: benji.dbInitJobName };
+  };
+}
+
+const ENV = [
+  { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+  { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+  { name: "BENJI_INSTANCE", value: "benji-k8s" },
+  { name: "TZ", value: "Europe/Paris" },
+  { name: "CEPH_ARGS", value: "--id benji" },
+];
+const MOUNTS = [
+  { name: "benji-config", mountPath: "/benji/etc", readOnly: true },
+  { name: "benji-s3", mountPath: "/benji/s3", readOnly: true },
+  { name: "benji-ceph", mountPath: "/etc/ceph", readOnly: true },
+];
+const VOLUMES = [
+  { name: "benji-config", secret: { secretName: "benji", defaultMode: 0o400 } },
+  { name: "benji-s3", secret: { secretName: "benji-s3", defaultMode: 0o400 } },
+  { name: "benji-ceph", secret: { secretName: "benji-ceph", defaultMode: 0o400 } },
+];
+const OWNERSHIP = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup/flow": "benji" };
+
+describe("Benji component (literal args, Garage store)", () => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planProgram("prod", program(true));
+  });
+
+  it("creates the privileged namespace benji with the ownership labels", () => {
+    expect(plan.object("Namespace", "benji").metadata.labels).toEqual({
+      ...OWNERSHIP,
+      "pod-security.kubernetes.io/enforce": "privileged",
+      "pod-security.kubernetes.io/audit": "privileged",
+      "pod-security.kubernetes.io/warn": "privileged",
+    });
+  });
+
+  it("binds SA benji to a ClusterRole with exactly the rules of SPEC §3.6 (no pods/exec)", () => {
+    expect(plan.object("ServiceAccount", "benji", "benji").metadata.labels).toEqual(OWNERSHIP);
+    expect(plan.object("ClusterRole", "cluster-backup-benji").rules).toEqual([
+      { apiGroups: [""], resources: ["persistentvolumes", "persistentvolumeclaims", "pods"], verbs: ["get", "list", "watch"] },
+      { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["create"] },
+      { apiGroups: [""], resources: ["events"], verbs: ["create"] },
+      { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: ["get", "list", "watch"] },
+    ]);
+    const binding = plan.object("ClusterRoleBinding", "cluster-backup-benji");
+    expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-backup-benji" });
+    expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "benji", namespace: "benji" }]);
+  });
+
+  describe.each([
+    ["benji-backup-all", "backup", "30 7 * * *", ["benji-backup-pvc", "--selector", "backup-this-pvc=true"]],
+    ["benji-enforce", "enforce", "0 6 * * *", ["benji-command", "enforce", "latest7", 'labels["benji-backup.me/instance"] == "benji-k8s"']],
+    ["benji-cleanup", "cleanup", "0 5 * * *", ["benji-command", "cleanup"]],
+  ])("CronJob %s", (name, role, schedule, command) => {
+    let cron: Obj;
+    beforeAll(() => {
+      cron = plan.object("CronJob", name, "benji");
+    });
+
+    it("runs on its schedule in the configured time zone, never overlapping", () => {
+      expect(cron.spec.schedule).toBe(schedule);
+      expect(cron.spec.timeZone).toBe("Europe/Paris");
+      expect(cron.spec.concurrencyPolicy).toBe("Forbid");
+      expect(cron.spec.successfulJobsHistoryLimit).toBe(3);
+      expect(cron.spec.failedJobsHistoryLimit).toBe(3);
+      expect(cron.spec.jobTemplate.spec.backoffLimit).toBe(0);
+      expect(cron.spec.jobTemplate.spec.ttlSecondsAfterFinished).toBeUndefined();
+    });
+
+    it("carries the flow label on the CronJob, its Jobs and pods", () => {
+      const labels = { ...OWNERSHIP, "app.kubernetes.io/name": "benji", "app.kubernetes.io/component": role };
+      expect(cron.metadata.labels).toEqual(labels);
+      expect(cron.spec.jobTemplate.metadata.labels).toEqual(labels);
+      expect(cron.spec.jobTemplate.spec.template.metadata.labels).toEqual(labels);
+    });
+
+    it("runs one privileged container benji with the explicit command, env and read-only Secret mounts", () => {
+      const pod = cron.spec.jobTemplate.spec.template.spec;
+      expect(pod.serviceAccountName).toBe("benji");
+      expect(pod.restartPolicy).toBe("Never");
+      expect(pod.containers).toHaveLength(1);
+      const [c] = pod.containers;
+      expect(c.name).toBe("benji");
+      expect(c.image).toBe("ghcr.io/elemental-lf/benji-k8s:0.17.0");
+      expect(c.command).toEqual(command);
+      expect(c.args).toBeUndefined();
+      expect(c.securityContext).toEqual({ privileged: true });
+      expect(c.env).toEqual(ENV);
+      expect(c.volumeMounts).toEqual(MOUNTS);
+      expect(c.resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "2Gi" } });
+      expect(pod.volumes).toEqual(VOLUMES);
+    });
+
+    it("waits for the database-init Job", () => {
+      const job = plan.registrationOf("Job", plan.exports.dbInitJobName, "benji");
+      expect(plan.registrationOf("CronJob", name, "benji").dependsOn).toContain(job.urn);
+    });
+  });
+
+  it("initialises the database once, treating exit 73 (tables exist) as success", () => {
+    const name = plan.exports.dbInitJobName as string;
+    expect(name).toMatch(/^benji-db-init-[0-9a-f]{8}$/);
+    const job = plan.object("Job", name, "benji");
+    expect(job.spec.backoffLimit).toBe(4);
+    expect(job.spec.ttlSecondsAfterFinished).toBeUndefined();
+    const [c] = job.spec.template.spec.containers;
+    expect(c.command).toEqual(["bash", "-c", BENJI_DB_INIT_SCRIPT]);
+    expect(BENJI_DB_INIT_SCRIPT).toBe(
+      [
+        "benji database-init",
+        "rc=$?",
+        'if [ "$rc" -eq 73 ]; then',
+        '  echo "benji database-init: the schema already has tables (exit 73); checking that it opens"',
+        "  exec benji ls >/dev/null",
+        "fi",
+        'exit "$rc"',
+      ].join("\n"),
+    );
+    expect(c.securityContext).toEqual({ privileged: false, allowPrivilegeEscalation: false });
+    expect(c.env).toEqual(ENV);
+    expect(c.volumeMounts).toEqual(MOUNTS);
+    expect(job.spec.template.spec.volumes).toEqual(VOLUMES);
+    const reg = plan.registrationOf("Job", name, "benji");
+    expect(reg.deleteBeforeReplace).toBe(true);
+    for (const secret of ["benji", "benji-s3", "benji-ceph"]) expect(reg.dependsOn).toContain(plan.registrationOf("Secret", secret, "benji").urn);
+  });
+
+  it("writes benji.yaml into Secret benji as a secret, with this store and every pool", () => {
+    const secret = plan.object("Secret", "benji", "benji");
+    expect(Object.keys(secret.stringData)).toEqual(["benji.yaml"]);
+    const text = secret.stringData["benji.yaml"] as string;
+    expect(plan.run.secretMarked.has(text)).toBe(true);
+    const doc = parse(text);
+    expect(doc.databaseEngine).toBe(DB_URL);
+    expect(doc.defaultStorage).toBe("garage");
+    const s3 = doc.storages[0].configuration;
+    expect([s3.bucketName, s3.endpointUrl, s3.regionName, s3.addressingStyle]).toEqual(["benji", "http://garage.garage.svc.cluster.local:3900", "garage", "path"]);
+    expect(doc.ios.map((io: Obj) => [io.name, io.module])).toEqual([["file", "file"], ["replicapool", "rbdaio"], ["ssd", "rbdaio"]]);
+    const aes = doc.transforms[1].configuration;
+    expect(aes).toEqual({ kdfSalt: plan.exports.encryption.kdfSalt, kdfIterations: 20000, password: plan.exports.encryption.password });
+    expect(Buffer.from(aes.kdfSalt, "base64")).toHaveLength(16);
+    expect(aes.password).toMatch(/^[A-Za-z0-9]{48}$/);
+  });
+
+  it("stores the S3 key files and the Ceph files, every credential secret-marked", () => {
+    const s3 = plan.object("Secret", "benji-s3", "benji").stringData;
+    expect(s3).toEqual({ "access-key-id": ACCESS_KEY, "secret-access-key": SECRET_KEY });
+    expect(plan.run.secretMarked.has(ACCESS_KEY) && plan.run.secretMarked.has(SECRET_KEY)).toBe(true);
+    const ceph = plan.object("Secret", "benji-ceph", "benji").stringData;
+    expect(ceph).toEqual({ "ceph.conf": "[global]\n\tmon_host = 10.0.0.1:6789,10.0.0.2:6789\n", "ceph.client.benji.keyring": `[client.benji]\n\tkey = ${CEPH_KEY}\n` });
+    expect(plan.run.secretMarked.has(ceph["ceph.client.benji.keyring"])).toBe(true);
+  });
+
+  it("protects and retains the AES salt and password in production, and exports them as a secret", () => {
+    for (const [type, name] of [
+      ["random:index/randomId:RandomId", "benji-aes-salt"],
+      ["random:index/randomPassword:RandomPassword", "benji-aes-password"],
+    ]) {
+      const r = plan.resource(type, name);
+      expect([r.protect, r.retainOnDelete]).toEqual([true, true]);
+    }
+    expect(plan.resource("random:index/randomId:RandomId", "benji-aes-salt").inputs.byteLength).toBe(16);
+    expect(plan.resource("random:index/randomPassword:RandomPassword", "benji-aes-password").inputs).toMatchObject({ length: 48, special: false });
+    expect(plan.run.secretMarked.has(plan.exports.encryption.password)).toBe(true);
+    expect(plan.run.secretMarked.has(plan.exports.encryption.kdfSalt)).toBe(true);
+  });
+
+  it("uses the explicit provider for every Kubernetes object", () => {
+    const provider = plan.resource("pulumi:providers:kubernetes", "target");
+    const objects = plan.registrations.filter((r) => r.type.startsWith("kubernetes:") && r.custom);
+    expect(objects.length).toBe(11);
+    for (const r of objects) expect(r.provider).toMatch(new RegExp(`^${provider.urn.replace(/[$]/g, "\\$")}::`));
+  });
+
+  it("leaves no credential readable in the plan output", () => {
+    // In the program these come from secret config and storage outputs, which the plan knows as secret primitives.
+    const run = { ...plan.run, secretStrings: new Set([...plan.run.secretStrings, DB_URL, ACCESS_KEY, SECRET_KEY, CEPH_KEY]) };
+    const files = [...buildPlanFiles("prod", run).files.values()].join("\n");
+    for (const secret of [DB_URL, "db-password-123", ACCESS_KEY, SECRET_KEY, CEPH_KEY, plan.exports.encryption.password, plan.exports.encryption.kdfSalt]) {
+      expect(files).not.toContain(secret);
+    }
+    // benji.yaml stays readable around the redacted values.
+    expect(files).toContain("regionName: garage");
+    expect(files).toContain("databaseEngine: [secret]\n");
+  });
+});
+
+describe("Benji component outside production", () => {
+  it("does not protect the AES material", async () => {
+    const plan = await planProgram("dev", program(false));
+    expect(plan.resource("random:index/randomPassword:RandomPassword", "benji-aes-password").protect).toBe(false);
+    expect(plan.resource("random:index/randomId:RandomId", "benji-aes-salt").retainOnDelete).toBe(false);
+  });
+});
