@@ -109,7 +109,7 @@ describe("stack config: bad input names the key, the value and the form", () => 
   });
 
   it("restic is refused with the reason", () => {
-    expect(problems({ velero: { ...base.velero, uploaderType: "restic" } })).toEqual([`cluster-backup:velero.uploaderType: ${RESTIC_MESSAGE} (got "restic")`]);
+    expect(problems({ velero: { ...base.velero, uploaderType: "restic" } })).toEqual([`cluster-backup:${RESTIC_MESSAGE} (got "restic")`]);
   });
 
   it("a credential given in plain text, without showing it", () => {
