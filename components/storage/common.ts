@@ -1,0 +1,110 @@
+/**
+ * Pieces shared by the storage backends: the consumers, the least-privilege S3 policy of AWS and MinIO, lifecycle
+ * constants, Job naming and the restricted pod securityContext of the provisioning Jobs.
+ */
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
+
+/** Who reads and writes a bucket; each consumer gets its own credential per backend. */
+export type Consumer = "velero" | "benji";
+
+/** Object lock default retention (aws, scaleway): set at bucket creation only, forces versioning. */
+export interface ObjectLockArgs {
+  /** GOVERNANCE lets a principal with the bypass permission delete; COMPLIANCE does not. */
+  readonly mode: "GOVERNANCE" | "COMPLIANCE";
+  /** Default retention of every new object version, in days. */
+  readonly days: number;
+}
+
+/** Lifecycle rule id expiring noncurrent versions of a versioned bucket. */
+export const LIFECYCLE_RULE_NONCURRENT = "expire-noncurrent-versions";
+/** Lifecycle rule id aborting multipart uploads a crashed client left behind (they are billed otherwise). */
+export const LIFECYCLE_RULE_MULTIPART = "abort-incomplete-multipart-uploads";
+/** Days after which an unfinished multipart upload is aborted. */
+export const ABORT_MULTIPART_DAYS = 7;
+
+/** Object-level actions a backup consumer needs (SPEC §3.3): no DeleteObjectVersion, so versions stay recoverable. */
+export const S3_OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"] as const;
+/** Bucket-level actions a backup consumer needs (SPEC §3.3). */
+export const S3_BUCKET_ACTIONS = ["s3:ListBucket", "s3:GetBucketLocation"] as const;
+
+/** An IAM policy document (AWS and MinIO share the format). */
+export interface S3PolicyDocument {
+  readonly Version: "2012-10-17";
+  readonly Statement: readonly {
+    readonly Sid: string;
+    readonly Effect: "Allow";
+    readonly Action: readonly string[];
+    readonly Resource: readonly string[];
+  }[];
+}
+
+/** The least-privilege policy of one consumer: object actions on `<bucket>/*`, list/location on the buckets. */
+export function s3PolicyDocument(buckets: readonly string[]): S3PolicyDocument {
+  if (buckets.length === 0) throw new Error("s3PolicyDocument: expected at least one bucket");
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "BackupObjects", Effect: "Allow", Action: [...S3_OBJECT_ACTIONS], Resource: buckets.map((b) => `arn:aws:s3:::${b}/*`) },
+      { Sid: "BackupBuckets", Effect: "Allow", Action: [...S3_BUCKET_ACTIONS], Resource: buckets.map((b) => `arn:aws:s3:::${b}`) },
+    ],
+  };
+}
+
+/** First 8 hex characters of the sha256 of a JSON value (Job names change exactly when their inputs do). */
+export function hash8(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 8);
+}
+
+/**
+ * A Kubernetes Job name `<prefix>-<id>-<hash8>` of at most 63 characters (the `job-name` label limit): a long id is
+ * cut, the hash keeps it unique.
+ */
+export function jobName(prefix: string, id: string, hash: string): string {
+  const room = 63 - prefix.length - hash.length - 2;
+  const cut = id.slice(0, room).replace(/[-.]+$/, "");
+  return `${prefix}-${cut}-${hash}`;
+}
+
+/**
+ * sha256 (16 hex) of credentials, for a pod-template annotation: a rotated credential changes the template, so the
+ * Job is replaced and runs again (a Job's template is immutable). A one-way hash of random keys is no secret.
+ */
+export function credentialChecksum(values: pulumi.Input<string>[]): pulumi.Output<string> {
+  return pulumi.unsecret(pulumi.all(values).apply((v) => createHash("sha256").update(v.join("\u0000")).digest("hex").slice(0, 16)));
+}
+
+/** Pod annotation carrying {@link credentialChecksum}. */
+export const CREDENTIALS_CHECKSUM_ANNOTATION = "cluster-backup/credentials-sha256";
+
+/** Resource options of what holds backup data or keys that cannot be regenerated (SPEC §4.6). */
+export function protection(production: boolean): pulumi.CustomResourceOptions {
+  return production ? { protect: true, retainOnDelete: true } : {};
+}
+
+/** Unprivileged user of the provisioning Jobs (nobody): images whose USER is a name fail runAsNonRoot otherwise. */
+export const JOB_USER = 65534;
+
+/** Pod-level securityContext of the provisioning Jobs (restricted profile). */
+export const JOB_POD_SECURITY: k8s.types.input.core.v1.PodSecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: JOB_USER,
+  runAsGroup: JOB_USER,
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
+/** Upper bound of a provisioning Job's run (it waits for the store to answer first). */
+export const JOB_ACTIVE_DEADLINE_SECONDS = 900;
+/** Retries of a provisioning Job (the store may come up late). */
+export const JOB_BACKOFF_LIMIT = 6;
+/** Resources of a provisioning Job's one container (curl or mc). */
+export const JOB_RESOURCES: k8s.types.input.core.v1.ResourceRequirements = {
+  requests: { cpu: "10m", memory: "32Mi" },
+  limits: { memory: "128Mi" },
+};
+
+/** Velero buckets keep noncurrent versions where the backend can; Benji's never (its cleanup must free space). */
+export function versionedFor(consumer: Consumer): boolean {
+  return consumer === "velero";
+}
