@@ -21,6 +21,13 @@ export const VELERO_VSC_LABEL = "velero.io/csi-volumesnapshot-class";
 export const BENJI_INSTANCE_LABEL = "benji-backup.me/instance";
 /** Flow label on Schedules, their Backups, CronJobs and DaemonSets (monitoring, restore lookup). */
 export const FLOW_LABEL = "cluster-backup/flow";
+/**
+ * Restore-drill label: on the drill CronJobs, their Restores and the scratch namespaces they create (value: the drill,
+ * `tenants` or `postgres`). The drill only ever deletes a namespace that carries it.
+ */
+export const DRILL_LABEL = "cluster-backup/drill";
+/** Name prefix of the drills' scratch namespaces (`drill-<source>-<yyyymmddhhmm>`); never a tenant prefix. */
+export const DRILL_NAMESPACE_PREFIX = "drill-";
 
 /** Pod Security Admission label keys; the program sets all three on its privileged namespaces. */
 export const PSA_LABELS = [

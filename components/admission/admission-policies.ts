@@ -1,0 +1,55 @@
+/**
+ * In-cluster enforcement of the policy pack's rules about objects the hosting panel creates (tenant namespaces, Garage
+ * and Benji PVCs): one ValidatingAdmissionPolicy + Binding per rule (admissionregistration.k8s.io/v1, CEL), generated
+ * from the same rule definitions as the pack (policy/rules/admission.ts). The component also declares the stack's
+ * policy context (its namespaces, Ceph RBD classes, production flag), which the pack reads from the stack.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ADMISSION_COMPONENT_TYPE, type DeclaredContext } from "../../policy/rules/context";
+import { buildAdmissionPolicies, type AdmissionAction, type AdmissionObjects } from "../../policy/rules/admission";
+import type { StackConfig } from "../config";
+
+export interface AdmissionPoliciesArgs {
+  /** The stack's policy context: also the values embedded in the generated CEL. */
+  readonly context: DeclaredContext;
+  /** Deploy the admission policies; default true. When false only the context is declared. */
+  readonly enabled?: boolean;
+  /** What a violation does: Warn (warning + audit annotation; default), Audit (audit annotation only), Deny (reject). */
+  readonly action?: AdmissionAction;
+}
+
+/** The policy context of a stack, from its config. Pure. */
+export function policyContextOf(cfg: StackConfig): DeclaredContext {
+  const garage = [cfg.storage.garage?.namespace, cfg.flows.garageMetaCeph.namespace, cfg.flows.garageDataZfs.namespace];
+  return {
+    production: cfg.production,
+    garageNamespaces: [...new Set(garage.filter((n): n is string => n !== undefined))],
+    cephRbdStorageClasses: [...(cfg.policy.admission.cephRbdStorageClasses ?? cfg.csi.cephRbd?.storageClasses ?? [])],
+    privilegedNamespaces: [...new Set([cfg.velero.namespace, cfg.flows.benji.namespace, cfg.flows.zrepl.namespace])],
+  };
+}
+
+/** The component's args from the stack config. Pure. */
+export function admissionArgsFromConfig(cfg: StackConfig): AdmissionPoliciesArgs {
+  return { context: policyContextOf(cfg), enabled: cfg.policy.admission.enabled, action: cfg.policy.admission.action };
+}
+
+export class AdmissionPolicies extends pulumi.ComponentResource {
+  /** Names of the ValidatingAdmissionPolicies (empty when disabled). */
+  readonly policyNames: string[];
+
+  constructor(name: string, args: AdmissionPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
+    const declared = { policyContext: args.context, enabled: args.enabled ?? true, action: args.action ?? "Warn" };
+    super(ADMISSION_COMPONENT_TYPE, name, declared, opts);
+    const objects: AdmissionObjects[] = declared.enabled ? buildAdmissionPolicies(args.context, declared.action) : [];
+    if (objects.length > 0 && !opts?.provider) throw new Error("AdmissionPolicies: pass the target cluster's Kubernetes provider as opts.provider");
+    const child = { parent: this, provider: opts?.provider };
+    for (const { rule, policy, binding } of objects) {
+      const created = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(`${name}-${rule.name}`, { metadata: policy.metadata, spec: policy.spec }, child);
+      new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(`${name}-${rule.name}-binding`, { metadata: binding.metadata, spec: binding.spec }, { ...child, dependsOn: [created] });
+    }
+    this.policyNames = objects.map((o) => o.policy.metadata.name);
+    this.registerOutputs(declared);
+  }
+}
