@@ -163,7 +163,7 @@ const workloads = {
     spec: { template: podTemplate([{ name: "agent", image: "docker.io/grafana/alloy:v1.5.1" }], { annotations: { "backup.velero.io/backup-volumes": "varlog" }, volumes: [{ name: "varlog", hostPath: { path: "/var/log" } }] }) },
   }),
   zreplPrivileged: k8sObject("DaemonSet", "zrepl-push", { namespace: "zrepl", labels: { ...OWNED, "cluster-backup/flow": "zrepl" } }, {
-    spec: { template: podTemplate([{ name: "zrepl", image: "ghcr.io/skaronator/zrepl:0.7.0", securityContext: { privileged: true } }]) },
+    spec: { template: podTemplate([{ name: "zrepl", image: "ghcr.io/acme/zrepl:0.7.0-openzfs2.2", securityContext: { privileged: true } }]) },
   }),
   toolPrivileged: k8sObject("Deployment", "debug", { namespace: "default" }, {
     spec: { template: podTemplate([{ name: "shell", image: "docker.io/library/busybox:1.37.0", securityContext: { privileged: true } }]) },

@@ -196,7 +196,7 @@ describe("zrepl in prod", () => {
       expect(pod.containers).toHaveLength(1);
       const [c] = pod.containers;
       expect(c.name).toBe("zrepl");
-      expect(c.image).toBe("ghcr.io/skaronator/zrepl:0.7.0");
+      expect(c.image).toBe("ghcr.io/acme/zrepl:0.7.0-openzfs2.2");
       expect(c.command).toEqual(["/bin/sh", "-c"]);
       expect(c.args).toEqual([START]);
       expect(ZREPL_START_SCRIPT).toBe(START);

@@ -5,6 +5,8 @@
 import { stringify } from "yaml";
 import type { ProgramRun, Registration } from "./run-program";
 import { Redactor } from "./redact";
+import { buildCoverage, coverageMarkdown } from "./coverage";
+import { buildRunbook } from "./runbook";
 
 export interface PlanFiles {
   /** Relative path → file content. */
@@ -108,6 +110,12 @@ export function buildPlanFiles(stack: string, run: ProgramRun, extraSummary: rea
   const manifests = manifestsOf(run.registrations);
   for (const m of manifests) files.set(`manifests/${m.file}`, stringify(redactor.value(m.object), { lineWidth: 0 }));
   const notes = (run.exports.summaryNotes as string[] | undefined) ?? [];
+  // Coverage report and restore runbook (scripts/lib/coverage.ts, runbook.ts), from the same objects and exports.
+  const objects = manifests.map((m) => m.object);
+  const coverage = buildCoverage({ stack, objects, exports: run.exports });
+  files.set("coverage.json", redactor.text(`${JSON.stringify(coverage, null, 2)}\n`));
+  files.set("coverage.md", redactor.text(coverageMarkdown(coverage)));
+  files.set("RESTORE.md", redactor.text(buildRunbook({ stack, objects, registrations: run.registrations, exports: run.exports, coverage })));
   const summary = [
     `# Plan of stack \`${stack}\``,
     "",
@@ -120,6 +128,11 @@ export function buildPlanFiles(stack: string, run: ProgramRun, extraSummary: rea
     "## Backup flows",
     "",
     ...flowRows(manifests),
+    "",
+    "## Coverage and restore",
+    "",
+    `- [coverage.md](coverage.md) ([coverage.json](coverage.json)): ${coverage.flows.length} flows, ${coverage.gaps.length} gaps${coverage.gaps.length ? ` (${[...new Set(coverage.gaps.map((g) => g.kind))].join(", ")})` : ""}`,
+    "- [RESTORE.md](RESTORE.md): the restore runbook with this stack's names",
     "",
     ...(notes.length ? ["## Notes", "", ...notes.map((n) => `- ${redactor.text(n)}`), ""] : []),
     ...extraSummary,

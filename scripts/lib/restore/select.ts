@@ -1,0 +1,89 @@
+/**
+ * Which Backup a tenant restore reads. Pure functions over Backup objects as the API server returns them.
+ *
+ * What can be known without the object store: a Backup's contents (the list of backed-up items) live only in the
+ * bucket, so the command judges a Backup by its own object: its phase, its namespace filters (`spec.includedNamespaces`
+ * globs, `spec.excludedNamespaces` — into which Velero appends every namespace labelled
+ * `velero.io/exclude-from-backup=true` when the backup starts, `pkg/controller/backup_controller.go`) and that it
+ * backed up something (`status.progress.totalItems > 0`). A namespace that matched the filters but did not exist
+ * when the backup ran is not detectable here; Velero then restores nothing and reports it in the restore's warnings.
+ */
+import { globToRegExp } from "../../../components/schema/namespace-glob";
+import type { BackupPhase, VeleroBackup } from "./velero-types";
+
+/** The phases a Backup can be restored from: Velero's restore controller reads any backup it can fetch, but only
+ *  Completed ones are complete; PartiallyFailed ones are accepted when named explicitly, with a warning. */
+export const RESTORABLE_PHASES: readonly BackupPhase[] = ["Completed", "PartiallyFailed"];
+
+function globMatches(glob: string, name: string): boolean {
+  if (glob === "*") return true;
+  try {
+    return globToRegExp(glob).test(name);
+  } catch {
+    return glob === name;
+  }
+}
+
+/** Why a Backup's namespace filters leave the namespace out, or undefined when they select it. */
+export function namespaceFilterProblem(backup: VeleroBackup, namespace: string): string | undefined {
+  const included = backup.spec.includedNamespaces ?? [];
+  const excluded = backup.spec.excludedNamespaces ?? [];
+  const exclusion = excluded.find((glob) => globMatches(glob, namespace));
+  if (exclusion !== undefined) {
+    return exclusion === namespace
+      ? `excludes namespace ${namespace} (spec.excludedNamespaces; a namespace labelled velero.io/exclude-from-backup=true when the backup ran is listed there)`
+      : `excludes namespace ${namespace} (spec.excludedNamespaces pattern '${exclusion}')`;
+  }
+  if (included.length > 0 && !included.some((glob) => globMatches(glob, namespace))) {
+    return `does not include namespace ${namespace} (spec.includedNamespaces ${JSON.stringify(included)})`;
+  }
+  return undefined;
+}
+
+/** Why a Backup cannot serve a restore of the namespace (phase, filters, emptiness), or undefined when it can. */
+export function backupProblem(backup: VeleroBackup, namespace: string, phases: readonly BackupPhase[] = ["Completed"]): string | undefined {
+  const phase = backup.status?.phase ?? "New";
+  if (!phases.includes(phase)) {
+    const reason = backup.status?.failureReason ? `: ${backup.status.failureReason}` : "";
+    return `is ${phase}, not ${phases.join(" or ")}${reason}`;
+  }
+  const filter = namespaceFilterProblem(backup, namespace);
+  if (filter) return filter;
+  if ((backup.status?.progress?.totalItems ?? 0) === 0) return "backed up no items (status.progress.totalItems is 0)";
+  return undefined;
+}
+
+/** When a Backup started (`status.startTimestamp`, else `metadata.creationTimestamp`), for ordering. */
+export function backupTime(backup: VeleroBackup): string {
+  return backup.status?.startTimestamp ?? backup.metadata.creationTimestamp ?? "";
+}
+
+export interface Candidate {
+  readonly name: string;
+  readonly phase: string;
+  readonly started: string;
+  /** Why it was passed over; undefined for the selected backup. */
+  readonly problem?: string;
+}
+
+export interface BackupSelection {
+  /** The newest Completed backup containing the namespace, if any. */
+  readonly backup?: VeleroBackup;
+  /** Every backup looked at, newest first, each with why it was skipped (up to and including the selected one). */
+  readonly candidates: readonly Candidate[];
+}
+
+/**
+ * The newest Completed Backup (by start time, as Velero's own `--from-schedule` does) whose namespace filters select
+ * `namespace` and that backed up at least one item. Pure.
+ */
+export function selectBackup(backups: readonly VeleroBackup[], namespace: string): BackupSelection {
+  const newestFirst = [...backups].sort((a, b) => backupTime(b).localeCompare(backupTime(a)) || b.metadata.name.localeCompare(a.metadata.name));
+  const candidates: Candidate[] = [];
+  for (const backup of newestFirst) {
+    const problem = backupProblem(backup, namespace);
+    candidates.push({ name: backup.metadata.name, phase: backup.status?.phase ?? "New", started: backupTime(backup), ...(problem ? { problem } : {}) });
+    if (!problem) return { backup, candidates };
+  }
+  return { candidates };
+}

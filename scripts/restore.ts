@@ -1,0 +1,37 @@
+/**
+ * npm run restore -- --tenant cust-1001 [--from-backup NAME | --latest] [--as NEW-NAMESPACE] [--dry-run]
+ *                    [--allow-existing] [--plan out/<stack>] [--velero-namespace NS] [--schedule NAME] [--context NAME]
+ * Restores one tenant namespace from a Velero backup through the current kubeconfig and follows the restore to its end.
+ * Exit codes: scripts/lib/restore/exit-codes.ts (and --help).
+ */
+import { parseRestoreArgs, USAGE } from "./lib/restore/args";
+import { EXIT } from "./lib/restore/exit-codes";
+import { KubeVeleroApi, loadKubeConfig } from "./lib/restore/kube-client";
+import { exitCodeOf, runRestore } from "./lib/restore/run";
+
+async function main(): Promise<number> {
+  const options = parseRestoreArgs(process.argv.slice(2));
+  if (!options) {
+    console.log(USAGE);
+    return EXIT.ok;
+  }
+  const api = new KubeVeleroApi(loadKubeConfig(options.context));
+  process.once("SIGINT", () => {
+    process.stdout.write(`\ninterrupted: a restore already created continues in the cluster (velero -n ${options.veleroNamespace} restore get)\n`);
+    process.exit(130);
+  });
+  return runRestore(options, {
+    api,
+    now: () => new Date(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    out: { write: (text) => process.stdout.write(text), isTTY: Boolean(process.stdout.isTTY) },
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(exitCodeOf(err));
+  },
+);

@@ -1,0 +1,175 @@
+/**
+ * A {@link VeleroApi} answering from recorded API responses (test/fixtures/velero/*.json), recording every call.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { ApiError, type VeleroApi } from "../scripts/lib/restore/client";
+import type { BackupStorageLocation, NamespaceInfo, PodVolumeRestore, VeleroBackup, VeleroRestore } from "../scripts/lib/restore/velero-types";
+
+export const FIXTURES = join(__dirname, "fixtures", "velero");
+
+export function fixture<T = any>(name: string): T { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return JSON.parse(readFileSync(join(FIXTURES, name), "utf8")) as T;
+}
+
+/** The recorded responses the fake serves. */
+export interface Recording {
+  /** Backups of the cluster (all schedules); listBackups filters them by the label selector. */
+  backups?: VeleroBackup[];
+  bsls?: BackupStorageLocation[];
+  /** Namespaces as the API returns them (v1 Namespace JSON). */
+  namespaces?: { metadata: { name: string; creationTimestamp?: string }; status?: { phase?: string } }[];
+  /** Successive GET responses of the created Restore (the last repeats). */
+  polls?: VeleroRestore[];
+  /** Successive PodVolumeRestoreList responses, aligned with `polls`. */
+  pvrLists?: { items: PodVolumeRestore[] }[];
+  /** Every call fails with this error (e.g. unreachable). */
+  failAll?: ApiError;
+  /** The n-th getRestore calls (0-based) fail with this error. */
+  failPolls?: Record<number, ApiError>;
+}
+
+export class FakeVeleroApi implements VeleroApi {
+  readonly target = "https://apiserver.example:6443 (context fake)";
+  readonly calls: string[] = [];
+  readonly created: VeleroRestore[] = [];
+  private polled = 0;
+
+  constructor(private readonly rec: Recording) {}
+
+  private record(call: string): void {
+    this.calls.push(call);
+    if (this.rec.failAll) throw this.rec.failAll;
+  }
+
+  async listBackups(namespace: string, labelSelector: string): Promise<VeleroBackup[]> {
+    this.record(`listBackups ${namespace} ${labelSelector}`);
+    const [key, value] = labelSelector.split("=");
+    return (this.rec.backups ?? []).filter((b) => b.metadata.namespace === namespace && b.metadata.labels?.[key] === value);
+  }
+
+  async getBackup(namespace: string, name: string): Promise<VeleroBackup | undefined> {
+    this.record(`getBackup ${namespace}/${name}`);
+    return (this.rec.backups ?? []).find((b) => b.metadata.namespace === namespace && b.metadata.name === name);
+  }
+
+  async getBackupStorageLocation(namespace: string, name: string): Promise<BackupStorageLocation | undefined> {
+    this.record(`getBackupStorageLocation ${namespace}/${name}`);
+    return (this.rec.bsls ?? []).find((b) => b.metadata.namespace === namespace && b.metadata.name === name);
+  }
+
+  async getNamespace(name: string): Promise<NamespaceInfo | undefined> {
+    this.record(`getNamespace ${name}`);
+    const ns = (this.rec.namespaces ?? []).find((n) => n.metadata.name === name);
+    return ns ? { name, ...(ns.metadata.creationTimestamp ? { creationTimestamp: ns.metadata.creationTimestamp } : {}), ...(ns.status?.phase ? { phase: ns.status.phase } : {}) } : undefined;
+  }
+
+  async createRestore(restore: VeleroRestore): Promise<VeleroRestore> {
+    this.record(`createRestore ${restore.metadata.namespace}/${restore.metadata.name}`);
+    this.created.push(restore);
+    return { ...restore, metadata: { ...restore.metadata, uid: "5d0c7a1e-93b2-4f6d-8e41-7b2a9c3d1f60", creationTimestamp: "2026-03-02T09:12:00Z" } };
+  }
+
+  async getRestore(namespace: string, name: string): Promise<VeleroRestore | undefined> {
+    this.record(`getRestore ${namespace}/${name}`);
+    const n = this.polled++;
+    const failure = this.rec.failPolls?.[n];
+    if (failure) throw failure;
+    const polls = this.rec.polls ?? [];
+    return polls[Math.min(n, polls.length - 1)];
+  }
+
+  async listPodVolumeRestores(namespace: string, restoreName: string): Promise<PodVolumeRestore[]> {
+    this.record(`listPodVolumeRestores ${namespace} ${restoreName}`);
+    const lists = this.rec.pvrLists ?? [];
+    return lists.length ? lists[Math.min(this.polled - 1, lists.length - 1)].items : [];
+  }
+
+  /** Calls that would change the cluster. */
+  get writes(): string[] {
+    return this.calls.filter((c) => c.startsWith("create"));
+  }
+}
+
+/** A loopback HTTP server answering the Kubernetes API paths the restore command calls, from a {@link Recording}. */
+export interface FakeApiServer {
+  /** A kubeconfig file pointing at the server (context `fake`). */
+  readonly kubeconfig: string;
+  /** `METHOD path` of every request, in order. */
+  readonly requests: string[];
+  /** Bodies of the Restores POSTed. */
+  readonly created: VeleroRestore[];
+  close(): Promise<void>;
+}
+
+export async function startFakeApiServer(rec: Recording, dir: string): Promise<FakeApiServer> {
+  const requests: string[] = [];
+  const created: VeleroRestore[] = [];
+  let polls = 0;
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    requests.push(`${req.method} ${url.pathname}${url.search}`);
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    const notFound = (kind: string, name: string) => send(404, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: `${kind} "${name}" not found`, reason: "NotFound", details: { name, kind }, code: 404 });
+    const selector = url.searchParams.get("labelSelector")?.split("=") ?? [];
+    let m: RegExpExecArray | null;
+    if ((m = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(url.pathname))) {
+      const ns = (rec.namespaces ?? []).find((n) => n.metadata.name === m![1]);
+      return ns ? send(200, { apiVersion: "v1", kind: "Namespace", ...ns }) : notFound("namespaces", m[1]);
+    }
+    if (!(m = /^\/apis\/velero\.io\/v1\/namespaces\/([^/]+)\/([a-z]+)(?:\/([^/]+))?$/.exec(url.pathname))) return send(404, { kind: "Status", code: 404, message: "no route" });
+    const [, namespace, plural, name] = m;
+    if (plural === "backups" && !name) {
+      const items = (rec.backups ?? []).filter((b) => b.metadata.namespace === namespace && b.metadata.labels?.[selector[0]] === selector[1]);
+      return send(200, { apiVersion: "velero.io/v1", kind: "BackupList", items, metadata: { resourceVersion: "1" } });
+    }
+    if (plural === "backups") {
+      const b = (rec.backups ?? []).find((x) => x.metadata.namespace === namespace && x.metadata.name === name);
+      return b ? send(200, b) : notFound("backups.velero.io", name);
+    }
+    if (plural === "backupstoragelocations") {
+      const b = (rec.bsls ?? []).find((x) => x.metadata.namespace === namespace && x.metadata.name === name);
+      return b ? send(200, b) : notFound("backupstoragelocations.velero.io", name);
+    }
+    if (plural === "restores" && req.method === "POST") {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => {
+        const restore = JSON.parse(body) as VeleroRestore;
+        created.push(restore);
+        send(201, { ...restore, metadata: { ...restore.metadata, uid: "5d0c7a1e-93b2-4f6d-8e41-7b2a9c3d1f60", resourceVersion: "1", generation: 1 } });
+      });
+      return undefined;
+    }
+    if (plural === "restores" && name) {
+      const recorded = (rec.polls ?? [])[Math.min(polls++, (rec.polls ?? []).length - 1)];
+      return recorded && created.some((r) => r.metadata.name === name) ? send(200, { ...recorded, metadata: { ...recorded.metadata, name } }) : notFound("restores.velero.io", name);
+    }
+    if (plural === "podvolumerestores") {
+      const lists = rec.pvrLists ?? [];
+      return send(200, { apiVersion: "velero.io/v1", kind: "PodVolumeRestoreList", items: lists.length ? lists[Math.min(polls - 1, lists.length - 1)].items : [], metadata: {} });
+    }
+    return send(404, { kind: "Status", code: 404, message: "no route" });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  const kubeconfig = join(dir, "kubeconfig-fake.yaml");
+  writeFileSync(
+    kubeconfig,
+    stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "fake", cluster: { server: `http://127.0.0.1:${port}`, "insecure-skip-tls-verify": true } }],
+      users: [{ name: "tester", user: { token: "fake-token" } }],
+      contexts: [{ name: "fake", context: { cluster: "fake", user: "tester" } }],
+      "current-context": "fake",
+    }),
+  );
+  return { kubeconfig, requests, created, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}

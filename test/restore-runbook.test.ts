@@ -1,0 +1,150 @@
+/**
+ * RESTORE.md per stack: the steps of every flow with that stack's real names, every anchor the alerts link to, and
+ * the plan writing it (with coverage.md / coverage.json) and linking it from summary.md.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { RUNBOOK_ANCHORS } from "../components/runbook-anchors";
+import { buildPlanFiles } from "../scripts/lib/plan-output";
+import { buildCoverage } from "../scripts/lib/coverage";
+import { buildRunbook } from "../scripts/lib/runbook";
+import { readStackFile } from "../scripts/lib/stack-file";
+import { ROOT, planStack, planWith, type Plan } from "./harness";
+
+function runbookOf(plan: Plan, stack: string): string {
+  const objects = plan.objects();
+  const coverage = buildCoverage({ stack, objects, exports: plan.exports });
+  return buildRunbook({ stack, objects, registrations: plan.registrations, exports: plan.exports, coverage });
+}
+
+/** The lines of one section (from its anchor to the next). */
+function section(md: string, anchor: string): string {
+  const start = md.indexOf(`<a id="${anchor}"></a>`);
+  if (start < 0) throw new Error(`no section ${anchor}`);
+  const next = md.indexOf('<a id="', start + 1);
+  return md.slice(start, next < 0 ? undefined : next);
+}
+
+describe("RESTORE.md of the prod stack", () => {
+  let plan: Plan;
+  let md: string;
+  beforeAll(async () => {
+    plan = await planStack("prod");
+    md = runbookOf(plan, "prod");
+  });
+
+  it("has exactly one section per alert anchor, each listed in the contents", () => {
+    for (const anchor of Object.values(RUNBOOK_ANCHORS)) {
+      expect(md.split(`<a id="${anchor}"></a>`)).toHaveLength(2);
+      expect(md).toContain(`](#${anchor})`);
+    }
+    expect(md.match(/<a id="/g)).toHaveLength(Object.values(RUNBOOK_ANCHORS).length);
+  });
+
+  it("tells how to reach the cluster and Velero of this stack", () => {
+    expect(md).toContain("pulumi stack output --stack acme/cluster/prod --show-secrets kubeconfig > kubeconfig-prod.yaml\nexport KUBECONFIG=$PWD/kubeconfig-prod.yaml");
+    expect(md).toContain("velero client config set namespace=backup-system");
+    expect(md).not.toMatch(/velero (?!-n backup-system)(backup|restore|schedule) /);
+  });
+
+  it("restores one tenant, several tenants, and a tenant into a new namespace", () => {
+    const s = section(md, RUNBOOK_ANCHORS.tenants);
+    expect(s).toContain("velero -n backup-system backup get -l velero.io/schedule-name=tenants-daily\n");
+    expect(s).toContain("npm run restore -- --tenant cust-1001 --velero-namespace backup-system --schedule tenants-daily --dry-run\n");
+    expect(s).toContain(
+      "velero -n backup-system restore create cust-1001-<yyyyMMddHHmmss> --from-backup tenants-daily-<yyyyMMddHHmmss> --include-namespaces cust-1001 --existing-resource-policy none --wait\n",
+    );
+    expect(s).toContain("--include-namespaces cust-1001,cust-1002 --existing-resource-policy none --wait\n");
+    expect(s).toContain("npm run restore -- --tenant cust-1001 --as cust-1001-restore --velero-namespace backup-system\n");
+    expect(s).toContain("--include-namespaces cust-1001 --namespace-mappings cust-1001:cust-1001-restore --wait\n");
+    expect(s).toContain("stored in location `default` (scaleway bucket `acme-k8s-prod-velero`, prefix `tenants`)");
+  });
+
+  it("restores the Garage metadata PVCs from garage-meta-ceph with their selector", () => {
+    const s = section(md, RUNBOOK_ANCHORS.garageMetaCeph);
+    expect(s).toContain(
+      "velero -n backup-system restore create garage-meta-ceph-<yyyyMMddHHmmss> --from-backup garage-meta-ceph-<yyyyMMddHHmmss> --include-namespaces garage --selector backup-this-pvc=true --include-resources persistentvolumeclaims,persistentvolumes --restore-volumes=true --wait\n",
+    );
+    expect(s).toContain("see [Benji](#benji)");
+  });
+
+  it("brings Garage data back from the zrepl sink with zfs send/recv, or promotes it there", () => {
+    const s = section(md, RUNBOOK_ANCHORS.garageDataZrepl);
+    expect(s).toContain("zfs list -t snapshot -o name,creation -s creation -r wdc/zrepl/garage/tank/garage/<pvc dataset>\n");
+    expect(s).toContain("zfs send -R wdc/zrepl/garage/tank/garage/<pvc dataset>@zrepl_<timestamp> | ssh node-garage-1 zfs recv -u tank/garage/<pvc dataset>-restored\n");
+    expect(s).toContain("kubectl -n garage scale statefulset <garage> --replicas=0");
+    expect(s).toContain("kubectl -n zrepl patch daemonset zrepl-garage-push");
+    expect(s).toContain("zfs clone -o canmount=on wdc/zrepl/garage/tank/garage/<pvc dataset>@zrepl_<timestamp> <pool on backup-1>/<pvc dataset>\nzfs promote <pool on backup-1>/<pvc dataset>\n");
+  });
+
+  it("rolls Garage data back from the local snapshots through Velero, not zfs rollback", () => {
+    const s = section(md, RUNBOOK_ANCHORS.garageDataZfs);
+    expect(s).toContain("--from-backup garage-data-zfs-<yyyyMMddHHmmss> --include-namespaces garage --selector backup-strategy=zfs-local");
+    expect(s).toContain("(VolumeSnapshotClass `velero-zfs`, deletionPolicy Retain)");
+  });
+
+  it("loads the PostgreSQL dump with the workload's real names", () => {
+    const s = section(md, RUNBOOK_ANCHORS.postgres);
+    expect(s).toContain("velero -n backup-system restore create postgres-<yyyyMMddHHmmss> --from-backup postgres-backup-<yyyyMMddHHmmss> --include-namespaces postgres --wait\n");
+    expect(s).toContain(`kubectl -n postgres exec statefulset/postgres -c postgres -- sh -c 'psql -U "\${POSTGRES_USER:-postgres}" -d postgres -f /backups/dump.sql'\n`);
+    expect(s).toContain("kubectl -n postgres-restore exec statefulset/postgres -c postgres -- cat /backups/dump.sql > dump.sql\n");
+    expect(s).toContain("stored in location `postgres` (garage bucket `velero-postgres`, prefix `postgres`)");
+  });
+
+  it("restores a Benji PVC with benji-restore-pvc and the pool-named io", () => {
+    const s = section(md, RUNBOOK_ANCHORS.benji);
+    expect(s).toContain(
+      `kubectl -n benji create job benji-restore-$(date +%Y%m%d%H%M) --from=cronjob/benji-backup-all --dry-run=client -o json | jq '.spec.template.spec.containers[0].command = ["benji-restore-pvc","--restore-url-template","{pool}:{pool}/{image}","<version-uid>","<namespace>","<pvc>"]' | kubectl create -f -\n`,
+    );
+    expect(s).toContain("named after the pool (`replicapool`)");
+    expect(s).toContain("versions carry `benji-backup.me/instance=benji-k8s`");
+  });
+
+  it("lists the storage locations with their buckets and credential Secrets, and the drills", () => {
+    const s = section(md, RUNBOOK_ANCHORS.storageLocations);
+    expect(s).toContain("| `default` | scaleway | `acme-k8s-prod-velero` | `tenants` | https://s3.fr-par.scw.cloud | fr-par | yes | `velero-cred-scaleway` |");
+    expect(s).toContain("| `postgres` | garage | `velero-postgres` | `postgres` | http://garage.garage.svc.cluster.local:3900 | garage | no | `velero-cred-garage` |");
+    expect(section(md, RUNBOOK_ANCHORS.nodeAgent)).toContain("kubectl -n backup-system rollout status daemonset/node-agent");
+  });
+});
+
+describe("RESTORE.md of the dev stack", () => {
+  let md: string;
+  beforeAll(async () => {
+    md = runbookOf(await planStack("dev"), "dev");
+  });
+
+  it("uses the kind context and the demo tenant, and says which flows are off", () => {
+    expect(md).toContain("kubectl config use-context kind-cluster-backup\n");
+    expect(section(md, RUNBOOK_ANCHORS.tenants)).toContain("npm run restore -- --tenant cust-demo --velero-namespace backup-system --schedule tenants-daily --dry-run\n");
+    expect(section(md, RUNBOOK_ANCHORS.benji)).toContain("Not enabled in stack `dev` (`flows.benji.enabled`): nothing to restore from.");
+    expect(section(md, RUNBOOK_ANCHORS.garageDataZrepl)).toContain("Not enabled in stack `dev` (`flows.zrepl.enabled`): nothing to restore from.\n\nGarage data then has no off-node copy.");
+    expect(section(md, RUNBOOK_ANCHORS.postgres)).toContain("stored in location `postgres` (minio bucket `velero`, prefix `postgres`)");
+  });
+});
+
+describe("a stack with its own names", () => {
+  it("puts the configured Velero namespace in every command", async () => {
+    const velero = JSON.parse(readStackFile(ROOT, "prod").config["cluster-backup:velero"]);
+    const md = runbookOf(await planWith("prod", { velero: { ...velero, namespace: "velero" } }), "prod");
+    expect(md).toContain("velero -n velero restore create cust-1001-<yyyyMMddHHmmss>");
+    expect(md).toContain("npm run restore -- --tenant cust-1001 --velero-namespace velero --schedule tenants-daily --dry-run");
+    expect(md).not.toContain("backup-system");
+  });
+});
+
+describe("npm run plan writes coverage.md, coverage.json and RESTORE.md and links them", () => {
+  it("from the same run, redacted", async () => {
+    const plan = await planStack("prod");
+    const files = buildPlanFiles("prod", plan.run).files;
+    expect(JSON.parse(files.get("coverage.json")!)).toEqual(JSON.parse(JSON.stringify(buildCoverage({ stack: "prod", objects: plan.objects(), exports: plan.exports }))));
+    expect(files.get("coverage.md")).toMatch(/^# Backup coverage of stack `prod`\n/);
+    expect(files.get("RESTORE.md")).toBe(runbookOf(plan, "prod"));
+    const summary = files.get("summary.md")!;
+    expect(summary).toContain(
+      "## Coverage and restore\n\n- [coverage.md](coverage.md) ([coverage.json](coverage.json)): 7 flows, 4 gaps (in-cluster-only, unversioned, overlap)\n- [RESTORE.md](RESTORE.md): the restore runbook with this stack's names\n",
+    );
+    for (const name of ["coverage.json", "coverage.md", "RESTORE.md"]) {
+      for (const secret of plan.run.secretStrings) if (secret.length >= 8) expect(files.get(name)!.includes(secret), `${name} holds a secret`).toBe(false);
+    }
+  });
+});
