@@ -1,8 +1,25 @@
 /**
  * cluster-backup: reads the stack config once, wires the components, exports what other stacks read.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./components/config";
+import { provisionStorage, type S3Target } from "./components/storage";
 import { clusterProvider } from "./components/cluster";
+import { PostgresBackup, postgresHookOptions } from "./components/postgres/postgres-backup";
+import { Demo } from "./components/demo/demo";
+import { ZreplReplication, zreplArgsFromConfig } from "./components/zrepl/replication";
+import { Velero, type VeleroLocation } from "./components/velero/velero";
+import { csiFlowEnabled, veleroLocationNames } from "./components/velero/values";
+import { SnapshotClasses } from "./components/velero/snapshot-classes";
+import { buildScheduleSpecs, Schedules } from "./components/velero/schedules";
+import { TenantOptOutSync } from "./components/velero/optout";
+import { Benji, benjiArgsFromConfig, benjiSummaryNotes } from "./components/benji/benji";
+import { AdmissionPolicies, admissionArgsFromConfig } from "./components/admission/admission-policies";
+import { RestoreDrills, restoreDrillsArgs } from "./components/drills/drills";
+import { alertTargets } from "./components/monitoring/targets";
+import { buildAlertGroups } from "./components/monitoring/rules";
+import { BackupAlerts } from "./components/monitoring/alerts";
+import { monitoringSummaryNotes } from "./components/monitoring/summary";
 
 const cfg = loadConfig();
 const provider = clusterProvider(cfg);
@@ -13,4 +30,155 @@ export const environment = cfg.environment;
 /** Namespace of Velero; the velero CLI needs `-n <it>`. */
 export const veleroNamespace = cfg.velero.namespace;
 /** Lines the offline plan adds to summary.md. */
-export const summaryNotes: string[] = [];
+export const summaryNotes: pulumi.Input<string>[] = [];
+
+// Object storage (SPEC §3.3): buckets and one scoped credential per consumer and backend; consumers build their
+// Secrets from these targets and dependsOn `target.ready`.
+const storage = provisionStorage(cfg, provider);
+summaryNotes.push(...storage.summaryNotes);
+const storageTargets: [string, S3Target][] = [...Object.entries(storage.veleroLocations), ...(storage.benji ? [["benji", storage.benji] as [string, S3Target]] : [])];
+/** Bucket per Velero location and for Benji: `{backend, bucket, endpoint, region, versioned}` (no credentials). */
+export const buckets = pulumi.output(
+  Object.fromEntries(storageTargets.map(([name, t]) => [name, { backend: t.backend, bucket: t.bucket, endpoint: t.endpoint, region: t.region, versioned: t.versioned }])),
+);
+/** Credentials per consumer and backend (`velero/scaleway`, `benji/scaleway`, ...): a secret. */
+export const s3Credentials = pulumi.secret(storage.credentials);
+
+// Velero (SPEC §3.4): namespace, credentials, kopia password and chart; then the snapshot classes, one Schedule per
+// enabled flow, and the tenant opt-out safety net. Only locations used by enabled flows (and the default) are rendered.
+const veleroLocations: Record<string, VeleroLocation> = Object.fromEntries(
+  veleroLocationNames(cfg).map((name) => {
+    const target = storage.veleroLocations[name];
+    if (!target) throw new Error(`velero.locations.${name}: no bucket was provisioned for it`);
+    return [name, { target, prefix: cfg.velero.locations[name].prefix, default: cfg.velero.locations[name].default }];
+  }),
+);
+const csiEnabled = csiFlowEnabled(cfg.flows);
+const velero =
+  Object.keys(veleroLocations).length > 0
+    ? new Velero(
+        "velero",
+        {
+          locations: veleroLocations,
+          namespace: cfg.velero.namespace,
+          chartVersion: cfg.velero.chartVersion,
+          image: cfg.velero.image,
+          awsPluginImage: cfg.velero.awsPluginImage,
+          nodeAgent: cfg.velero.nodeAgent,
+          concurrentBackups: cfg.velero.concurrentBackups,
+          fsBackupTimeout: cfg.velero.fsBackupTimeout,
+          serviceMonitor: cfg.velero.serviceMonitor,
+          enableCsi: csiEnabled,
+          repositoryPassword: cfg.velero.repositoryPassword,
+          extraValues: cfg.velero.extraValues,
+          production: cfg.production,
+        },
+        { provider },
+      )
+    : undefined;
+const csi = cfg.csi;
+const snapshotClasses =
+  velero && csiEnabled && (csi.cephRbd?.create || csi.zfs?.create)
+    ? new SnapshotClasses("snapshot-classes", { cephRbd: csi.cephRbd?.create ? csi.cephRbd : undefined, zfs: csi.zfs?.create ? csi.zfs : undefined }, { provider })
+    : undefined;
+const scheduleSpecs = velero ? buildScheduleSpecs(cfg) : [];
+if (velero && scheduleSpecs.length > 0) {
+  new Schedules("schedules", { schedules: scheduleSpecs, dependsOn: [velero.chart, ...(snapshotClasses ? [snapshotClasses] : [])] }, { provider });
+}
+const tenants = cfg.flows.tenants;
+if (velero && tenants.enabled && tenants.optOutSync) {
+  new TenantOptOutSync("tenant-optout", { namespace: cfg.velero.namespace, schedule: tenants.optOutSchedule, timeZone: cfg.timeZone, dependsOn: [velero.namespace] }, { provider });
+}
+if (velero) {
+  summaryNotes.push(
+    `Velero runs in namespace ${cfg.velero.namespace}: use \`velero -n ${cfg.velero.namespace} ...\` or \`velero client config set namespace=${cfg.velero.namespace}\``,
+    cfg.velero.repositoryPassword === "random"
+      ? "kopia repository password: generated (Secret velero-repo-credentials; output kopiaRepositoryPassword); keep it: a rebuilt cluster needs the same value before Velero starts, and changing it orphans existing repositories"
+      : "kopia repository password: Velero's built-in default (velero.repositoryPassword: legacy-default); anyone with bucket access can decrypt the fs-backups",
+  );
+  if (cfg.flows.system.enabled && (cfg.velero.concurrentBackups ?? 1) > 1) {
+    summaryNotes.push("system-daily covers all namespaces: while it runs no other backup runs in parallel (concurrent backups need non-overlapping namespaces)");
+  }
+}
+/** Velero backup storage locations: name → {backend, bucket, prefix, endpoint, region} (undefined without Velero). */
+export const backupStorageLocations = velero?.backupStorageLocations;
+/** Names of the Velero Schedules (`velero backup get -l velero.io/schedule-name=<name>`). */
+export const schedules = scheduleSpecs.map((s) => s.name);
+/** The kopia repository password (secret): restore tooling and a rebuilt cluster need it. */
+export const kopiaRepositoryPassword = velero?.repositoryPassword;
+
+// Benji: block backups of Ceph RBD PVCs labelled backup-this-pvc=true, all namespaces (SPEC §3.6).
+const benji = cfg.flows.benji.enabled ? new Benji("benji", benjiArgsFromConfig(cfg, storage.benji, provider)) : undefined;
+if (benji) summaryNotes.push(...benjiSummaryNotes(cfg));
+/** Benji's AES key material `{kdfSalt, kdfIterations, password}` (secret); a rebuilt installation needs it to read any block. */
+export const benjiEncryption = benji?.encryption;
+
+// zrepl: off-node ZFS replication of the Garage data datasets (SPEC §3.7).
+const zrepl = cfg.flows.zrepl.enabled ? new ZreplReplication("zrepl", zreplArgsFromConfig(cfg.flows.zrepl, cfg.production), { provider }) : undefined;
+/** PEM of the CA behind the zrepl sink and client certificates (public; undefined when zrepl is off). */
+export const zreplCaCertPem = zrepl?.caCertPem;
+/** host:port of the zrepl sink Service the push job dials (undefined when zrepl is off). */
+export const zreplSinkAddress = zrepl?.sinkAddress;
+
+// postgres-backup: pg_dumpall hooks on the Postgres pods (SPEC §3.5); its Schedule comes with the Velero schedules.
+const pg = cfg.flows.postgres;
+const postgresBackup = pg.enabled
+  ? new PostgresBackup(
+      "postgres",
+      { workload: pg.workload, patchWorkload: pg.patchWorkload, dumpVolumeSizeLimit: pg.dumpVolumeSizeLimit, hookTimeout: pg.hookTimeout, postHookTimeout: pg.postHookTimeout },
+      { provider },
+    )
+  : undefined;
+/** The Postgres workload's `spec.template` fragment with the dump hooks, for its owner (undefined when the flow is off). */
+export const podTemplatePatch = postgresBackup?.podTemplatePatch;
+
+// Dev demo (SPEC §5): tenant cust-demo with an app writing to a PVC, and, with the postgres flow, the Postgres
+// StatefulSet the flow targets, owned by the program (hooks in its own pod template, no Patch).
+const demo = cfg.demo.enabled
+  ? new Demo(
+      "demo",
+      {
+        appImage: cfg.demo.appImage,
+        storageClassName: cfg.demo.storageClassName,
+        postgres: pg.enabled ? { name: pg.workload.name, namespace: pg.workload.namespace, image: cfg.demo.postgresImage, hooks: postgresHookOptions(pg) } : undefined,
+      },
+      { provider },
+    )
+  : undefined;
+/** Namespace of the demo tenant (undefined when the demo is off). */
+export const demoTenantNamespace = demo?.tenantNamespace.metadata.name;
+
+// Policies (SPEC §4.9): the policy pack's rules about panel-created objects (tenant namespaces, Garage and Benji PVCs)
+// enforced at admission as ValidatingAdmissionPolicies, and the stack's policy context the pack reads.
+const admission = new AdmissionPolicies("admission-policies", admissionArgsFromConfig(cfg), { provider });
+/** Names of the in-cluster ValidatingAdmissionPolicies (empty when policy.admission.enabled is false). */
+export const admissionPolicies = admission.policyNames;
+
+// Restore drills and alerts: CronJobs restoring the newest tenants/Postgres backup into scratch namespaces and
+// checking it, and PrometheusRule alerts on every Schedule, location, CronJob and DaemonSet of the backup system with
+// thresholds derived from their crons (deployed when the Prometheus operator is there: monitoring.prometheusOperator).
+const drillArgs = velero ? restoreDrillsArgs(cfg, [velero.namespace]) : undefined;
+if (drillArgs) new RestoreDrills("restore-drills", drillArgs, { provider });
+const drillSpecs = drillArgs?.drills ?? [];
+const watched = alertTargets(cfg, scheduleSpecs, drillSpecs);
+const alertGroups = buildAlertGroups(watched);
+const alertsDeployed = cfg.monitoring.prometheusOperator ?? cfg.production;
+const monitoringNamespace = cfg.monitoring.namespace ?? cfg.velero.namespace;
+if (alertsDeployed && alertGroups.length > 0) {
+  new BackupAlerts(
+    "alerts",
+    {
+      targets: watched,
+      namespace: monitoringNamespace,
+      ruleLabels: cfg.monitoring.ruleLabels,
+      zreplNamespace: cfg.flows.zrepl.enabled ? cfg.flows.zrepl.namespace : undefined,
+      dependsOn: velero && monitoringNamespace === cfg.velero.namespace ? [velero.namespace] : [],
+    },
+    { provider },
+  );
+}
+summaryNotes.push(...monitoringSummaryNotes(watched, alertGroups, drillSpecs, { deployed: alertsDeployed, namespace: monitoringNamespace, ruleLabels: cfg.monitoring.ruleLabels }, cfg.timeZone));
+/** Names of the alerting rules deployed (empty without the Prometheus operator). */
+export const alerts = alertsDeployed ? [...new Set(alertGroups.flatMap((g) => g.rules.map((r) => r.alert)))] : [];
+/** Names of the restore-drill CronJobs. */
+export const restoreDrills = drillSpecs.map((d) => d.cronJob);

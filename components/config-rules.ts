@@ -3,10 +3,13 @@
  * reports them in the same one-line-per-problem form as schema errors.
  */
 import type { ParsedConfig } from "./config-schema";
-import { cronMaxIntervalSeconds, isTimeZone } from "./schema/cron";
+import { cronMaxIntervalSeconds } from "./schema/cron";
 import { parseGoDuration, humanDuration } from "./schema/duration";
 import { globToRegExp } from "./schema/namespace-glob";
 import { TENANT_NAMESPACE_PREFIX } from "./labels";
+import { parseZreplDuration } from "./zrepl/grid";
+import { monitoringConfigProblems } from "./monitoring/targets";
+import { drillConfigProblems } from "./drills/spec";
 
 export interface ConfigProblem {
   /** Dotted path below the `cluster-backup:` namespace, e.g. `flows.tenants.ttl`. */
@@ -20,9 +23,11 @@ export interface ConfigProblem {
 export const RESTIC_MESSAGE =
   "velero.uploaderType: 'restic' is not supported. Velero 1.17+ can no longer take restic backups (kopia is the only uploader); " +
   "restic remains only to restore backups taken before the upgrade, and not after Velero 1.19. Remove the key or set 'kopia'.";
+/** {@link RESTIC_MESSAGE} without its leading key: problem lines are prefixed with their path already. */
+const RESTIC_REASON = RESTIC_MESSAGE.replace(/^velero\.uploaderType: /, "");
 
-/** Chart keys removed since chart 3.0.0/6.0.0; chart 12 aborts on the first group (NOTES.txt). */
-const REMOVED_CHART_KEYS: Record<string, string> = {
+/** Chart keys removed since chart 3.0.0/6.0.0; chart 12 aborts on the first group (NOTES.txt). Also read by the policy pack. */
+export const REMOVED_CHART_KEYS: Record<string, string> = {
   deployRestic: "deployNodeAgent (set by this program)",
   restic: "nodeAgent",
   "configuration.defaultVolumesToRestic": "configuration.defaultVolumesToFsBackup",
@@ -37,12 +42,9 @@ const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-l
 
 type Rule = (cfg: ParsedConfig) => ConfigProblem[];
 
-const timeZoneRule: Rule = (cfg) =>
-  isTimeZone(cfg.timeZone) ? [] : [{ path: "timeZone", value: cfg.timeZone, message: "expected an IANA time zone name such as 'UTC' or 'Europe/Paris'" }];
-
 const uploaderRule: Rule = (cfg) => {
   if (cfg.velero.uploaderType === "kopia") return [];
-  if (cfg.velero.uploaderType === "restic") return [{ path: "velero.uploaderType", value: "restic", message: RESTIC_MESSAGE }];
+  if (cfg.velero.uploaderType === "restic") return [{ path: "velero.uploaderType", value: "restic", message: RESTIC_REASON }];
   return [{ path: "velero.uploaderType", value: cfg.velero.uploaderType, message: "expected 'kopia' (the only uploader of Velero 1.17+)" }];
 };
 
@@ -73,7 +75,7 @@ const extraValuesRule: Rule = (cfg) => {
     .filter(([key]) => keys.has(key))
     .map(([key, replacement]) => ({ path: `velero.extraValues.${key}`, message: `removed from the Velero chart; use ${replacement}` }));
   const uploader = (cfg.velero.extraValues as { configuration?: { uploaderType?: unknown } }).configuration?.uploaderType;
-  if (uploader === "restic") problems.push({ path: "velero.extraValues.configuration.uploaderType", value: "restic", message: RESTIC_MESSAGE });
+  if (uploader === "restic") problems.push({ path: "velero.extraValues.configuration.uploaderType", value: "restic", message: RESTIC_REASON });
   return problems;
 };
 
@@ -110,6 +112,32 @@ const locationRule: Rule = (cfg) => {
   return problems;
 };
 
+/** Two locations on the same bucket and prefix would sync each other's backups and share kopia repositories. */
+const locationOverlapRule: Rule = (cfg) => {
+  const seen = new Map<string, string>();
+  const problems: ConfigProblem[] = [];
+  for (const [name, loc] of Object.entries(cfg.velero.locations)) {
+    const key = `${loc.backend}/${loc.bucket}/${loc.prefix ?? ""}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      problems.push({ path: `velero.locations.${name}.prefix`, value: loc.prefix ?? null, message: `same backend, bucket and prefix as velero.locations.${first}; Velero would mix the two locations' backups; expected a distinct prefix` });
+    } else seen.set(key, name);
+  }
+  return problems;
+};
+
+/** A snapshotting flow needs Velero's VolumeSnapshotClass for its CSI driver. */
+const veleroCsiRule: Rule = (cfg) => {
+  const problems: ConfigProblem[] = [];
+  if (cfg.flows.garageMetaCeph.enabled && !cfg.csi.cephRbd) {
+    problems.push({ path: "csi.cephRbd", message: "flows.garageMetaCeph takes Ceph RBD CSI snapshots; expected csi.cephRbd {driver, clusterID, snapshotterSecret} (create: false to use an existing class labelled velero.io/csi-volumesnapshot-class=true)" });
+  }
+  if (cfg.flows.garageDataZfs.enabled && !cfg.csi.zfs) {
+    problems.push({ path: "csi.zfs", message: "flows.garageDataZfs takes ZFS-LocalPV CSI snapshots; expected csi.zfs {driver} (create: false to use an existing class labelled velero.io/csi-volumesnapshot-class=true)" });
+  }
+  return problems;
+};
+
 const retentionRule: Rule = (cfg) =>
   veleroFlows(cfg)
     .filter(({ flow }) => flow.enabled)
@@ -135,10 +163,29 @@ const tenantGlobRule: Rule = (cfg) => {
 const storageRule: Rule = (cfg) => {
   const problems: ConfigProblem[] = [];
   if (cfg.storage.garage?.objectLock !== undefined) {
-    problems.push({ path: "storage.garage.objectLock", message: "Garage has no object lock (nor versioning); remove the key or store on scaleway/aws" });
+    problems.push({ path: "storage.garage.objectLock", value: cfg.storage.garage.objectLock, message: "Garage has no object lock (nor versioning); remove the key or store on scaleway/aws" });
   }
   if (cfg.storage.garage && !cfg.storage.garage.adminTokenSecret && cfg.garageAdminToken === undefined) {
     problems.push({ path: "garageAdminToken", message: "Garage needs its admin token: set storage.garage.adminTokenSecret {name, key} or `pulumi config set --secret garageAdminToken <token>`" });
+  }
+  // aws/scaleway bucket names are global and get the stack's prefix: `<bucketPrefix>-<bucket>` must stay a bucket name.
+  const prefixed = (backend: string, bucket: string): string | undefined => {
+    const prefix = backend === "aws" ? cfg.storage.aws?.bucketPrefix : backend === "scaleway" ? cfg.storage.scaleway?.bucketPrefix : undefined;
+    return prefix === undefined ? undefined : `${prefix}-${bucket}`;
+  };
+  const tooLong = (path: string, backend: string, bucket: string) => {
+    const real = prefixed(backend, bucket);
+    if (real && real.length > 63) problems.push({ path, value: bucket, message: `gives the ${backend} bucket name '${real}' (${real.length} characters); expected at most 63 with storage.${backend}.bucketPrefix: shorten the bucket or the prefix` });
+  };
+  for (const [name, loc] of Object.entries(cfg.velero.locations)) tooLong(`velero.locations.${name}.bucket`, loc.backend, loc.bucket);
+  const benji = cfg.flows.benji;
+  if (benji.enabled && benji.storage) {
+    const { backend, bucket } = benji.storage;
+    tooLong("flows.benji.storage.bucket", backend, bucket);
+    const shared = Object.entries(cfg.velero.locations).filter(([, loc]) => loc.backend === backend && loc.bucket === bucket).map(([name]) => name);
+    if (shared.length > 0) {
+      problems.push({ path: "flows.benji.storage.bucket", value: bucket, message: `is also the ${backend} bucket of Velero location(s) ${shared.join(", ")}; expected a bucket of its own (Velero's is versioned, Benji's must not be, and each consumer's key is limited to its buckets)` });
+    }
   }
   return problems;
 };
@@ -150,6 +197,9 @@ const benjiRule: Rule = (cfg) => {
   if (!b.storage) problems.push({ path: "flows.benji.storage", message: "Benji is enabled without a storage location; expected {backend, bucket}" });
   else if (!cfg.storage[b.storage.backend]) problems.push({ path: "flows.benji.storage.backend", value: b.storage.backend, message: `backend '${b.storage.backend}' is not configured; add storage.${b.storage.backend}` });
   if (!b.ceph) problems.push({ path: "flows.benji.ceph", message: "Benji backs up Ceph RBD volumes only; expected {monHost, clientId, pools: [<pool>...]}" });
+  const pools = b.ceph?.pools ?? [];
+  const repeated = pools.filter((pool, i) => pools.indexOf(pool) !== i);
+  if (repeated.length) problems.push({ path: "flows.benji.ceph.pools", value: pools, message: `lists ${[...new Set(repeated)].map((p) => `'${p}'`).join(", ")} more than once; each pool names one Benji io, expected each pool once` });
   if (cfg.benjiDatabaseUrl === undefined) problems.push({ path: "benjiDatabaseUrl", message: "Benji needs a persistent PostgreSQL database; set it with `pulumi config set --secret benjiDatabaseUrl postgresql://benji:<pw>@<host>:5432/benji`" });
   if (cfg.benjiCephKey === undefined) problems.push({ path: "benjiCephKey", message: "Benji needs the Ceph key of its client; set it with `pulumi config set --secret benjiCephKey <key>`" });
   return problems;
@@ -166,10 +216,55 @@ const zreplRule: Rule = (cfg) => {
   if (!Object.values(z.sourceFilesystems).some((included) => included)) {
     problems.push({ path: "flows.zrepl.sourceFilesystems", value: z.sourceFilesystems, message: "includes no dataset; expected e.g. {'tank/garage<': true}" });
   }
+  const interval = parseZreplDuration(z.snapshotInterval) ?? 0;
+  if ((parseZreplDuration(z.lagThreshold) ?? 0) <= interval) {
+    problems.push({ path: "flows.zrepl.lagThreshold", value: z.lagThreshold, message: `is not longer than flows.zrepl.snapshotInterval '${z.snapshotInterval}': replication runs once per interval, so the lag alert would fire between runs; expected a zrepl duration longer than ${z.snapshotInterval}` });
+  }
   return problems;
 };
 
-const RULES: Rule[] = [timeZoneRule, uploaderRule, imageRule, extraValuesRule, locationRule, retentionRule, tenantGlobRule, storageRule, benjiRule, zreplRule];
+function matchesGlob(glob: string, name: string): boolean {
+  try {
+    return globToRegExp(glob).test(name);
+  } catch {
+    return glob === name;
+  }
+}
+
+/** postgres-backup flow and the dev demo (SPEC §3.5, §5). */
+const postgresRule: Rule = (cfg) => {
+  const problems: ConfigProblem[] = [];
+  const pg = cfg.flows.postgres;
+  if (cfg.demo.enabled && cfg.environment === "prod") {
+    problems.push({ path: "demo.enabled", value: true, message: "the demo creates tenant namespace 'cust-demo' and a Postgres StatefulSet owned by this program, beside the real ones; expected false in prod" });
+  }
+  if (cfg.demo.enabled && pg.enabled && pg.patchWorkload) {
+    problems.push({
+      path: "flows.postgres.patchWorkload",
+      value: true,
+      message: "the demo Postgres (demo.enabled) is owned by this program and carries the dump hooks in its own pod template; a Patch of the same StatefulSet would fight over the same fields; expected false while demo.enabled is true",
+    });
+  }
+  if (cfg.demo.enabled && pg.enabled && pg.workload.kind !== "StatefulSet") {
+    problems.push({ path: "flows.postgres.workload.kind", value: pg.workload.kind, message: "the demo Postgres (demo.enabled) is a StatefulSet; expected 'StatefulSet' while demo.enabled is true" });
+  }
+  const ns = pg.workload.namespace;
+  if (pg.enabled && cfg.flows.system.enabled && !cfg.flows.system.excludedNamespaces.some((glob) => matchesGlob(glob, ns))) {
+    problems.push({
+      path: "flows.system.excludedNamespaces",
+      value: cfg.flows.system.excludedNamespaces,
+      message: `does not exclude '${ns}' (flows.postgres.workload.namespace): system-daily would run the dump hooks a second time and copy the live PGDATA file by file; add '${ns}'`,
+    });
+  }
+  return problems;
+};
+
+/** Alert thresholds against the intervals they watch (components/monitoring/targets.ts). */
+const monitoringRule: Rule = (cfg) => monitoringConfigProblems(cfg);
+/** Drill targets, flows, timeout and schedules against the backup windows (components/drills/spec.ts). */
+const drillsRule: Rule = (cfg) => drillConfigProblems(cfg);
+
+const RULES: Rule[] = [uploaderRule, imageRule, extraValuesRule, locationRule, locationOverlapRule, veleroCsiRule, retentionRule, tenantGlobRule, storageRule, benjiRule, zreplRule, postgresRule, monitoringRule, drillsRule];
 
 /** Every cross-field problem of an otherwise well-formed config. */
 export function crossFieldProblems(cfg: ParsedConfig): ConfigProblem[] {

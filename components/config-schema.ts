@@ -4,10 +4,13 @@
  * Cross-field rules live in config-rules.ts.
  */
 import { z } from "zod";
-import { cronError } from "./schema/cron";
+import { cronError, isTimeZone } from "./schema/cron";
 import { parseGoDuration } from "./schema/duration";
 import { namespaceGlobError } from "./schema/namespace-glob";
 import { parseGrid, parseZreplDuration } from "./zrepl/grid";
+import { DEFAULT_RUNBOOK_BASE_URL } from "./runbook-anchors";
+import { BENJI_FILE_IO, BENJI_POOL } from "./benji/benji-config";
+import { BENJI_RETENTION_EXAMPLE, parseBenjiRetention } from "./benji/retention";
 
 /** Pinned versions and images (SPEC §3.1). */
 export const PINS = {
@@ -21,6 +24,10 @@ export const PINS = {
   curlImage: "docker.io/curlimages/curl:8.11.1",
   kubectlImage: "registry.k8s.io/kubectl:v1.34.2",
   postgresImage: "docker.io/library/postgres:17.6",
+  /** Restore drills: needs a shell, kubectl and jq (registry.k8s.io/kubectl has no shell). */
+  drillImage: "docker.io/alpine/k8s:1.34.1",
+  /** The dev demo's tenant app (appends a timestamp to a file on its PVC). */
+  demoAppImage: "docker.io/library/busybox:1.37.0",
 } as const;
 
 const KUBERNETES_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -62,7 +69,18 @@ const goDuration = z.string().refine((v) => (parseGoDuration(v) ?? 0) > 0, {
 });
 
 const zreplDuration = z.string().refine((v) => parseZreplDuration(v) !== undefined, {
-  error: "expected a zrepl duration: a positive number with unit s, m, h, d or w, e.g. '10m'",
+  error: "expected a zrepl duration: one positive number with unit s, m, h, d or w, e.g. '10m' (no compound values such as '1h30m')",
+});
+
+/** zrepl `filesystems` keys (internal/daemon/filters): a dataset path, `<` suffix for it and everything below; `<` alone = all. */
+const ZREPL_FILTER_KEY = /^(<|[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)*<?)$/;
+const zreplFilesystems = z.record(z.string(), z.boolean()).superRefine((value, ctx) => {
+  for (const key of Object.keys(value).filter((k) => !ZREPL_FILTER_KEY.test(k))) {
+    ctx.addIssue({ code: "custom", path: [key], input: key, message: "is not a zrepl dataset filter; expected a dataset path, optionally ending in '<' for the dataset and everything below it, e.g. 'tank/garage<'" });
+  }
+});
+const nodeName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+  error: "expected a node name (the node's kubernetes.io/hostname label), e.g. 'backup-1'",
 });
 
 const grid = z.string().superRefine((value, ctx) => {
@@ -79,7 +97,7 @@ const backend = z.enum(BACKENDS, { error: `expected one of the storage backends:
 
 const objectLock = z.strictObject({
   /** GOVERNANCE lets an admin with the bypass permission still delete; COMPLIANCE does not. */
-  mode: z.enum(["GOVERNANCE", "COMPLIANCE"]).default("GOVERNANCE"),
+  mode: z.enum(["GOVERNANCE", "COMPLIANCE"], { error: "expected GOVERNANCE (an admin with the bypass permission can still delete) or COMPLIANCE (nobody can)" }).default("GOVERNANCE"),
   days: z.number().int().min(1).max(3650),
 });
 
@@ -100,7 +118,8 @@ const storage = z
       .strictObject({
         region: z.enum(["fr-par", "nl-ams", "pl-waw"], { error: "expected a Scaleway region: fr-par, nl-ams or pl-waw" }),
         bucketPrefix: z.string().regex(/^[a-z0-9][a-z0-9-]{1,40}$/, { error: "expected a lowercase bucket name prefix" }),
-        projectId: z.string().uuid({ error: "expected the Scaleway project UUID" }).optional(),
+        /** Project of the backup buckets: the IAM policies (project-wide permission sets) and API keys are scoped to it. */
+        projectId: z.uuid({ error: "expected the UUID of the Scaleway project holding the backup buckets (a dedicated project: IAM permission sets are project-wide)" }),
         noncurrentVersionDays: z.number().int().min(1).max(3650).default(14),
         objectLock: objectLock.optional(),
       })
@@ -193,9 +212,23 @@ function veleroFlow(defaults: { schedule: string; ttl: string; location: string;
 /** Namespaces a system-wide backup leaves out: tenants, flows of their own, backup data, re-created ones. */
 export const SYSTEM_EXCLUDED_NAMESPACES = ["cust-*", "garage", "postgres", "backup-system", "zrepl", "minio", "kube-node-lease", "kube-public"];
 
-const benjiRetention = z.string().regex(/^(latest|hours|days|weeks|months|years)\d+(,(latest|hours|days|weeks|months|years)\d+)*$/, {
-  error: "expected Benji retention rules such as 'latest7' or 'latest3,days7,weeks4,months3' (comma-separated latestN/hoursN/daysN/weeksN/monthsN/yearsN)",
+/** `benji enforce` rules, checked with Benji's own grammar (components/benji/retention.ts). */
+const benjiRetention = z.string().superRefine((value, ctx) => {
+  try {
+    parseBenjiRetention(value);
+  } catch (err) {
+    ctx.addIssue({
+      code: "custom",
+      message: `${(err as Error).message}; expected Benji retention rules such as ${BENJI_RETENTION_EXAMPLE} (comma-separated, no spaces: latestN, hoursN, daysN, weeksN, monthsN, yearsN, each category at most once, N at least 1)`,
+    });
+  }
 });
+
+/** A Ceph pool Benji reads from: it names a Benji io, so it must be a valid io name and not the `file` io. */
+const benjiPool = z
+  .string()
+  .regex(BENJI_POOL, { error: "expected a Ceph pool name of letters, digits, '-', '_', '.' without leading or trailing '-' (it names a Benji io)" })
+  .refine((v) => v !== BENJI_FILE_IO, { error: `'${BENJI_FILE_IO}' is the name of Benji's file io; a Ceph pool of that name cannot be backed up` });
 
 const flows = z
   .strictObject({
@@ -233,7 +266,12 @@ const flows = z
       .strictObject({
         ...veleroFlow({ schedule: "0 4 * * *", ttl: "720h0m0s", location: "postgres", enabled: false }),
         patchWorkload: z.boolean().default(false),
-        dumpVolumeSizeLimit: quantity.default("20Gi"),
+        dumpVolumeSizeLimit: z
+          .string()
+          .regex(/^[1-9]\d*(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/, {
+            error: "expected a byte quantity such as '20Gi' for the dump emptyDir (at least twice the dump; exceeding it evicts the Postgres pod)",
+          })
+          .default("20Gi"),
         hookTimeout: goDuration.default("30m"),
         postHookTimeout: goDuration.default("2m"),
         workload: z
@@ -251,17 +289,21 @@ const flows = z
         enabled: z.boolean().default(false),
         namespace: k8sName.default("benji"),
         storage: z.strictObject({ backend, bucket: z.string().regex(S3_BUCKET, { error: "expected an S3 bucket name" }) }).optional(),
-        instance: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).default("benji-k8s"),
+        instance: z
+          .string()
+          .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: "expected a Benji instance name usable as a label value (lowercase letters, digits, '-', at most 63), e.g. 'benji-k8s'" })
+          .default("benji-k8s"),
         retention: benjiRetention.default("latest7"),
         image: image.default(PINS.benjiImage),
         backupSchedule: cron.default("30 7 * * *"),
         enforceSchedule: cron.default("0 6 * * *"),
         cleanupSchedule: cron.default("0 5 * * *"),
+        pushGateway: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { error: "expected the Prometheus Pushgateway as host:port, e.g. 'pushgateway.monitoring.svc:9091'" }).optional(),
         ceph: z
           .strictObject({
-            monHost: z.string().min(1, { error: "expected the Ceph monitor addresses, e.g. '10.0.0.1:6789,10.0.0.2:6789'" }),
-            clientId: z.string().regex(/^[a-z0-9._-]+$/).default("benji"),
-            pools: z.array(z.string().min(1)).min(1, { error: "expected at least one Ceph RBD pool name" }),
+            monHost: z.string().regex(/^[^\s;#]+$/, { error: "expected the Ceph monitor addresses without spaces, e.g. '10.0.0.1:6789,10.0.0.2:6789'" }),
+            clientId: z.string().regex(/^(?!client\.)[a-z0-9._-]+$/, { error: "expected a Ceph client id without the 'client.' prefix (lowercase letters, digits, '.', '_', '-'), e.g. 'benji'" }).default("benji"),
+            pools: z.array(benjiPool).min(1, { error: "expected at least one Ceph RBD pool name" }),
           })
           .optional(),
       })
@@ -271,12 +313,15 @@ const flows = z
         enabled: z.boolean().default(false),
         namespace: k8sName.default("zrepl"),
         image: image.optional(),
-        sourceNode: z.string().min(1).optional(),
-        sinkNode: z.string().min(1).optional(),
-        sourceFilesystems: z.record(z.string().min(1), z.boolean()).default({ "tank/garage<": true }),
+        sourceNode: nodeName.optional(),
+        sinkNode: nodeName.optional(),
+        sourceFilesystems: zreplFilesystems.default({ "tank/garage<": true }),
         sinkRootFs: z.string().regex(/^[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)*$/, { error: "expected a ZFS dataset path such as 'wdc/zrepl'" }).default("wdc/zrepl"),
-        clientCn: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: "expected a client identity (letters, digits, '.', '_', '-')" }).default("garage"),
-        serverCn: z.string().regex(/^[a-z0-9.-]+$/).default("zrepl-sink"),
+        clientCn: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: "expected a client identity, one ZFS dataset name component (letters, digits, '.', '_', '-'; no '/'), e.g. 'garage'" }).default("garage"),
+        serverCn: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: "expected a DNS name for the sink certificate (CN and DNS SAN), e.g. 'zrepl-sink'" })
+          .default("zrepl-sink"),
         snapshotInterval: zreplDuration.default("10m"),
         keepSenderLastN: z.number().int().min(1).max(1000).default(10),
         receiverGrid: grid.default("1x1h(keep=all) | 24x1h | 30x1d | 6x30d"),
@@ -286,10 +331,105 @@ const flows = z
   })
   .prefault({});
 
+/** A Kubernetes label key (`[prefix/]name`) and value, for the labels the Prometheus operator selects objects by. */
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, { error: "expected a Kubernetes label value (at most 63 letters, digits, '-', '_', '.')" });
+const labels = z.record(z.string(), labelValue).superRefine((value, ctx) => {
+  for (const key of Object.keys(value).filter((k) => !LABEL_KEY.test(k))) {
+    ctx.addIssue({ code: "custom", path: [key], input: key, message: "expected a Kubernetes label key such as 'release' or 'example.com/team'" });
+  }
+});
+
+/** Alerts (components/monitoring): thresholds derive from each schedule's cron plus `grace`, unless set in `staleAfter`. */
+const monitoring = z
+  .strictObject({
+    /** Deploy PrometheusRule/PodMonitor objects (needs the Prometheus operator CRDs); default: true in prod, false otherwise. */
+    prometheusOperator: z.boolean().optional(),
+    /** Namespace of the PrometheusRule and PodMonitor; default: velero.namespace. */
+    namespace: k8sName.optional(),
+    /** Labels the Prometheus operator selects rules and monitors by, e.g. {release: kube-prometheus-stack}. */
+    ruleLabels: labels.default({}),
+    /** Base of every alert's runbook_url (`<base>#<anchor>`); default the repository's RESTORE.md. */
+    runbookBaseUrl: z
+      .string()
+      .regex(/^(https?:\/\/[^\s#]+|[^\s#:]+)$/, { error: "expected the URL (or repository path) of RESTORE.md without a '#fragment', e.g. 'https://git.example.com/ops/cluster-backup/-/blob/main/RESTORE.md'" })
+      .default(DEFAULT_RUNBOOK_BASE_URL),
+    /** Time a scheduled run may take (and be late) before it counts as missing; added to each schedule's interval. */
+    grace: goDuration.default("4h"),
+    /** Explicit staleness thresholds (Go durations) overriding interval + grace; each at least its schedule's interval. */
+    staleAfter: z
+      .strictObject({
+        tenants: goDuration.optional(),
+        system: goDuration.optional(),
+        garageMetaCeph: goDuration.optional(),
+        garageDataZfs: goDuration.optional(),
+        postgres: goDuration.optional(),
+        benjiBackup: goDuration.optional(),
+        benjiEnforce: goDuration.optional(),
+        benjiCleanup: goDuration.optional(),
+        tenantsDrill: goDuration.optional(),
+        postgresDrill: goDuration.optional(),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+/** Restore drills (components/drills): weekly restores into scratch namespaces, checked and deleted again. */
+const drills = z
+  .strictObject({
+    /** Image with a shell, kubectl and jq. */
+    image: image.default(PINS.drillImage),
+    /** Longest a drill may run (the Job's activeDeadlineSeconds); also the window that must miss the backup window. */
+    timeout: goDuration.default("2h"),
+    /** Server-side guard (ValidatingAdmissionPolicy, Kubernetes >= 1.30): the drill account may only create/delete/exec in scratch namespaces. */
+    admissionPolicy: z.boolean().default(true),
+    tenants: z
+      .strictObject({
+        /** Default: on when flows.tenants is enabled. */
+        enabled: z.boolean().optional(),
+        schedule: cron.default("0 10 * * 6"),
+        /** The tenant namespace to restore; unset = a different tenant every run (rotating). */
+        namespace: k8sName.optional(),
+        /** Resources the drill leaves out of the scratch copy: they would act outside it (IPs, hostnames, certificates, jobs). */
+        excludedResources: z
+          .array(z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: "expected a resource name such as 'services' or 'ingresses.networking.k8s.io'" }))
+          .default(["services", "ingresses.networking.k8s.io", "httproutes.gateway.networking.k8s.io", "certificates.cert-manager.io", "cronjobs.batch", "jobs.batch"]),
+      })
+      .prefault({}),
+    postgres: z
+      .strictObject({
+        /** Default: on when flows.postgres is enabled. */
+        enabled: z.boolean().optional(),
+        schedule: cron.default("0 11 * * 6"),
+        /** Database the query runs in. */
+        database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, { error: "expected a PostgreSQL database name such as 'postgres' or 'app'" }).default("postgres"),
+        /** An extra SQL query that must succeed against the restored database, e.g. 'SELECT count(*) FROM users'. */
+        query: z.string().min(1).optional(),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+/** Policy enforcement inside the cluster (ValidatingAdmissionPolicies generated from the policy pack's rules 1-4). */
+const policy = z
+  .strictObject({
+    admission: z
+      .strictObject({
+        /** Deploy the in-cluster ValidatingAdmissionPolicies (tenant namespace labels, Garage/Benji PVC labels). */
+        enabled: z.boolean().default(true),
+        /** Warn (warn + audit; default), Audit (audit log only) or Deny (reject the request). */
+        action: z.enum(["Warn", "Audit", "Deny"], { error: "expected 'Warn' (warn and audit), 'Audit' (audit only) or 'Deny' (reject)" }).default("Warn"),
+        /** StorageClasses backed by Ceph RBD; default: csi.cephRbd.storageClasses. */
+        cephRbdStorageClasses: z.array(k8sName).optional(),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 /** The whole `cluster-backup:` namespace. Secret keys are validated for presence here and wrapped later. */
 export const stackConfigSchema = z.strictObject({
   environment: z.enum(["dev", "staging", "prod"], { error: "expected 'dev', 'staging' or 'prod'" }),
-  timeZone: z.string().default("UTC"),
+  timeZone: z.string().refine(isTimeZone, { error: "expected an IANA time zone name such as 'UTC' or 'Europe/Paris'" }).default("UTC"),
   kubernetes: z.union(
     [
       z.strictObject({ context: z.string().min(1) }),
@@ -301,7 +441,19 @@ export const stackConfigSchema = z.strictObject({
   velero,
   csi,
   flows,
-  demo: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+  monitoring,
+  drills,
+  policy,
+  demo: z
+    .strictObject({
+      /** Deploy the demo tenant `cust-demo` and, with flows.postgres, a Postgres StatefulSet owned by the program. */
+      enabled: z.boolean().default(false),
+      appImage: image.default(PINS.demoAppImage),
+      postgresImage: image.default(PINS.postgresImage),
+      /** StorageClass of the demo PVCs; unset = the cluster's default class. */
+      storageClassName: k8sName.optional(),
+    })
+    .prefault({}),
   garageAdminToken: z.string().min(1).optional(),
   benjiDatabaseUrl: z.string().regex(/^postgresql(\+\w+)?:\/\/\S+$/, { error: "expected a PostgreSQL URL 'postgresql://user:password@host:5432/benji'" }).optional(),
   benjiCephKey: z.string().min(1).optional(),

@@ -22,8 +22,10 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 /** The deterministic outputs the mocks give a resource (what a dependent input must equal). */
 const mockOutputs = (type: string, name: string) => new PlanMocks().outputsOf(type, name, {});
 
+/** The zrepl component and every resource parented to it. */
 function zreplRegistrations(plan: Plan) {
-  return plan.registrations.filter((r) => r.type.startsWith("tls:") || r.type === TYPES.component || /zrepl/.test(JSON.stringify(r.inputs.metadata ?? {})));
+  const component = plan.ofType(TYPES.component)[0];
+  return component ? [component, ...plan.registrations.filter((r) => r.parent === component.urn)] : [];
 }
 
 describe("zrepl in prod", () => {

@@ -1,0 +1,112 @@
+/**
+ * The restore drills (components/drills/spec.ts): a ServiceAccount with only the rights a drill needs, the
+ * ConfigMap with the script and object templates, one CronJob per drill in Velero's namespace and, optionally, the
+ * ValidatingAdmissionPolicy that confines the drill account to scratch namespaces on the API server.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { objectMeta } from "../k8s";
+import {
+  buildDrillSpecs,
+  drillAdmissionPolicySpec,
+  DRILL_CLUSTER_RULES,
+  drillConfigMapData,
+  drillCronJobSpec,
+  DRILL_K8S,
+  drillLabels,
+  drillRoleRules,
+  type DrillConfig,
+  type DrillSpec,
+} from "./spec";
+
+export interface RestoreDrillsArgs {
+  /** The drills to run, from {@link buildDrillSpecs}; at least one. */
+  readonly drills: readonly DrillSpec[];
+  /** Velero's namespace: the CronJobs, Restores and Events live there. */
+  readonly veleroNamespace: string;
+  /** Image with a shell, kubectl and jq. */
+  readonly image: string;
+  /** IANA time zone of the CronJobs. Default `UTC`. */
+  readonly timeZone?: string;
+  /** Create the ValidatingAdmissionPolicy guard (Kubernetes >= 1.30). Default true. */
+  readonly admissionPolicy?: boolean;
+  /** What the drills wait for (Velero's namespace, chart and Schedules); default none. */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export class RestoreDrills extends pulumi.ComponentResource {
+  /** Names of the drill CronJobs. */
+  readonly cronJobNames: string[];
+
+  constructor(name: string, args: RestoreDrillsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cluster-backup:drills:RestoreDrills", name, {}, opts);
+    const provider = opts?.provider;
+    if (!provider) throw new Error("RestoreDrills: pass the target cluster's Kubernetes provider as opts.provider");
+    if (args.drills.length === 0) throw new Error("RestoreDrills: no drill to create; leave the component out instead");
+    const child = { parent: this, provider };
+    const ns = args.veleroNamespace;
+    const timeZone = args.timeZone ?? "UTC";
+    const labels = drillLabels();
+    const meta = (metaName: string, namespace?: string) => objectMeta(metaName, namespace, undefined, { labels });
+    this.cronJobNames = args.drills.map((d) => d.cronJob);
+
+    const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta(DRILL_K8S.serviceAccount, ns) }, { ...child, dependsOn: args.dependsOn ?? [] });
+    const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-cluster-role`, { metadata: meta(DRILL_K8S.clusterRole), rules: DRILL_CLUSTER_RULES }, child);
+    const clusterBinding = new k8s.rbac.v1.ClusterRoleBinding(
+      `${name}-cluster-role-binding`,
+      {
+        metadata: meta(DRILL_K8S.clusterRole),
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: DRILL_K8S.clusterRole },
+        subjects: [{ kind: "ServiceAccount", name: DRILL_K8S.serviceAccount, namespace: ns }],
+      },
+      { ...child, dependsOn: [clusterRole, account] },
+    );
+    const role = new k8s.rbac.v1.Role(`${name}-role`, { metadata: meta(DRILL_K8S.role, ns), rules: drillRoleRules(this.cronJobNames) }, { ...child, dependsOn: args.dependsOn ?? [] });
+    const roleBinding = new k8s.rbac.v1.RoleBinding(
+      `${name}-role-binding`,
+      {
+        metadata: meta(DRILL_K8S.role, ns),
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: DRILL_K8S.role },
+        subjects: [{ kind: "ServiceAccount", name: DRILL_K8S.serviceAccount, namespace: ns }],
+      },
+      { ...child, dependsOn: [role, account] },
+    );
+
+    const guards: pulumi.Resource[] = [];
+    if (args.admissionPolicy ?? true) {
+      const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+        `${name}-admission-policy`,
+        { metadata: meta(DRILL_K8S.admissionPolicy), spec: drillAdmissionPolicySpec(ns) },
+        child,
+      );
+      guards.push(
+        new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+          `${name}-admission-policy-binding`,
+          { metadata: meta(DRILL_K8S.admissionPolicy), spec: { policyName: DRILL_K8S.admissionPolicy, validationActions: ["Deny"] } },
+          { ...child, dependsOn: [policy] },
+        ),
+      );
+    }
+
+    const configMap = new k8s.core.v1.ConfigMap(
+      `${name}-config`,
+      { metadata: meta(DRILL_K8S.configMap, ns), data: drillConfigMapData(args.drills, ns) },
+      { ...child, dependsOn: args.dependsOn ?? [] },
+    );
+    for (const drill of args.drills) {
+      new k8s.batch.v1.CronJob(
+        `${name}-${drill.kind}`,
+        { metadata: objectMeta(drill.cronJob, ns, undefined, { labels: drillLabels(drill.kind) }), spec: drillCronJobSpec(drill, { image: args.image, veleroNamespace: ns, timeZone }) },
+        { ...child, dependsOn: [configMap, clusterBinding, roleBinding, ...guards, ...(args.dependsOn ?? [])] },
+      );
+    }
+    this.registerOutputs({ cronJobNames: this.cronJobNames });
+  }
+}
+
+/** The component's args from the stack config (undefined when no drill is on). */
+export function restoreDrillsArgs(cfg: DrillConfig, dependsOn: pulumi.Input<pulumi.Resource>[]): RestoreDrillsArgs | undefined {
+  const drills = buildDrillSpecs(cfg);
+  if (drills.length === 0) return undefined;
+  return { drills, veleroNamespace: cfg.velero.namespace, image: cfg.drills.image, timeZone: cfg.timeZone, admissionPolicy: cfg.drills.admissionPolicy, dependsOn };
+}

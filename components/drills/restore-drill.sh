@@ -1,0 +1,309 @@
+#!/bin/sh
+# Restore drill of cluster-backup (components/drills). Shipped in the ConfigMap `restore-drill` with the object
+# templates it fills in (<kind>-namespace.json, <kind>-restore.json, event.json), run by the CronJobs
+# `restore-drill-tenants` and `restore-drill-postgres`:
+#
+#   1. delete scratch namespaces left behind by an earlier run of this drill;
+#   2. pick the newest Completed backup of the Velero Schedule the drill checks;
+#   3. pick the source namespace (fixed, or a different tenant every run) and name the scratch namespace
+#      drill-<source>-<yyyymmddhhmm> (UTC);
+#   4. create the scratch namespace (labelled as a drill's, excluded from backups), then a Restore of the source
+#      namespace into it through Velero's namespace mapping;
+#   5. wait for the Restore and check it: phase Completed, every item restored, every pod volume restore Completed,
+#      every PVC used by a restored pod Bound, and (postgres) the check hook that loaded the dump and ran a query;
+#   6. delete the scratch namespace (and, after a success, the Restore), record a Kubernetes Event on the CronJob
+#      and exit 0 on success, non-zero on failure: the Job's status is what kube-state-metrics and the alerts read.
+#
+# The drill never writes to the source namespace: Velero reads the backup from object storage and writes only into
+# the scratch namespace. RBAC cannot limit namespace deletion to a name prefix, so every namespace this script
+# creates or deletes goes through require_scratch (prefix drill-, never the tenant prefix) and a delete also needs
+# the namespace to carry the drill label; the ValidatingAdmissionPolicy `cluster-backup-restore-drill` enforces the
+# same on the API server.
+#
+# Usage: restore-drill.sh run | check-scratch <namespace> | scratch-name <source> <yyyymmddhhmm>
+# Environment (set by the CronJob): DRILL_KIND, VELERO_NAMESPACE, SCHEDULE_NAME, SOURCE_NAMESPACE (empty: rotate),
+# TENANT_PREFIX, TENANT_GLOB, TENANT_SELECTOR, EXCLUDE_LABEL, SCRATCH_PREFIX, DRILL_LABEL, COPY_LABEL_PREFIX,
+# SOURCE_ANNOTATION, BACKUP_ANNOTATION, ROTATION_SECONDS, WAIT_SECONDS, POLL_SECONDS, CRONJOB_NAME, POD_NAME,
+# TEMPLATE_DIR, EXPECT_HOOKS.
+set -eu
+
+EXIT_FAILED=1
+EXIT_REFUSED=3
+# A Kubernetes namespace name is a DNS label: at most 63 characters.
+NAME_MAX=63
+STAMP_LENGTH=12
+
+log() {
+  printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2
+}
+
+# is_scratch NAME: the scratch prefix, a DNS label, never the tenant prefix.
+is_scratch() {
+  case "$1" in
+    "$TENANT_PREFIX"*) return 1 ;;
+    "$SCRATCH_PREFIX"?*) ;;
+    *) return 1 ;;
+  esac
+  [ "${#1}" -le "$NAME_MAX" ] && printf '%s' "$1" | grep -Eq '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'
+}
+
+# require_scratch NAME: exits with EXIT_REFUSED unless NAME is a scratch namespace name.
+require_scratch() {
+  if ! is_scratch "$1"; then
+    log "refusing to touch namespace '$1': only scratch namespaces (${SCRATCH_PREFIX}<source>-<yyyymmddhhmm>, never ${TENANT_PREFIX}*) may be created or deleted by a drill"
+    exit "$EXIT_REFUSED"
+  fi
+}
+
+# scratch_name SOURCE STAMP: drill-<source>-<stamp>, the source cut so the whole stays a DNS label.
+scratch_name() {
+  keep=$((NAME_MAX - ${#SCRATCH_PREFIX} - 1 - STAMP_LENGTH))
+  source_part=$(printf '%s' "$1" | cut -c "1-$keep" | sed 's/-*$//')
+  printf '%s%s-%s\n' "$SCRATCH_PREFIX" "$source_part" "$2"
+}
+
+fail() {
+  detail="$*"
+  log "FAILED: $*"
+  exit "$EXIT_FAILED"
+}
+
+remaining() {
+  echo $((deadline - $(date +%s)))
+}
+
+# delete_scratch NAME: deletes a scratch namespace of this drill and waits until it is gone.
+delete_scratch() {
+  require_scratch "$1"
+  if [ -z "$(kubectl get namespace "$1" --ignore-not-found -o name)" ]; then
+    return 0
+  fi
+  ns_json=$(kubectl get namespace "$1" -o json)
+  owner=$(printf '%s' "$ns_json" | jq -r --arg k "$DRILL_LABEL" '.metadata.labels[$k] // ""')
+  if [ "$owner" != "$DRILL_KIND" ]; then
+    log "refusing to delete namespace $1: it does not carry $DRILL_LABEL=$DRILL_KIND"
+    exit "$EXIT_REFUSED"
+  fi
+  log "deleting scratch namespace $1"
+  kubectl delete namespace "$1" --wait=true --timeout=10m
+}
+
+record_event() {
+  type=$1
+  reason=$2
+  message=$3
+  now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  uid=$(kubectl -n "$VELERO_NAMESPACE" get cronjob "$CRONJOB_NAME" -o jsonpath='{.metadata.uid}' 2>/dev/null || true)
+  jq --arg name "$CRONJOB_NAME" --arg uid "$uid" --arg type "$type" --arg reason "$reason" --arg message "$message" \
+    --arg now "$now" --arg instance "${POD_NAME:-}" \
+    '.involvedObject.name = $name | .involvedObject.uid = $uid | .type = $type | .reason = $reason
+     | .message = $message | .firstTimestamp = $now | .lastTimestamp = $now | .reportingInstance = $instance' \
+    "$TEMPLATE_DIR/event.json" | kubectl create -f - >/dev/null
+}
+
+on_exit() {
+  status=$?
+  set +e
+  trap - EXIT
+  if [ -n "$scratch" ] && [ "$created" = yes ]; then
+    if (delete_scratch "$scratch"); then
+      summary="$summary; scratch namespace deleted"
+    else
+      summary="$summary; scratch namespace $scratch NOT deleted"
+      [ "$status" -ne 0 ] || status=$EXIT_FAILED
+      detail="could not delete the scratch namespace $scratch"
+    fi
+  fi
+  if [ "$status" -eq 0 ]; then
+    if [ -n "$restore" ]; then
+      kubectl -n "$VELERO_NAMESPACE" delete restores.velero.io "$restore" --wait=false >/dev/null || log "could not delete the Restore $restore"
+    fi
+    record_event Normal RestoreDrillSucceeded "$DRILL_KIND drill succeeded: $summary" || log "could not record the Event"
+    log "SUCCEEDED: $summary"
+  else
+    [ -n "$detail" ] || detail="step '$step' exited with status $status"
+    record_event Warning RestoreDrillFailed "$DRILL_KIND drill failed at step '$step': $detail ($summary)" || log "could not record the Event"
+  fi
+  exit "$status"
+}
+
+# find_backup: sets backup and started to the newest Completed backup of the schedule and its start time.
+find_backup() {
+  backups=$(kubectl -n "$VELERO_NAMESPACE" get backups.velero.io -l "velero.io/schedule-name=$SCHEDULE_NAME" -o json)
+  found=$(printf '%s' "$backups" | jq -r '[.items[] | select(.status.phase == "Completed")] | sort_by(.status.startTimestamp) | last
+    | select(. != null) | "\(.metadata.name) \(.status.startTimestamp)"')
+  [ -n "$found" ] || fail "no Completed backup of the Schedule $SCHEDULE_NAME in $VELERO_NAMESPACE"
+  backup=${found%% *}
+  started=${found#* }
+}
+
+# matches_glob NAME: NAME matches the tenants Schedule's namespace glob (Velero's glob syntax is the shell's).
+matches_glob() {
+  # shellcheck disable=SC2254
+  case "$1" in
+    $TENANT_GLOB) return 0 ;;
+  esac
+  return 1
+}
+
+# choose_source: sets source to SOURCE_NAMESPACE or, when that is empty, to one of the tenants the backup holds
+# (labelled tenant namespaces matching the glob, not opted out, created before the backup started), a different one
+# every ROTATION_SECONDS.
+choose_source() {
+  if [ -n "$SOURCE_NAMESPACE" ]; then
+    source=$SOURCE_NAMESPACE
+    return 0
+  fi
+  tenants=$(kubectl get namespaces -l "$TENANT_SELECTOR" -o json)
+  candidates=""
+  for ns in $(printf '%s' "$tenants" | jq -r --arg prefix "$TENANT_PREFIX" --arg before "$started" --arg ex "$EXCLUDE_LABEL" \
+    '.items[] | select((.metadata.name | startswith($prefix)) and .metadata.creationTimestamp < $before
+                       and (.metadata.labels[$ex] // "") != "true") | .metadata.name' | sort); do
+    if matches_glob "$ns"; then candidates="$candidates $ns"; fi
+  done
+  set -- $candidates
+  [ "$#" -gt 0 ] || fail "no tenant namespace matching $TENANT_GLOB existed when $backup started"
+  index=$(( ($(date +%s) / ROTATION_SECONDS) % $# + 1 ))
+  eval "source=\${$index}"
+}
+
+wait_for_restore() {
+  while :; do
+    json=$(kubectl -n "$VELERO_NAMESPACE" get restores.velero.io "$restore" -o json)
+    phase=$(printf '%s' "$json" | jq -r '.status.phase // "New"')
+    case "$phase" in
+      Completed | PartiallyFailed | Failed | FailedValidation) echo "$phase"; return 0 ;;
+    esac
+    [ "$(remaining)" -gt 0 ] || fail "the Restore $restore is still $phase after the drill's wait budget"
+    sleep "$POLL_SECONDS"
+  done
+}
+
+check_restore() {
+  json=$(kubectl -n "$VELERO_NAMESPACE" get restores.velero.io "$restore" -o json)
+  phase=$(printf '%s' "$json" | jq -r '.status.phase // "New"')
+  restored=$(printf '%s' "$json" | jq -r '.status.progress.itemsRestored // 0')
+  total=$(printf '%s' "$json" | jq -r '.status.progress.totalItems // 0')
+  warnings=$(printf '%s' "$json" | jq -r '.status.warnings // 0')
+  errors=$(printf '%s' "$json" | jq -r '.status.errors // 0')
+  summary="$summary; restore $phase, $restored/$total items, $warnings warnings, $errors errors"
+  [ "$phase" = Completed ] || fail "the Restore $restore ended $phase (velero -n $VELERO_NAMESPACE restore describe $restore --details; velero -n $VELERO_NAMESPACE restore logs $restore)"
+  [ "$total" -gt 0 ] || fail "the Restore $restore restored nothing: the backup holds no items of $source"
+  [ "$restored" -eq "$total" ] || fail "the Restore $restore restored $restored of $total items"
+  if [ "$EXPECT_HOOKS" -gt 0 ]; then
+    attempted=$(printf '%s' "$json" | jq -r '.status.hookStatus.hooksAttempted // 0')
+    failed=$(printf '%s' "$json" | jq -r '.status.hookStatus.hooksFailed // 0')
+    summary="$summary; check hooks attempted $attempted, failed $failed"
+    [ "$attempted" -ge "$EXPECT_HOOKS" ] || fail "the post-restore check ran $attempted times, expected $EXPECT_HOOKS: no restored pod has the checked container"
+    [ "$failed" -eq 0 ] || fail "the post-restore check failed (velero -n $VELERO_NAMESPACE restore logs $restore shows its output)"
+  fi
+}
+
+check_pod_volumes() {
+  pvrs=$(kubectl -n "$VELERO_NAMESPACE" get podvolumerestores.velero.io -l "velero.io/restore-name=$restore" -o json)
+  counts=$(printf '%s' "$pvrs" | jq -r '[(.items | length), ([.items[] | select(.status.phase == "Completed")] | length)] | @tsv')
+  pvr_total=$(printf '%s' "$counts" | cut -f1)
+  pvr_done=$(printf '%s' "$counts" | cut -f2)
+  summary="$summary; $pvr_done/$pvr_total pod volume restores completed"
+  [ "$pvr_done" -eq "$pvr_total" ] || fail "only $pvr_done of $pvr_total pod volume restores of $restore completed"
+}
+
+# Every PVC a restored pod mounts must become Bound (PVCs no pod uses may wait for a consumer and are only counted).
+check_pvcs() {
+  while :; do
+    kubectl -n "$scratch" get pods -o json >"$work/pods.json"
+    kubectl -n "$scratch" get persistentvolumeclaims -o json >"$work/pvcs.json"
+    counts=$(jq -rn --slurpfile pods "$work/pods.json" --slurpfile pvcs "$work/pvcs.json" '
+      ([$pods[0].items[].spec.volumes[]? | .persistentVolumeClaim.claimName // empty] | unique) as $used
+      | [$pvcs[0].items[] | select(.metadata.name as $n | $used | index($n))] as $mounted
+      | [($pvcs[0].items | length), ($mounted | length), ([$mounted[] | select(.status.phase == "Bound")] | length)] | @tsv')
+    pvc_total=$(printf '%s' "$counts" | cut -f1)
+    pvc_used=$(printf '%s' "$counts" | cut -f2)
+    pvc_bound=$(printf '%s' "$counts" | cut -f3)
+    if [ "$pvc_bound" -eq "$pvc_used" ]; then
+      summary="$summary; $pvc_bound PVCs bound ($pvc_total restored)"
+      return 0
+    fi
+    [ "$(remaining)" -gt 0 ] || fail "only $pvc_bound of the $pvc_used PVCs used by restored pods are Bound in $scratch"
+    sleep "$POLL_SECONDS"
+  done
+}
+
+run() {
+  step="start"
+  scratch=""
+  restore=""
+  created=no
+  summary="schedule $SCHEDULE_NAME"
+  detail=""
+  deadline=$(($(date +%s) + WAIT_SECONDS))
+  work=$(mktemp -d)
+  trap on_exit EXIT
+  trap 'exit 143' TERM INT
+
+  step="remove leftovers"
+  leftovers=$(kubectl get namespaces -l "$DRILL_LABEL=$DRILL_KIND" -o jsonpath='{.items[*].metadata.name}')
+  for ns in $leftovers; do
+    log "removing the leftover scratch namespace $ns of an earlier run"
+    (delete_scratch "$ns") || fail "could not remove the leftover namespace $ns"
+  done
+
+  step="find backup"
+  find_backup
+  summary="$summary; backup $backup"
+
+  step="choose source"
+  choose_source
+  if is_scratch "$source"; then fail "the source $source is itself a scratch namespace"; fi
+  if [ "$DRILL_KIND" = tenants ] && ! matches_glob "$source"; then fail "the source $source is not a tenant namespace ($TENANT_GLOB)"; fi
+  stamp=$(date -u +%Y%m%d%H%M)
+  target=$(scratch_name "$source" "$stamp")
+  require_scratch "$target"
+  [ "$target" != "$source" ] || fail "the scratch namespace equals the source $source"
+  summary="$summary; source $source; scratch $target"
+
+  step="create scratch namespace"
+  # The restored pods run under the source's Pod Security level; no other label of the source is copied.
+  source_json=$(kubectl get namespace "$source" --ignore-not-found -o json)
+  [ -n "$source_json" ] || source_json='{}'
+  copied=$(printf '%s' "$source_json" | jq -c --arg p "$COPY_LABEL_PREFIX" '.metadata.labels // {} | with_entries(select(.key | startswith($p)))')
+  scratch=$target
+  jq --arg name "$scratch" --arg source "$source" --arg backup "$backup" --argjson copied "$copied" \
+    --arg source_key "$SOURCE_ANNOTATION" --arg backup_key "$BACKUP_ANNOTATION" \
+    '.metadata.name = $name | .metadata.labels = $copied + .metadata.labels
+     | .metadata.annotations[$source_key] = $source | .metadata.annotations[$backup_key] = $backup' \
+    "$TEMPLATE_DIR/$DRILL_KIND-namespace.json" >"$work/namespace.json"
+  kubectl create -f "$work/namespace.json" >/dev/null
+  created=yes
+
+  step="create restore"
+  restore=$scratch
+  jq --arg name "$restore" --arg backup "$backup" --arg source "$source" --arg target "$scratch" \
+    '.metadata.name = $name | .spec.backupName = $backup | .spec.includedNamespaces = [$source]
+     | .spec.namespaceMapping = {($source): $target}' \
+    "$TEMPLATE_DIR/$DRILL_KIND-restore.json" | kubectl create -f - >/dev/null
+
+  step="wait for restore"
+  wait_for_restore >/dev/null
+
+  step="check restore"
+  check_restore
+  step="check pod volumes"
+  check_pod_volumes
+  step="check PVCs"
+  check_pvcs
+  step="clean up"
+}
+
+case "${1:-}" in
+  run) run ;;
+  check-scratch)
+    require_scratch "${2:-}"
+    echo "${2:-} is a scratch namespace"
+    ;;
+  scratch-name) scratch_name "${2:?source}" "${3:?yyyymmddhhmm}" ;;
+  *)
+    echo "usage: $0 run | check-scratch <namespace> | scratch-name <source> <yyyymmddhhmm>" >&2
+    exit 2
+    ;;
+esac

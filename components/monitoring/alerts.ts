@@ -1,0 +1,80 @@
+/**
+ * The backup alerts as Prometheus operator objects (monitoring.coreos.com/v1): one PrometheusRule with the groups of
+ * components/monitoring/rules.ts and, when zrepl runs, a PodMonitor scraping both zrepl daemons (zrepl serves
+ * Prometheus metrics, nothing else scrapes them). Velero's own metrics come from the chart's ServiceMonitor
+ * (velero.serviceMonitor) and kube-state-metrics from the monitoring stack.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { objectMeta } from "../k8s";
+import { ZREPL_K8S } from "../zrepl/replication";
+import { buildAlertGroups, type AlertTargets, type RuleGroup } from "./rules";
+
+/** Names of the monitoring objects. */
+export const MONITORING_K8S = {
+  prometheusRule: "cluster-backup",
+  zreplPodMonitor: "zrepl",
+} as const;
+
+/** How often the zrepl metrics are scraped. */
+export const ZREPL_SCRAPE_INTERVAL = "60s";
+
+/** `spec` of the zrepl PodMonitor: both daemons' pods, their metrics port. Pure. */
+export function zreplPodMonitorSpec(zreplNamespace: string) {
+  return {
+    selector: { matchLabels: { [ZREPL_K8S.appLabel]: ZREPL_K8S.appValue } },
+    namespaceSelector: { matchNames: [zreplNamespace] },
+    podMetricsEndpoints: [{ port: ZREPL_K8S.metricsPortName, path: "/metrics", interval: ZREPL_SCRAPE_INTERVAL }],
+  };
+}
+
+export interface BackupAlertsArgs {
+  /** What to watch, with thresholds derived (components/monitoring/targets.ts). */
+  readonly targets: AlertTargets;
+  /** Namespace of the PrometheusRule and PodMonitor. */
+  readonly namespace: string;
+  /** Labels the Prometheus operator selects rules and monitors by (e.g. `release: kube-prometheus-stack`); default none. */
+  readonly ruleLabels?: Readonly<Record<string, string>>;
+  /** Namespace of the zrepl DaemonSets; unset = no PodMonitor. */
+  readonly zreplNamespace?: string;
+  /** What the objects wait for (their namespace); default none. */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export class BackupAlerts extends pulumi.ComponentResource {
+  /** The rule groups deployed. */
+  readonly groups: readonly RuleGroup[];
+
+  constructor(name: string, args: BackupAlertsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cluster-backup:monitoring:BackupAlerts", name, {}, opts);
+    const provider = opts?.provider;
+    if (!provider) throw new Error("BackupAlerts: pass the target cluster's Kubernetes provider as opts.provider");
+    const child = { parent: this, provider, dependsOn: args.dependsOn ?? [] };
+    const labels = { ...args.ruleLabels };
+    this.groups = buildAlertGroups(args.targets);
+
+    new k8s.apiextensions.CustomResource(
+      `${name}-rules`,
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PrometheusRule",
+        metadata: objectMeta(MONITORING_K8S.prometheusRule, args.namespace, undefined, { labels }),
+        spec: { groups: this.groups },
+      },
+      child,
+    );
+    if (args.zreplNamespace) {
+      new k8s.apiextensions.CustomResource(
+        `${name}-zrepl-pod-monitor`,
+        {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: "PodMonitor",
+          metadata: objectMeta(MONITORING_K8S.zreplPodMonitor, args.namespace, "zrepl", { labels }),
+          spec: zreplPodMonitorSpec(args.zreplNamespace),
+        },
+        child,
+      );
+    }
+    this.registerOutputs({ groups: this.groups.map((g) => g.name) });
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * What the alerts watch, derived from the stack config and the objects the other components build: the Velero
+ * Schedules (names and crons from components/velero/schedules.ts), the backup storage locations, the Benji CronJobs
+ * (components/benji/benji.ts), the zrepl job and DaemonSets (components/zrepl) and the restore drills. Each staleness
+ * threshold is the longest gap between two runs of the cron (components/schema/cron.ts) plus `monitoring.grace`,
+ * unless `monitoring.staleAfter.<key>` sets it; config rules refuse a threshold shorter than the interval.
+ */
+import type { StackConfig } from "../config";
+import type { ConfigProblem } from "../config-rules";
+import { benjiCronJobs } from "../benji/benji";
+import { RUNBOOK_ANCHORS, type RunbookAnchor } from "../runbook-anchors";
+import { cronMaxIntervalSeconds } from "../schema/cron";
+import { humanDuration, parseGoDuration } from "../schema/duration";
+import { veleroLocationNames } from "../velero/values";
+import { veleroCron, type ScheduleSpec } from "../velero/schedules";
+import { ZREPL_PUSH_JOB } from "../zrepl/config";
+import { parseZreplDuration } from "../zrepl/grid";
+import { ZREPL_K8S } from "../zrepl/replication";
+import type { DrillSpec } from "../drills/spec";
+import type { AlertTargets, CronJobTarget, DaemonSetTarget, ScheduleTarget } from "./rules";
+
+/** Velero's node-agent DaemonSet: the chart names it `node-agent`, whatever the release (chart 12.1.0 templates/node-agent-daemonset.yaml). */
+export const VELERO_NODE_AGENT_DAEMONSET = "node-agent";
+
+/** Keys of `monitoring.staleAfter`. */
+export type StaleKey = keyof StackConfig["monitoring"]["staleAfter"];
+
+/** Runbook section of each Velero flow key (flows.<key>). */
+const SCHEDULE_ANCHORS: Record<string, RunbookAnchor> = {
+  tenants: RUNBOOK_ANCHORS.tenants,
+  system: RUNBOOK_ANCHORS.system,
+  garageMetaCeph: RUNBOOK_ANCHORS.garageMetaCeph,
+  garageDataZfs: RUNBOOK_ANCHORS.garageDataZfs,
+  postgres: RUNBOOK_ANCHORS.postgres,
+};
+
+/** What each Benji CronJob does, by role, and how bad it is when it stops succeeding. */
+const BENJI_ROLES = {
+  backup: { key: "benjiBackup", purpose: "backs up every Ceph RBD PVC labelled backup-this-pvc=true", severity: "critical" },
+  enforce: { key: "benjiEnforce", purpose: "drops Benji versions outside the retention", severity: "warning" },
+  cleanup: { key: "benjiCleanup", purpose: "frees the storage of dropped Benji blocks", severity: "warning" },
+} as const satisfies Record<string, { key: StaleKey; purpose: string; severity: "critical" | "warning" }>;
+
+const DRILL_PURPOSES: Record<DrillSpec["kind"], { key: StaleKey; purpose: string }> = {
+  tenants: { key: "tenantsDrill", purpose: "restores a tenant namespace of the newest tenants backup into a scratch namespace and checks it" },
+  postgres: { key: "postgresDrill", purpose: "restores the newest Postgres backup into a scratch namespace, loads the dump and runs a query" },
+};
+
+/** The config the targets are derived from. */
+export type MonitoringConfig = Pick<StackConfig, "timeZone" | "monitoring" | "velero" | "flows" | "drills">;
+
+/** The runbook section of a Schedule's flow. */
+function scheduleAnchor(schedule: string, key: string): RunbookAnchor {
+  const anchor = SCHEDULE_ANCHORS[key];
+  if (!anchor) throw new Error(`Schedule ${schedule}: no runbook section for flows.${key}; add it to components/runbook-anchors.ts`);
+  return anchor;
+}
+
+/** The flow key (`tenants`, `garageMetaCeph`, ...) of a Schedule: its config path is `flows.<key>`. */
+function flowKey(spec: ScheduleSpec): string {
+  return spec.configPath.replace(/^flows\./, "");
+}
+
+/** The cron of a Schedule without Velero's `CRON_TZ=<zone> ` prefix. */
+export function scheduleCron(spec: ScheduleSpec, timeZone: string): string {
+  const prefix = veleroCron("", timeZone);
+  if (!spec.spec.schedule.startsWith(prefix)) throw new Error(`Schedule ${spec.name}: '${spec.spec.schedule}' does not start with '${prefix}'`);
+  return spec.spec.schedule.slice(prefix.length);
+}
+
+/** monitoring.staleAfter.<key> in seconds, else interval + grace (+ extra, e.g. a drill's timeout beyond the grace). */
+export function staleAfterSeconds(cfg: Pick<StackConfig, "monitoring">, key: StaleKey, intervalSeconds: number, minGraceSeconds = 0): number {
+  const explicit = cfg.monitoring.staleAfter[key];
+  if (explicit !== undefined) return parseGoDuration(explicit) ?? 0;
+  return intervalSeconds + Math.max(parseGoDuration(cfg.monitoring.grace) ?? 0, minGraceSeconds);
+}
+
+/** Everything the alerts watch. Pure: the Schedules and drills come from their own builders. */
+export function alertTargets(cfg: MonitoringConfig, schedules: readonly ScheduleSpec[], drills: readonly DrillSpec[]): AlertTargets {
+  const veleroNamespace = cfg.velero.namespace;
+  const scheduleTargets: ScheduleTarget[] = schedules.map((s) => {
+    const cron = scheduleCron(s, cfg.timeZone);
+    const key = flowKey(s);
+    const intervalSeconds = cronMaxIntervalSeconds(cron);
+    return {
+      name: s.name,
+      flow: s.flow,
+      cron,
+      intervalSeconds,
+      staleAfterSeconds: staleAfterSeconds(cfg, key as StaleKey, intervalSeconds),
+      location: s.spec.template.storageLocation,
+      anchor: scheduleAnchor(s.name, key),
+    };
+  });
+  const locations = schedules.length
+    ? veleroLocationNames(cfg).map((name) => ({
+        name,
+        schedules: schedules.filter((s) => s.spec.template.storageLocation === name).map((s) => s.name),
+        anchor: RUNBOOK_ANCHORS.storageLocations,
+      }))
+    : [];
+  const nodeAgent: DaemonSetTarget | undefined = schedules.length
+    ? { name: VELERO_NODE_AGENT_DAEMONSET, namespace: veleroNamespace, flow: "velero", purpose: "Velero's file-system backup and restore on every node", anchor: RUNBOOK_ANCHORS.nodeAgent }
+    : undefined;
+
+  const b = cfg.flows.benji;
+  const benji: CronJobTarget[] = b.enabled
+    ? benjiCronJobs(b.instance, b.retention, { backup: b.backupSchedule, enforce: b.enforceSchedule, cleanup: b.cleanupSchedule }).map((job) => {
+        const role = BENJI_ROLES[job.role];
+        const intervalSeconds = cronMaxIntervalSeconds(job.schedule);
+        return {
+          name: job.name,
+          namespace: b.namespace,
+          flow: "benji",
+          cron: job.schedule,
+          intervalSeconds,
+          staleAfterSeconds: staleAfterSeconds(cfg, role.key, intervalSeconds),
+          purpose: role.purpose,
+          staleSeverity: role.severity,
+          anchor: RUNBOOK_ANCHORS.benji,
+        };
+      })
+    : [];
+
+  const z = cfg.flows.zrepl;
+  const zrepl = z.enabled
+    ? {
+        job: ZREPL_PUSH_JOB,
+        namespace: z.namespace,
+        daemonSet: ZREPL_K8S.push,
+        intervalSeconds: parseZreplDuration(z.snapshotInterval) ?? 0,
+        lagSeconds: parseZreplDuration(z.lagThreshold) ?? 0,
+        anchor: RUNBOOK_ANCHORS.garageDataZrepl,
+      }
+    : undefined;
+  const zreplDaemonSets: DaemonSetTarget[] = z.enabled
+    ? [
+        { name: ZREPL_K8S.push, namespace: z.namespace, flow: "zrepl", purpose: `zrepl push job ${ZREPL_PUSH_JOB} on the Garage node`, anchor: RUNBOOK_ANCHORS.garageDataZrepl },
+        { name: ZREPL_K8S.sink, namespace: z.namespace, flow: "zrepl", purpose: "zrepl sink on the backup node", anchor: RUNBOOK_ANCHORS.garageDataZrepl },
+      ]
+    : [];
+
+  const drillTargets: CronJobTarget[] = drills.map((d) => ({
+    name: d.cronJob,
+    namespace: veleroNamespace,
+    flow: d.kind,
+    cron: d.schedule,
+    intervalSeconds: d.intervalSeconds,
+    // A drill may run up to drills.timeout: never call it late before that.
+    staleAfterSeconds: staleAfterSeconds(cfg, DRILL_PURPOSES[d.kind].key, d.intervalSeconds, d.timeoutSeconds),
+    purpose: DRILL_PURPOSES[d.kind].purpose,
+    staleSeverity: "warning",
+    anchor: RUNBOOK_ANCHORS.drills,
+  }));
+
+  return {
+    veleroNamespace,
+    schedules: scheduleTargets,
+    locations,
+    ...(nodeAgent ? { nodeAgent } : {}),
+    benji,
+    ...(zrepl ? { zrepl } : {}),
+    zreplDaemonSets,
+    drills: drillTargets,
+    runbookBaseUrl: cfg.monitoring.runbookBaseUrl,
+  };
+}
+
+/** Schedules a `monitoring.staleAfter` key belongs to: config path of its cron, and whether it runs. */
+function staleKeySchedules(cfg: MonitoringConfig): { key: StaleKey; path: string; cron: string; enabled: boolean }[] {
+  const f = cfg.flows;
+  return [
+    { key: "tenants", path: "flows.tenants.schedule", cron: f.tenants.schedule, enabled: f.tenants.enabled },
+    { key: "system", path: "flows.system.schedule", cron: f.system.schedule, enabled: f.system.enabled },
+    { key: "garageMetaCeph", path: "flows.garageMetaCeph.schedule", cron: f.garageMetaCeph.schedule, enabled: f.garageMetaCeph.enabled },
+    { key: "garageDataZfs", path: "flows.garageDataZfs.schedule", cron: f.garageDataZfs.schedule, enabled: f.garageDataZfs.enabled },
+    { key: "postgres", path: "flows.postgres.schedule", cron: f.postgres.schedule, enabled: f.postgres.enabled },
+    { key: "benjiBackup", path: "flows.benji.backupSchedule", cron: f.benji.backupSchedule, enabled: f.benji.enabled },
+    { key: "benjiEnforce", path: "flows.benji.enforceSchedule", cron: f.benji.enforceSchedule, enabled: f.benji.enabled },
+    { key: "benjiCleanup", path: "flows.benji.cleanupSchedule", cron: f.benji.cleanupSchedule, enabled: f.benji.enabled },
+    { key: "tenantsDrill", path: "drills.tenants.schedule", cron: cfg.drills.tenants.schedule, enabled: true },
+    { key: "postgresDrill", path: "drills.postgres.schedule", cron: cfg.drills.postgres.schedule, enabled: true },
+  ];
+}
+
+/**
+ * Thresholds shorter than the interval they watch. (A zrepl lag threshold within one snapshot interval is refused by
+ * the zrepl rule of config-rules.ts.)
+ */
+export function monitoringConfigProblems(cfg: MonitoringConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const grace = parseGoDuration(cfg.monitoring.grace) ?? 0;
+  for (const { key, path, cron, enabled } of staleKeySchedules(cfg)) {
+    const value = cfg.monitoring.staleAfter[key];
+    if (value === undefined || !enabled) continue;
+    const seconds = parseGoDuration(value) ?? 0;
+    const interval = cronMaxIntervalSeconds(cron);
+    if (seconds < interval) {
+      problems.push({
+        path: `monitoring.staleAfter.${key}`,
+        value,
+        message: `is shorter than the ${humanDuration(interval)} between runs of '${cron}' (${path}): the alert would fire before the next run is due; expected at least ${humanDuration(interval)}, e.g. '${humanDuration(interval + grace)}'`,
+      });
+    }
+  }
+  return problems;
+}

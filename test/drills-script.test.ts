@@ -1,0 +1,363 @@
+/**
+ * restore-drill.sh and postgres-check.sh run for real (POSIX sh) against stand-ins for kubectl, psql and pg_isready:
+ * what the drill creates, checks, deletes and records, and what it refuses to touch.
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parseStackConfig } from "../components/config";
+import { buildDrillSpecs, drillConfigMapData, drillEnv, DRILL_EXIT_REFUSED, DRILL_FILES, scratchNamespaceName, type DrillSpec } from "../components/drills/spec";
+import { readStackFile } from "../scripts/lib/stack-file";
+import { ROOT, type Obj } from "./harness";
+
+/** The drill scripts need jq (the drill image has it); CI installs it, so there a missing jq fails instead of skipping. */
+const HAS_JQ = spawnSync("jq", ["--version"]).status === 0 || Boolean(process.env.CI);
+const FAKE_KUBECTL = resolve(__dirname, "lib", "fake-kubectl.mjs");
+const DRILLS = join(ROOT, "components", "drills");
+
+const { config, secretKeys } = readStackFile(ROOT, "prod");
+const cfg = parseStackConfig(config, new Set(secretKeys), "prod");
+const specs = buildDrillSpecs(cfg);
+const spec = (kind: DrillSpec["kind"]) => specs.find((s) => s.kind === kind)!;
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  state: Obj;
+}
+
+/** A directory with the ConfigMap's files (as the pod mounts them) and a bin/ with the stand-ins. */
+function workspace(): { dir: string; bin: string; templates: string } {
+  const dir = mkdtempSync(join(tmpdir(), "drill-test-"));
+  const bin = join(dir, "bin");
+  const templates = join(dir, "drill");
+  mkdirSync(bin);
+  mkdirSync(templates);
+  for (const [file, content] of Object.entries(drillConfigMapData(specs, "backup-system"))) writeFileSync(join(templates, file), content);
+  writeFileSync(join(bin, "kubectl"), `#!/bin/sh\nexec "${process.execPath}" "${FAKE_KUBECTL}" "$@"\n`);
+  chmodSync(join(bin, "kubectl"), 0o755);
+  return { dir, bin, templates };
+}
+
+const T0 = "2026-01-02T01:00:00Z";
+const ns = (name: string, created: string, labels: Record<string, string> = {}) => ({ metadata: { name, creationTimestamp: created, labels } });
+const backup = (name: string, phase: string, started: string, schedule = "tenants-daily") => ({
+  metadata: { name, namespace: "backup-system", labels: { "velero.io/schedule-name": schedule } },
+  status: { phase, startTimestamp: started },
+});
+
+function baseState(): Obj {
+  return {
+    calls: [],
+    created: [],
+    deleted: [],
+    events: [],
+    namespaces: [
+      ns("cust-a", "2025-06-01T00:00:00Z", { tenant: "true", backup: "true", "pod-security.kubernetes.io/enforce": "baseline", team: "x" }),
+      ns("cust-b", "2025-06-02T00:00:00Z", { tenant: "true", backup: "true" }),
+      ns("cust-c", "2026-01-05T00:00:00Z", { tenant: "true", backup: "true" }),
+      ns("cust-d", "2025-06-03T00:00:00Z", { tenant: "true", backup: "false", "velero.io/exclude-from-backup": "true" }),
+      ns("postgres", "2025-01-01T00:00:00Z", {}),
+      ns("drill-cust-b-202512270100", "2025-12-27T01:00:00Z", { "cluster-backup/drill": "tenants" }),
+      ns("drill-postgres-202512270100", "2025-12-27T01:00:00Z", { "cluster-backup/drill": "postgres" }),
+    ],
+    backups: [
+      backup("tenants-daily-20260101010000", "Completed", "2026-01-01T01:00:00Z"),
+      backup("tenants-daily-20260102010000", "Completed", T0),
+      backup("tenants-daily-20260103010000", "PartiallyFailed", "2026-01-03T01:00:00Z"),
+      backup("postgres-backup-20260102040000", "Completed", "2026-01-02T04:00:00Z", "postgres-backup"),
+    ],
+    restores: [],
+    podvolumerestores: [],
+    pods: {},
+    pvcs: {},
+    cronjobs: { "restore-drill-tenants": "uid-tenants", "restore-drill-postgres": "uid-postgres" },
+    restoreStatus: { phase: "Completed", progress: { itemsRestored: 12, totalItems: 12 }, warnings: 1, errors: 0 },
+    podVolumeRestores: [
+      { name: "data", phase: "Completed" },
+      { name: "cache", phase: "Completed" },
+    ],
+    restoredPods: [{ metadata: { name: "app-0" }, spec: { volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data-app-0" } }, { name: "tmp", emptyDir: {} }] } }],
+    restoredPvcs: [
+      { metadata: { name: "data-app-0" }, status: { phase: "Bound" } },
+      { metadata: { name: "unused" }, status: { phase: "Pending" } },
+    ],
+  };
+}
+
+/** Runs the drill script with the CronJob's environment (poll 0 s, rotation index 0) against the state. */
+function runDrill(kind: DrillSpec["kind"], state: Obj, env: Record<string, string> = {}, args: string[] = ["run"]): Run {
+  const w = workspace();
+  const stateFile = join(w.dir, "state.json");
+  writeFileSync(stateFile, JSON.stringify(state));
+  const specEnv = Object.fromEntries(drillEnv(spec(kind), "backup-system", "UTC").filter((e) => "value" in e).map((e) => [e.name, e.value as string]));
+  const result = spawnSync("sh", [join(w.templates, DRILL_FILES.script), ...args], {
+    env: {
+      PATH: `${w.bin}:${process.env.PATH}`,
+      ...specEnv,
+      TEMPLATE_DIR: w.templates,
+      HOME: w.dir,
+      TMPDIR: w.dir,
+      POD_NAME: "restore-drill-tenants-29000000-abcde",
+      POLL_SECONDS: "0",
+      ROTATION_SECONDS: "1000000000000",
+      FAKE_KUBECTL_STATE: stateFile,
+      ...env,
+    },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, state: JSON.parse(readFileSync(stateFile, "utf8")) };
+}
+
+const SCRATCH = /^drill-cust-a-\d{12}$/;
+
+describe.skipIf(!HAS_JQ)("restore-drill.sh: a tenants drill", () => {
+  let run: Run;
+  let scratch: string;
+  beforeAll(() => {
+    run = runDrill("tenants", baseState());
+    scratch = (run.state.created as Obj[]).find((o) => o.kind === "Namespace")!.metadata.name;
+  });
+
+  it("succeeds (exit 0) and says what it checked", () => {
+    expect(run.stderr).toMatch(/SUCCEEDED: schedule tenants-daily; backup tenants-daily-20260102010000; source cust-a; scratch drill-cust-a-\d{12}; restore Completed, 12\/12 items, 1 warnings, 0 errors; 2\/2 pod volume restores completed; 1 PVCs bound \(2 restored\); scratch namespace deleted\n$/);
+    expect(run.status).toBe(0);
+  });
+
+  it("first removes the leftover scratch namespace of an earlier tenants drill, not the postgres drill's", () => {
+    expect(run.state.deleted[0]).toBe("namespace/drill-cust-b-202512270100");
+    expect(run.state.namespaces.map((n: Obj) => n.metadata.name)).toContain("drill-postgres-202512270100");
+  });
+
+  it("restores the newest Completed backup, picking a tenant that existed then, not opted out (rotation)", () => {
+    expect(scratch).toMatch(SCRATCH);
+    const restore = (run.state.created as Obj[]).find((o) => o.kind === "Restore")!;
+    expect(restore).toEqual({
+      apiVersion: "velero.io/v1",
+      kind: "Restore",
+      metadata: { name: scratch, namespace: "backup-system", labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup/drill": "tenants" } },
+      spec: {
+        excludedResources: ["services", "ingresses.networking.k8s.io", "httproutes.gateway.networking.k8s.io", "certificates.cert-manager.io", "cronjobs.batch", "jobs.batch"],
+        restorePVs: true,
+        existingResourcePolicy: "none",
+        backupName: "tenants-daily-20260102010000",
+        includedNamespaces: ["cust-a"],
+        namespaceMapping: { "cust-a": scratch },
+      },
+    });
+  });
+
+  it("creates the scratch namespace labelled as the drill's, excluded from backups, with the source's Pod Security labels only", () => {
+    expect((run.state.created as Obj[]).find((o) => o.kind === "Namespace")).toEqual({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: {
+        name: scratch,
+        labels: {
+          "pod-security.kubernetes.io/enforce": "baseline",
+          "app.kubernetes.io/managed-by": "pulumi",
+          "app.kubernetes.io/part-of": "cluster-backup",
+          "cluster-backup/drill": "tenants",
+          "velero.io/exclude-from-backup": "true",
+        },
+        annotations: { "cluster-backup/drill-source": "cust-a", "cluster-backup/drill-backup": "tenants-daily-20260102010000" },
+      },
+    });
+  });
+
+  it("deletes the scratch namespace and, after success, the Restore; never touches the source", () => {
+    expect(run.state.deleted).toEqual(["namespace/drill-cust-b-202512270100", `namespace/${scratch}`, `restore/backup-system/${scratch}`]);
+    expect(run.state.namespaces.map((n: Obj) => n.metadata.name)).toContain("cust-a");
+    const writes = (run.state.calls as string[]).filter((c) => /^(create|delete|label|annotate|patch|apply|edit|replace|scale)\b|\s(create|delete|label|annotate|patch|apply)\s/.test(c));
+    expect(writes.filter((c) => c.includes("cust-a") && !c.includes(scratch))).toEqual([]);
+  });
+
+  it("records a Normal Event on its CronJob", () => {
+    expect(run.state.events).toHaveLength(1);
+    const event = run.state.events[0];
+    expect(event).toMatchObject({
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { generateName: "restore-drill-", namespace: "backup-system" },
+      involvedObject: { apiVersion: "batch/v1", kind: "CronJob", namespace: "backup-system", name: "restore-drill-tenants", uid: "uid-tenants" },
+      type: "Normal",
+      reason: "RestoreDrillSucceeded",
+      reportingComponent: "cluster-backup/restore-drill",
+      reportingInstance: "restore-drill-tenants-29000000-abcde",
+      source: { component: "cluster-backup-restore-drill" },
+      count: 1,
+    });
+    expect(event.message).toMatch(/^tenants drill succeeded: schedule tenants-daily; backup tenants-daily-20260102010000; source cust-a; /);
+    expect(event.firstTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+
+  it("rotates: the next rotation period picks the next tenant", () => {
+    // index = floor(now / ROTATION_SECONDS) % 2 candidates (cust-a, cust-b): a period of 2/3 of now gives index 1.
+    const next = runDrill("tenants", baseState(), { ROTATION_SECONDS: String(Math.floor((Date.now() / 1000) * (2 / 3))) });
+    expect(next.status).toBe(0);
+    expect((next.state.created as Obj[]).find((o) => o.kind === "Restore")!.spec.includedNamespaces).toEqual(["cust-b"]);
+  });
+
+  it("a fixed source namespace from config", () => {
+    const fixed = runDrill("tenants", baseState(), { SOURCE_NAMESPACE: "cust-b" });
+    expect(fixed.status).toBe(0);
+    expect((fixed.state.created as Obj[]).find((o) => o.kind === "Restore")!.spec.namespaceMapping).toEqual({ "cust-b": expect.stringMatching(/^drill-cust-b-\d{12}$/) });
+  });
+});
+
+describe.skipIf(!HAS_JQ)("restore-drill.sh: failures", () => {
+  it("a PartiallyFailed restore fails the drill (exit 1), keeps the Restore for inspection, still deletes the scratch namespace", () => {
+    const state = { ...baseState(), restoreStatus: { phase: "PartiallyFailed", progress: { itemsRestored: 10, totalItems: 12 }, warnings: 0, errors: 2 } };
+    const run = runDrill("tenants", state);
+    expect(run.status).toBe(1);
+    const scratch = (run.state.created as Obj[]).find((o) => o.kind === "Namespace")!.metadata.name;
+    expect(run.state.deleted).toEqual(["namespace/drill-cust-b-202512270100", `namespace/${scratch}`]);
+    expect(run.state.restores.map((r: Obj) => r.metadata.name)).toEqual([scratch]);
+    expect(run.state.events[0]).toMatchObject({ type: "Warning", reason: "RestoreDrillFailed" });
+    expect(run.state.events[0].message).toBe(
+      `tenants drill failed at step 'check restore': the Restore ${scratch} ended PartiallyFailed (velero -n backup-system restore describe ${scratch} --details; velero -n backup-system restore logs ${scratch}) ` +
+        `(schedule tenants-daily; backup tenants-daily-20260102010000; source cust-a; scratch ${scratch}; restore PartiallyFailed, 10/12 items, 0 warnings, 2 errors; scratch namespace deleted)`,
+    );
+  });
+
+  it("a pod volume restore that did not complete, and a mounted PVC that never binds", () => {
+    const pvr = runDrill("tenants", { ...baseState(), podVolumeRestores: [{ name: "data", phase: "Failed" }] });
+    expect(pvr.status).toBe(1);
+    expect(pvr.state.events[0].message).toMatch(/^tenants drill failed at step 'check pod volumes': only 0 of 1 pod volume restores of drill-cust-a-\d{12} completed /);
+    const pvc = runDrill("tenants", { ...baseState(), restoredPvcs: [{ metadata: { name: "data-app-0" }, status: { phase: "Pending" } }] }, { WAIT_SECONDS: "0" });
+    expect(pvc.status).toBe(1);
+    expect(pvc.state.events[0].message).toMatch(/^tenants drill failed at step 'check PVCs': only 0 of the 1 PVCs used by restored pods are Bound in drill-cust-a-\d{12} /);
+  });
+
+  it("no Completed backup: fails before creating anything", () => {
+    const run = runDrill("tenants", { ...baseState(), backups: [backup("tenants-daily-1", "Failed", T0)] });
+    expect(run.status).toBe(1);
+    expect(run.state.created.filter((o: Obj) => o.kind !== "Event")).toEqual([]);
+    expect(run.state.events[0].message).toBe("tenants drill failed at step 'find backup': no Completed backup of the Schedule tenants-daily in backup-system (schedule tenants-daily)");
+  });
+
+  it("an empty restore (the tenant is not in the backup) fails", () => {
+    const run = runDrill("tenants", { ...baseState(), restoreStatus: { phase: "Completed", progress: { itemsRestored: 0, totalItems: 0 } } });
+    expect(run.status).toBe(1);
+    expect(run.state.events[0].message).toMatch(/^tenants drill failed at step 'check restore': the Restore drill-cust-a-\d{12} restored nothing: the backup holds no items of cust-a /);
+  });
+});
+
+describe.skipIf(!HAS_JQ)("restore-drill.sh: refuses to touch anything but a scratch namespace", () => {
+  it("check-scratch accepts drill-<source>-<stamp> only", () => {
+    const ok = runDrill("tenants", baseState(), {}, ["check-scratch", "drill-cust-1001-202601031000"]);
+    expect([ok.status, ok.stdout]).toEqual([0, "drill-cust-1001-202601031000 is a scratch namespace\n"]);
+    for (const name of ["cust-1001", "kube-system", "drill-", "Drill-cust-1", "drill-cust_1", `drill-${"a".repeat(58)}`, "cust-drill-1", ""]) {
+      const refused = runDrill("tenants", baseState(), {}, ["check-scratch", name]);
+      expect([name, refused.status]).toEqual([name, DRILL_EXIT_REFUSED]);
+      expect(refused.stderr).toContain(`refusing to touch namespace '${name}': only scratch namespaces (drill-<source>-<yyyymmddhhmm>, never cust-*) may be created or deleted by a drill`);
+      expect(refused.state.calls).toEqual([]);
+    }
+  });
+
+  it("scratch-name cuts long sources so the name stays a 63-character DNS label, like scratchNamespaceName", () => {
+    const long = `cust-${"x".repeat(40)}-${"y".repeat(17)}`;
+    for (const source of ["cust-1001", long, "postgres"]) {
+      const run = runDrill("tenants", baseState(), {}, ["scratch-name", source, "202601031000"]);
+      expect(run.stdout.trim()).toBe(scratchNamespaceName(source, "202601031000"));
+    }
+    // 63 = "drill-" + 44 characters of the source + "-" + the 12-digit stamp.
+    expect(scratchNamespaceName(long, "202601031000")).toBe(`drill-cust-${"x".repeat(39)}-202601031000`);
+    expect(scratchNamespaceName(long, "202601031000")).toHaveLength(63);
+    expect(scratchNamespaceName(`cust-${"x".repeat(38)}-yyy`, "202601031000")).toBe(`drill-cust-${"x".repeat(38)}-202601031000`);
+  });
+
+  it("a tenant namespace carrying the drill label is not deleted as a leftover: the drill fails instead", () => {
+    const state = baseState();
+    state.namespaces.push(ns("cust-evil", "2025-01-01T00:00:00Z", { tenant: "true", "cluster-backup/drill": "tenants" }));
+    const run = runDrill("tenants", state);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("refusing to touch namespace 'cust-evil'");
+    expect(run.state.deleted).toEqual(["namespace/drill-cust-b-202512270100"]);
+    expect(run.state.namespaces.map((n: Obj) => n.metadata.name)).toContain("cust-evil");
+    expect(run.state.created.filter((o: Obj) => o.kind !== "Event")).toEqual([]);
+    expect(run.state.events[0].message).toBe("tenants drill failed at step 'remove leftovers': could not remove the leftover namespace cust-evil (schedule tenants-daily)");
+  });
+
+  it("a tenant source that does not match the tenant glob is refused", () => {
+    const run = runDrill("tenants", baseState(), { SOURCE_NAMESPACE: "kube-system" });
+    expect(run.status).toBe(1);
+    expect(run.state.created.filter((o: Obj) => o.kind !== "Event")).toEqual([]);
+    expect(run.state.events[0].message).toBe(
+      "tenants drill failed at step 'choose source': the source kube-system is not a tenant namespace (cust-*) (schedule tenants-daily; backup tenants-daily-20260102010000)",
+    );
+  });
+});
+
+describe.skipIf(!HAS_JQ)("restore-drill.sh: the postgres drill", () => {
+  const state = () => ({ ...baseState(), restoreStatus: { phase: "Completed", progress: { itemsRestored: 9, totalItems: 9 }, warnings: 0, errors: 0, hookStatus: { hooksAttempted: 1, hooksFailed: 0 } } });
+
+  it("restores the postgres namespace of the newest postgres-backup and requires the check hook to have run", () => {
+    const run = runDrill("postgres", state());
+    expect(run.status).toBe(0);
+    const restore = (run.state.created as Obj[]).find((o) => o.kind === "Restore")!;
+    expect(restore.spec.backupName).toBe("postgres-backup-20260102040000");
+    expect(restore.spec.namespaceMapping).toEqual({ postgres: expect.stringMatching(/^drill-postgres-\d{12}$/) });
+    expect(restore.spec.hooks.resources[0].postHooks[0].exec.container).toBe("postgres");
+    expect(run.stderr).toMatch(/; check hooks attempted 1, failed 0;/);
+  });
+
+  it("fails when no pod had the checked container, or the check failed", () => {
+    const none = runDrill("postgres", { ...state(), restoreStatus: { ...state().restoreStatus, hookStatus: { hooksAttempted: 0, hooksFailed: 0 } } });
+    expect(none.status).toBe(1);
+    expect(none.state.events[0].message).toMatch(/failed at step 'check restore': the post-restore check ran 0 times, expected 1: no restored pod has the checked container /);
+    const failed = runDrill("postgres", { ...state(), restoreStatus: { ...state().restoreStatus, hookStatus: { hooksAttempted: 1, hooksFailed: 1 } } });
+    expect(failed.status).toBe(1);
+    expect(failed.state.events[0].message).toMatch(/the post-restore check failed \(velero -n backup-system restore logs drill-postgres-\d{12} shows its output\)/);
+  });
+});
+
+describe("postgres-check.sh (the restore hook) against stand-ins for psql and pg_isready", () => {
+  function check(dump: string | undefined, present: string, query?: string): { status: number | null; stdout: string; stderr: string; psql: string } {
+    const dir = mkdtempSync(join(tmpdir(), "pg-check-"));
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    writeFileSync(join(bin, "pg_isready"), "#!/bin/sh\nexit 0\n");
+    writeFileSync(
+      join(bin, "psql"),
+      `#!/bin/sh\necho "$*" >> "${dir}/psql.log"\ncase "$*" in\n  *" -f "*) echo "psql:${dir}/dump.sql:3: ERROR:  role \\"postgres\\" already exists" >&2 ;;\n  *pg_database*) echo "${present}" ;;\n  *) echo 42 ;;\nesac\n`,
+    );
+    chmodSync(join(bin, "pg_isready"), 0o755);
+    chmodSync(join(bin, "psql"), 0o755);
+    if (dump !== undefined) writeFileSync(join(dir, "dump.sql"), dump);
+    const script = readFileSync(join(DRILLS, "postgres-check.sh"), "utf8");
+    const result = spawnSync("/bin/sh", ["-c", script, "postgres-check", join(dir, "dump.sql"), "app", ...(query ? [query] : [])], { env: { PATH: `${bin}:${process.env.PATH}` }, encoding: "utf8" });
+    let psql = "";
+    try {
+      psql = readFileSync(join(dir, "psql.log"), "utf8");
+    } catch {
+      psql = "";
+    }
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr, psql };
+  }
+  const dump = "CREATE ROLE app;\nCREATE DATABASE app WITH OWNER = app;\nCREATE DATABASE shop;\n";
+
+  it("loads the dump, finds every database it creates and runs the query", () => {
+    const r = check(dump, "2", "SELECT count(*) FROM users");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^postgres-check: query on app returned: 42\npostgres-check: loaded .*\/dump\.sql \(2 databases created, 1 psql errors while loading\)\n$/);
+    expect(r.psql.split("\n").filter(Boolean).map((l) => l.replace(/\/tmp\/pg-check-\w+/, "<dir>"))).toEqual([
+      "-X -q -U postgres -d postgres -v ON_ERROR_STOP=0 -f <dir>/dump.sql",
+      "-X -At -U postgres -d postgres -c SELECT count(*) FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres'",
+      "-X -At -U postgres -d app -v ON_ERROR_STOP=1 -c SELECT count(*) FROM users",
+    ]);
+  });
+
+  it("fails without a dump, and when databases are missing after loading", () => {
+    const missing = check(undefined, "2");
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/postgres-check: no dump at .*dump\.sql: the backup holds no dump \(did the pre-backup hook run\?\)/);
+    const short = check(dump, "1");
+    expect(short.status).toBe(1);
+    expect(short.stderr).toContain("postgres-check: the dump creates 2 databases but only 1 exist after loading it");
+  });
+});

@@ -1,0 +1,140 @@
+// A stand-in for kubectl for the restore-drill script tests: answers the calls the script makes from a JSON state
+// file ($FAKE_KUBECTL_STATE) and records every call in it. Objects: namespaces, backups, restores, podvolumerestores,
+// pods, pvcs (by namespace), events, cronjob uids. A created Restore gets `restoreStatus` of the state as its status
+// (and PodVolumeRestores labelled with its name from `podVolumeRestores`). Anything else fails like kubectl would.
+import { readFileSync, writeFileSync } from "node:fs";
+
+const stateFile = process.env.FAKE_KUBECTL_STATE;
+const state = JSON.parse(readFileSync(stateFile, "utf8"));
+const args = process.argv.slice(2);
+state.calls.push(args.join(" "));
+
+function save() {
+  writeFileSync(stateFile, JSON.stringify(state, null, 2));
+}
+function out(text) {
+  save();
+  process.stdout.write(text);
+  process.exit(0);
+}
+function die(message) {
+  save();
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(1);
+}
+
+// Parse: flags with values, boolean flags, positionals.
+const valued = new Set(["-n", "--namespace", "-l", "--selector", "-o", "--output", "-f", "--filename", "--timeout"]);
+const flags = {};
+const positional = [];
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  if (a.includes("=") && a.startsWith("--")) {
+    const [k, v] = a.split(/=(.*)/s);
+    flags[k] = v;
+  } else if (valued.has(a)) {
+    flags[a] = args[++i];
+  } else if (a.startsWith("-")) {
+    flags[a] = true;
+  } else {
+    positional.push(a);
+  }
+}
+const ns = flags["-n"] ?? flags["--namespace"];
+const selector = flags["-l"] ?? flags["--selector"];
+const output = flags["-o"] ?? flags["--output"];
+const [verb, resource, name] = positional;
+
+function matches(obj, sel) {
+  if (!sel) return true;
+  const labels = obj.metadata.labels ?? {};
+  return sel.split(",").every((term) => {
+    const [k, v] = term.split("=");
+    return labels[k] === v;
+  });
+}
+function list(items) {
+  return JSON.stringify({ apiVersion: "v1", kind: "List", items });
+}
+
+const kinds = {
+  namespace: "namespaces",
+  namespaces: "namespaces",
+  "backups.velero.io": "backups",
+  "restores.velero.io": "restores",
+  "podvolumerestores.velero.io": "podvolumerestores",
+  pods: "pods",
+  persistentvolumeclaims: "pvcs",
+  cronjob: "cronjobs",
+};
+
+if (verb === "get") {
+  const kind = kinds[resource];
+  if (!kind) die(`the server doesn't have a resource type "${resource}"`);
+  if (kind === "cronjobs") {
+    const uid = state.cronjobs[name];
+    if (!uid) die(`cronjobs.batch "${name}" not found`);
+    out(output === "jsonpath={.metadata.uid}" ? uid : JSON.stringify({ metadata: { name, uid } }));
+  }
+  let items;
+  if (kind === "namespaces") items = state.namespaces;
+  else if (kind === "pods" || kind === "pvcs") items = (state[kind][ns] ?? []);
+  else items = state[kind].filter((o) => o.metadata.namespace === ns);
+  if (name) {
+    const found = items.find((o) => o.metadata.name === name);
+    if (!found) {
+      if (flags["--ignore-not-found"]) out("");
+      die(`${resource} "${name}" not found`);
+    }
+    if (output === "name") out(`namespace/${name}\n`);
+    if (output === "json") out(JSON.stringify(found));
+    die(`unsupported output ${output}`);
+  }
+  const selected = items.filter((o) => matches(o, selector));
+  if (output === "json") out(list(selected));
+  if (output === "jsonpath={.items[*].metadata.name}") out(selected.map((o) => o.metadata.name).join(" "));
+  die(`unsupported output ${output}`);
+}
+
+if (verb === "create") {
+  const file = flags["-f"] ?? flags["--filename"];
+  const obj = JSON.parse(readFileSync(file === "-" ? 0 : file, "utf8"));
+  state.created.push(obj);
+  if (obj.kind === "Namespace") {
+    if (state.denyNamespaces?.includes(obj.metadata.name)) die(`admission webhook denied namespace ${obj.metadata.name}`);
+    state.namespaces.push(obj);
+  } else if (obj.kind === "Restore") {
+    state.restores.push({ ...obj, status: state.restoreStatus });
+    for (const pvr of state.podVolumeRestores ?? []) {
+      state.podvolumerestores.push({ metadata: { name: `${obj.metadata.name}-${pvr.name}`, namespace: obj.metadata.namespace, labels: { "velero.io/restore-name": obj.metadata.name } }, status: { phase: pvr.phase } });
+    }
+    // The restored namespace's pods and PVCs, as the fixture describes them.
+    const target = Object.values(obj.spec.namespaceMapping)[0];
+    state.pods[target] = state.restoredPods ?? [];
+    state.pvcs[target] = state.restoredPvcs ?? [];
+  } else if (obj.kind === "Event") {
+    state.events.push(obj);
+  } else {
+    die(`unexpected kind ${obj.kind}`);
+  }
+  out(`${obj.kind.toLowerCase()}/${obj.metadata.name ?? "generated"} created\n`);
+}
+
+if (verb === "delete") {
+  const kind = kinds[resource];
+  if (kind === "namespaces") {
+    const before = state.namespaces.length;
+    state.namespaces = state.namespaces.filter((o) => o.metadata.name !== name);
+    if (state.namespaces.length === before) die(`namespaces "${name}" not found`);
+    state.deleted.push(`namespace/${name}`);
+    out(`namespace "${name}" deleted\n`);
+  }
+  if (kind === "restores") {
+    state.restores = state.restores.filter((o) => o.metadata.name !== name);
+    state.deleted.push(`restore/${ns}/${name}`);
+    out(`restore.velero.io "${name}" deleted\n`);
+  }
+  die(`unexpected delete ${resource}`);
+}
+
+die(`unexpected call: ${args.join(" ")}`);
