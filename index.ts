@@ -12,7 +12,7 @@ import { Velero, type VeleroLocation } from "./components/velero/velero";
 import { csiFlowEnabled, veleroLocationNames } from "./components/velero/values";
 import { SnapshotClasses } from "./components/velero/snapshot-classes";
 import { buildScheduleSpecs, Schedules } from "./components/velero/schedules";
-import { TenantOptOutSync } from "./components/velero/optout";
+import { optOutSyncEnabled, TenantOptOutSync } from "./components/velero/optout";
 import { Benji, benjiArgsFromConfig, benjiSummaryNotes } from "./components/benji/benji";
 import { AdmissionPolicies, admissionArgsFromConfig } from "./components/admission/admission-policies";
 import { RestoreDrills, restoreDrillsArgs } from "./components/drills/drills";
@@ -23,7 +23,6 @@ import { monitoringSummaryNotes } from "./components/monitoring/summary";
 
 const cfg = loadConfig();
 const provider = clusterProvider(cfg);
-void provider;
 
 /** The environment this stack deploys (`dev`, `staging`, `prod`). */
 export const environment = cfg.environment;
@@ -68,6 +67,7 @@ const velero =
           concurrentBackups: cfg.velero.concurrentBackups,
           fsBackupTimeout: cfg.velero.fsBackupTimeout,
           serviceMonitor: cfg.velero.serviceMonitor,
+          serviceMonitorLabels: cfg.monitoring.ruleLabels,
           enableCsi: csiEnabled,
           repositoryPassword: cfg.velero.repositoryPassword,
           extraValues: cfg.velero.extraValues,
@@ -86,7 +86,7 @@ if (velero && scheduleSpecs.length > 0) {
   new Schedules("schedules", { schedules: scheduleSpecs, dependsOn: [velero.chart, ...(snapshotClasses ? [snapshotClasses] : [])] }, { provider });
 }
 const tenants = cfg.flows.tenants;
-if (velero && tenants.enabled && tenants.optOutSync) {
+if (velero && tenants.enabled && optOutSyncEnabled(tenants.optOutSync, cfg.policy.admission)) {
   new TenantOptOutSync("tenant-optout", { namespace: cfg.velero.namespace, schedule: tenants.optOutSchedule, timeZone: cfg.timeZone, dependsOn: [velero.namespace] }, { provider });
 }
 if (velero) {

@@ -5,7 +5,7 @@
 import type { ParsedConfig } from "./config-schema";
 import { cronMaxIntervalSeconds } from "./schema/cron";
 import { parseGoDuration, humanDuration } from "./schema/duration";
-import { globToRegExp } from "./schema/namespace-glob";
+import { globToRegExp, namespaceGlobMatches } from "./schema/namespace-glob";
 import { TENANT_NAMESPACE_PREFIX } from "./labels";
 import { parseZreplDuration } from "./zrepl/grid";
 import { monitoringConfigProblems } from "./monitoring/targets";
@@ -223,14 +223,6 @@ const zreplRule: Rule = (cfg) => {
   return problems;
 };
 
-function matchesGlob(glob: string, name: string): boolean {
-  try {
-    return globToRegExp(glob).test(name);
-  } catch {
-    return glob === name;
-  }
-}
-
 /** postgres-backup flow and the dev demo (SPEC §3.5, §5). */
 const postgresRule: Rule = (cfg) => {
   const problems: ConfigProblem[] = [];
@@ -249,7 +241,7 @@ const postgresRule: Rule = (cfg) => {
     problems.push({ path: "flows.postgres.workload.kind", value: pg.workload.kind, message: "the demo Postgres (demo.enabled) is a StatefulSet; expected 'StatefulSet' while demo.enabled is true" });
   }
   const ns = pg.workload.namespace;
-  if (pg.enabled && cfg.flows.system.enabled && !cfg.flows.system.excludedNamespaces.some((glob) => matchesGlob(glob, ns))) {
+  if (pg.enabled && cfg.flows.system.enabled && !cfg.flows.system.excludedNamespaces.some((glob) => namespaceGlobMatches(glob, ns))) {
     problems.push({
       path: "flows.system.excludedNamespaces",
       value: cfg.flows.system.excludedNamespaces,

@@ -239,7 +239,8 @@ const flows = z
           const message = namespaceGlobError(v);
           if (message) ctx.addIssue({ code: "custom", message });
         }).default("cust-*"),
-        optOutSync: z.boolean().default(true),
+        /** The opt-out safety-net CronJob; default on, unless policy.admission runs in Deny mode (which already refuses a `backup=false` tenant without the exclude label). */
+        optOutSync: z.boolean().optional(),
         optOutSchedule: cron.default("*/15 * * * *"),
       })
       .prefault({}),

@@ -73,12 +73,14 @@ function report(rule: Rule, resource: PolicyResource, context: ReturnType<typeof
   for (const message of rule.validate(resource, context)) reportViolation(message, resource.urn);
 }
 
+/** What a resource policy and a stack policy of a rule share: name, description, enforcement and settings. */
+function policyBase(rule: Rule): Pick<ResourceValidationPolicy, "name" | "description" | "enforcementLevel" | "configSchema"> {
+  return { name: rule.name, description: rule.description, enforcementLevel: rule.enforcementLevel, configSchema: configSchema(rule) };
+}
+
 function resourcePolicy(rule: Rule): ResourceValidationPolicy {
   return {
-    name: rule.name,
-    description: rule.description,
-    enforcementLevel: rule.enforcementLevel,
-    configSchema: configSchema(rule),
+    ...policyBase(rule),
     validateResource: (args, reportViolation) => {
       const { resource, complete } = fromCli(args as unknown as CliResource);
       if (!complete) return;
@@ -89,10 +91,7 @@ function resourcePolicy(rule: Rule): ResourceValidationPolicy {
 
 function stackPolicy(rule: Rule): StackValidationPolicy {
   return {
-    name: rule.name,
-    description: rule.description,
-    enforcementLevel: rule.enforcementLevel,
-    configSchema: configSchema(rule),
+    ...policyBase(rule),
     validateStack: (args, reportViolation) => {
       const views = args.resources.map((r) => fromCli({ type: r.type, urn: r.urn, name: r.name, props: r.props, opts: { protect: r.opts.protect, parent: r.parent?.urn ?? r.opts.parent } }));
       const context = buildContext(

@@ -1,20 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, parseStackConfig } from "../components/config";
-import { readStackFile } from "../scripts/lib/stack-file";
-import { planStack, planWith, rawConfig, ROOT, type Obj, type Plan } from "./harness";
+import { planStack, planWith, stackConfigProblems, type Obj, type Plan } from "./harness";
 import { validateObject } from "./lib/conformance";
 import { promqlErrors } from "./lib/promql";
-
-function configProblems(stack: string, overrides: Record<string, unknown>): string[] {
-  const { config, secretKeys } = readStackFile(ROOT, stack);
-  try {
-    parseStackConfig({ ...config, ...rawConfig(overrides) }, new Set(secretKeys), stack);
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  return [];
-}
 
 describe("alerts in the prod plan (Prometheus operator present by default)", () => {
   let plan: Plan;
@@ -30,7 +17,11 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
     expect(reg.provider).toContain("pulumi:providers:kubernetes::target");
     expect(plan.registrations.find((r) => r.urn === reg.parent)?.type).toBe("cluster-backup:monitoring:BackupAlerts");
     expect(reg.dependsOn).toContain(plan.registrationOf("Namespace", "backup-system").urn);
-    expect(rule.metadata).toEqual({ name: "cluster-backup", namespace: "backup-system", labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup" } });
+    expect(rule.metadata).toEqual({
+      name: "cluster-backup",
+      namespace: "backup-system",
+      labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup", release: "kube-prometheus-stack" },
+    });
   });
 
   it("holds every rule, each valid PromQL, and validates against the PrometheusRule schema", async () => {
@@ -69,7 +60,7 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
 
   it("a PodMonitor scrapes both zrepl daemons on their metrics port", async () => {
     const monitor = plan.object("PodMonitor", "zrepl", "backup-system");
-    expect(monitor.metadata.labels).toEqual({ "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup/flow": "zrepl" });
+    expect(monitor.metadata.labels).toEqual({ "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup/flow": "zrepl", release: "kube-prometheus-stack" });
     expect(monitor.spec).toEqual({
       selector: { matchLabels: { "app.kubernetes.io/name": "zrepl" } },
       namespaceSelector: { matchNames: ["zrepl"] },
@@ -83,7 +74,7 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
 
   it("the plan summary lists every alert and drill", () => {
     const notes = (plan.exports.summaryNotes as string[]).filter((n) => /^(Alert|Restore drill)/.test(n));
-    expect(notes[0]).toBe("Alerts: PrometheusRule `backup-system/cluster-backup` with 45 rules; runbook links `RESTORE.md#<section>`");
+    expect(notes[0]).toBe("Alerts: PrometheusRule `backup-system/cluster-backup` with 45 rules (labels release=kube-prometheus-stack); runbook links `RESTORE.md#<section>`");
     expect(notes).toContain("Alert VeleroBackup{Failed,PartiallyFailed,Stale,NeverSucceeded} for Schedule `tenants-daily` ('0 1 * * *'): stale after 28h (1d interval + 4h), runbook #tenants");
     expect(notes).toContain("Alert ZreplReplication{Lagging,NeverSucceeded} for zrepl job `garage_push`: no replication for 1h; ZreplReplicationErrors: failing for 20m, runbook #garage-data-zrepl");
     expect(notes).toContain(
@@ -126,16 +117,16 @@ describe("alerts elsewhere", () => {
 
 describe("alerts: bad config is refused with the key, the value and the form", () => {
   it("a staleness threshold shorter than its schedule's interval", () => {
-    expect(configProblems("prod", { monitoring: { staleAfter: { tenants: "12h", benjiBackup: "90m", tenantsDrill: "48h" } } })).toEqual([
+    expect(stackConfigProblems("prod", { monitoring: { staleAfter: { tenants: "12h", benjiBackup: "90m", tenantsDrill: "48h" } } })).toEqual([
       `cluster-backup:monitoring.staleAfter.tenants: is shorter than the 1d between runs of '0 1 * * *' (flows.tenants.schedule): the alert would fire before the next run is due; expected at least 1d, e.g. '28h' (got "12h")`,
       `cluster-backup:monitoring.staleAfter.benjiBackup: is shorter than the 1d between runs of '30 7 * * *' (flows.benji.backupSchedule): the alert would fire before the next run is due; expected at least 1d, e.g. '28h' (got "90m")`,
       `cluster-backup:monitoring.staleAfter.tenantsDrill: is shorter than the 7d between runs of '0 10 * * 6' (drills.tenants.schedule): the alert would fire before the next run is due; expected at least 7d, e.g. '172h' (got "48h")`,
     ]);
-    expect(configProblems("prod", { monitoring: { staleAfter: { tenants: "24h", system: "30h" } } })).toEqual([]);
+    expect(stackConfigProblems("prod", { monitoring: { staleAfter: { tenants: "24h", system: "30h" } } })).toEqual([]);
   });
 
   it("malformed monitoring keys", () => {
-    expect(configProblems("prod", { monitoring: { grace: "4 hours", ruleLabels: { "release!": "x" }, runbookBaseUrl: "https://x/RESTORE.md#top", staleAfter: { tenant: "30h" } } })).toEqual([
+    expect(stackConfigProblems("prod", { monitoring: { grace: "4 hours", ruleLabels: { "release!": "x" }, runbookBaseUrl: "https://x/RESTORE.md#top", staleAfter: { tenant: "30h" } } })).toEqual([
       `cluster-backup:monitoring.ruleLabels.release!: expected a Kubernetes label key such as 'release' or 'example.com/team' (got "release!")`,
       `cluster-backup:monitoring.runbookBaseUrl: expected the URL (or repository path) of RESTORE.md without a '#fragment', e.g. 'https://git.example.com/ops/cluster-backup/-/blob/main/RESTORE.md' (got "https://x/RESTORE.md#top")`,
       `cluster-backup:monitoring.grace: expected a positive Go duration such as '30m', '4h' or '1h30m' (got "4 hours")`,

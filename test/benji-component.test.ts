@@ -6,30 +6,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { Benji, BENJI_DB_INIT_SCRIPT, type BenjiArgs } from "../components/benji/benji";
-import type { S3Target } from "../components/storage/types";
 import { buildPlanFiles } from "../scripts/lib/plan-output";
 import { planProgram, type Obj, type Plan } from "./harness";
+import { PSA_PRIVILEGED } from "./lib/expected";
+import { fakeGarageTarget } from "./lib/fake-targets";
 
 const DB_URL = "postgresql://benji:db-password-123@postgres.postgres.svc.cluster.local:5432/benji";
 const ACCESS_KEY = "GK0123456789abcdef01234567";
 const SECRET_KEY = "s3-secret-key-0123456789abcdef0123456789abcdef";
 const CEPH_KEY = "AQBkZXZlbG9wZXJrZXlkZXZlbG9wZXJrZXk=";
-
-function fakeGarage(): S3Target {
-  return {
-    backend: "garage",
-    bucket: pulumi.output("benji"),
-    endpoint: "http://garage.garage.svc.cluster.local:3900",
-    region: "garage",
-    forcePathStyle: true,
-    checksumAlgorithm: undefined,
-    versioned: false,
-    objectLock: false,
-    accessKeyId: pulumi.secret(ACCESS_KEY),
-    secretAccessKey: pulumi.secret(SECRET_KEY),
-    ready: [],
-  };
-}
 
 function program(protect: boolean) {
   return () => {
@@ -42,7 +27,7 @@ function program(protect: boolean) {
       retention: "latest7",
       timeZone: "Europe/Paris",
       schedules: { backup: "30 7 * * *", enforce: "0 6 * * *", cleanup: "0 5 * * *" },
-      storage: fakeGarage(),
+      storage: fakeGarageTarget("benji", ACCESS_KEY, SECRET_KEY),
       databaseUrl: pulumi.secret(DB_URL),
       ceph: { monHost: "10.0.0.1:6789,10.0.0.2:6789", clientId: "benji", key: pulumi.secret(CEPH_KEY), pools: ["replicapool", "ssd"] },
       protect,
@@ -80,9 +65,7 @@ describe("Benji component (literal args, Garage store)", () => {
   it("creates the privileged namespace benji with the ownership labels", () => {
     expect(plan.object("Namespace", "benji").metadata.labels).toEqual({
       ...OWNERSHIP,
-      "pod-security.kubernetes.io/enforce": "privileged",
-      "pod-security.kubernetes.io/audit": "privileged",
-      "pod-security.kubernetes.io/warn": "privileged",
+      ...PSA_PRIVILEGED,
     });
   });
 

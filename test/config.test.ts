@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseStackConfig } from "../components/config";
+import { parseStackConfig } from "../components/config";
 import { RESTIC_MESSAGE } from "../components/config-rules";
-import { rawConfig } from "./harness";
+import { configProblems, rawConfig } from "./harness";
 
 const base = {
   environment: "dev",
@@ -11,13 +11,7 @@ const base = {
 };
 
 function problems(overrides: Record<string, unknown>, secretKeys: string[] = []): string[] {
-  try {
-    parseStackConfig(rawConfig({ ...base, ...overrides }), new Set(secretKeys.map((k) => `cluster-backup:${k}`)), "dev");
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  return [];
+  return configProblems(rawConfig({ ...base, ...overrides }), secretKeys.map((k) => `cluster-backup:${k}`), "dev");
 }
 
 describe("stack config: defaults", () => {
@@ -26,7 +20,7 @@ describe("stack config: defaults", () => {
   it("fills the flow defaults of SPEC §1", () => {
     expect(cfg.timeZone).toBe("UTC");
     expect(cfg.production).toBe(false);
-    expect(cfg.flows.tenants).toEqual({ enabled: true, schedule: "0 1 * * *", ttl: "720h0m0s", location: "default", namespaceGlob: "cust-*", optOutSync: true, optOutSchedule: "*/15 * * * *" });
+    expect(cfg.flows.tenants).toEqual({ enabled: true, schedule: "0 1 * * *", ttl: "720h0m0s", location: "default", namespaceGlob: "cust-*", optOutSchedule: "*/15 * * * *" });
     expect(cfg.flows.system).toMatchObject({ enabled: false, schedule: "0 5 * * *", ttl: "720h0m0s", location: "system" });
     expect(cfg.flows.garageMetaCeph).toMatchObject({ enabled: false, schedule: "0 3 * * *", ttl: "720h0m0s", location: "garage-backups" });
     expect(cfg.flows.garageDataZfs).toMatchObject({ enabled: false, schedule: "0 3 * * *", ttl: "168h0m0s" });

@@ -3,8 +3,8 @@ import { PINS } from "../components/config-schema";
 import { DEMO_APP_SCRIPT } from "../components/demo/demo";
 import { buildPlanFiles } from "../scripts/lib/plan-output";
 import { planStack, planWith, type Plan } from "./harness";
+import { OWNERSHIP } from "./lib/expected";
 
-const OWNERSHIP = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup" };
 const RESTRICTED = { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/audit": "restricted", "pod-security.kubernetes.io/warn": "restricted" };
 const RESTRICTED_CONTAINER = { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
 

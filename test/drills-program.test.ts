@@ -1,26 +1,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, parseStackConfig } from "../components/config";
+import { parseStackConfig } from "../components/config";
 import { buildDrillSpecs, DRILL_CLUSTER_RULES, drillAdmissionPolicySpec, drillConfigMapData, drillCronJobSpec, drillRoleRules } from "../components/drills/spec";
 import { readStackFile } from "../scripts/lib/stack-file";
-import { planStack, planWith, rawConfig, ROOT, type Obj, type Plan } from "./harness";
-
-function configProblems(stack: string, overrides: Record<string, unknown>): string[] {
-  const { config, secretKeys } = readStackFile(ROOT, stack);
-  try {
-    parseStackConfig({ ...config, ...rawConfig(overrides) }, new Set(secretKeys), stack);
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  return [];
-}
+import { planStack, planWith, ROOT, stackConfigProblems, type Obj, type Plan } from "./harness";
+import { OWNERSHIP } from "./lib/expected";
 
 function stackConfig(stack: string) {
   const { config, secretKeys } = readStackFile(ROOT, stack);
   return parseStackConfig(config, new Set(secretKeys), stack);
 }
 
-const OWNERSHIP = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup" };
 
 describe("drills in the prod plan", () => {
   let plan: Plan;
@@ -104,38 +93,38 @@ describe("drills: bad config is refused with the key, the value and the form", (
   it("a drill target that is not a tenant namespace", () => {
     const message = (v: string) =>
       `cluster-backup:drills.tenants.namespace: is not a tenant namespace: expected a 'cust-<id>' namespace that flows.tenants.namespaceGlob 'cust-*' matches, e.g. 'cust-1001', or no value to restore a different tenant every run (got "${v}")`;
-    expect(configProblems("prod", { drills: { tenants: { namespace: "kube-system" } } })).toEqual([message("kube-system")]);
-    expect(configProblems("prod", { drills: { tenants: { namespace: "drill-cust-1001-202601031000" } } })).toEqual([message("drill-cust-1001-202601031000")]);
-    expect(configProblems("prod", { drills: { tenants: { namespace: "cust-1001" } } })).toEqual([]);
+    expect(stackConfigProblems("prod", { drills: { tenants: { namespace: "kube-system" } } })).toEqual([message("kube-system")]);
+    expect(stackConfigProblems("prod", { drills: { tenants: { namespace: "drill-cust-1001-202601031000" } } })).toEqual([message("drill-cust-1001-202601031000")]);
+    expect(stackConfigProblems("prod", { drills: { tenants: { namespace: "cust-1001" } } })).toEqual([]);
     const flows = JSON.parse(readStackFile(ROOT, "prod").config["cluster-backup:flows"]);
-    expect(configProblems("prod", { flows: { ...flows, tenants: { ...flows.tenants, namespaceGlob: "cust-1*" } }, drills: { tenants: { namespace: "cust-2001" } } })).toEqual([
+    expect(stackConfigProblems("prod", { flows: { ...flows, tenants: { ...flows.tenants, namespaceGlob: "cust-1*" } }, drills: { tenants: { namespace: "cust-2001" } } })).toEqual([
       `cluster-backup:drills.tenants.namespace: is not a tenant namespace: expected a 'cust-<id>' namespace that flows.tenants.namespaceGlob 'cust-1*' matches, e.g. 'cust-1001', or no value to restore a different tenant every run (got "cust-2001")`,
     ]);
   });
 
   it("a drill schedule overlapping the backup window of the schedule it checks", () => {
-    expect(configProblems("prod", { drills: { tenants: { schedule: "30 2 * * 6" }, postgres: { schedule: "0 3 * * 0" } } })).toEqual([
+    expect(stackConfigProblems("prod", { drills: { tenants: { schedule: "30 2 * * 6" }, postgres: { schedule: "0 3 * * 0" } } })).toEqual([
       `cluster-backup:drills.tenants.schedule: overlaps the backup window of tenants-daily: the drill of Sat 02:30 (starting up to 15m late, running up to 2h, drills.timeout) meets the backup of Sat 01:00 (UTC, '0 1 * * *', flows.tenants.schedule, which may take 4h, monitoring.grace); expected a schedule whose runs end before a backup starts or start after its window closes (got "30 2 * * 6")`,
       `cluster-backup:drills.postgres.schedule: overlaps the backup window of postgres-backup: the drill of Sun 03:00 (starting up to 15m late, running up to 2h, drills.timeout) meets the backup of Sun 04:00 (UTC, '0 4 * * *', flows.postgres.schedule, which may take 4h, monitoring.grace); expected a schedule whose runs end before a backup starts or start after its window closes (got "0 3 * * 0")`,
     ]);
     // Ends (15m late start + 2h) exactly when the tenants backup starts, or starts when its window closes: both fine.
-    expect(configProblems("prod", { drills: { tenants: { schedule: "45 22 * * 6" } } })).toEqual([]);
-    expect(configProblems("prod", { drills: { tenants: { schedule: "46 22 * * 6" } } })).toHaveLength(1);
-    expect(configProblems("prod", { drills: { tenants: { schedule: "0 5 * * 6" } } })).toEqual([]);
+    expect(stackConfigProblems("prod", { drills: { tenants: { schedule: "45 22 * * 6" } } })).toEqual([]);
+    expect(stackConfigProblems("prod", { drills: { tenants: { schedule: "46 22 * * 6" } } })).toHaveLength(1);
+    expect(stackConfigProblems("prod", { drills: { tenants: { schedule: "0 5 * * 6" } } })).toEqual([]);
     // A longer grace widens the windows: 01:00-11:00 meets the 10:00 tenants drill, 04:00-14:00 the 11:00 postgres drill.
-    expect(configProblems("prod", { monitoring: { grace: "10h" } }).map((p) => p.split(": ")[0])).toEqual(["cluster-backup:drills.tenants.schedule", "cluster-backup:drills.postgres.schedule"]);
+    expect(stackConfigProblems("prod", { monitoring: { grace: "10h" } }).map((p) => p.split(": ")[0])).toEqual(["cluster-backup:drills.tenants.schedule", "cluster-backup:drills.postgres.schedule"]);
   });
 
   it("a drill of a disabled flow, and a timeout too short to clean up", () => {
     const flows = JSON.parse(readStackFile(ROOT, "dev").config["cluster-backup:flows"]);
-    expect(configProblems("dev", { flows: { ...flows, postgres: { enabled: false } }, drills: { postgres: { enabled: true }, timeout: "20m" } })).toEqual([
+    expect(stackConfigProblems("dev", { flows: { ...flows, postgres: { enabled: false } }, drills: { postgres: { enabled: true }, timeout: "20m" } })).toEqual([
       "cluster-backup:drills.postgres.enabled: the drill restores backups of flows.postgres, which is disabled; enable the flow or set drills.postgres.enabled: false (got true)",
       `cluster-backup:drills.timeout: is too short: the drill keeps 15m to clean up; expected at least 30m, e.g. '2h' (got "20m")`,
     ]);
   });
 
   it("malformed drill keys", () => {
-    expect(configProblems("dev", { drills: { image: "alpine/k8s", tenants: { schedule: "weekly", excludedResources: ["Services"] }, postgres: { database: "1db" } } })).toEqual([
+    expect(stackConfigProblems("dev", { drills: { image: "alpine/k8s", tenants: { schedule: "weekly", excludedResources: ["Services"] }, postgres: { database: "1db" } } })).toEqual([
       `cluster-backup:drills.image: expected a fully qualified image with a tag or digest, e.g. 'docker.io/velero/velero:v1.18.2' (no ':latest', no untagged images) (got "alpine/k8s")`,
       `cluster-backup:drills.tenants.schedule: expected a 5-field cron expression 'minute hour day-of-month month day-of-week' without a time zone prefix (set timeZone instead), e.g. '0 1 * * *' (got "weekly")`,
       `cluster-backup:drills.tenants.excludedResources.0: expected a resource name such as 'services' or 'ingresses.networking.k8s.io' (got "Services")`,

@@ -20,6 +20,7 @@ import {
 import { cronRunsBetween, firstWindowOverlap, formatRun } from "../components/drills/windows";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { rawConfig, ROOT, type Obj } from "./harness";
+import { OWNERSHIP } from "./lib/expected";
 import { validateObject } from "./lib/conformance";
 
 function prodConfig(overrides: Record<string, unknown> = {}): StackConfig {
@@ -32,7 +33,6 @@ const specs = buildDrillSpecs(cfg);
 const tenants = specs.find((s) => s.kind === "tenants")!;
 const postgres = specs.find((s) => s.kind === "postgres")!;
 
-const OWNERSHIP = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup" };
 const EXCLUDED = ["services", "ingresses.networking.k8s.io", "httproutes.gateway.networking.k8s.io", "certificates.cert-manager.io", "cronjobs.batch", "jobs.batch"];
 
 describe("drills: what each drill restores", () => {

@@ -4,6 +4,7 @@
  */
 import { resolve } from "node:path";
 import { vi } from "vitest";
+import { ConfigError, parseStackConfig } from "../components/config";
 import { runProgram, type ProgramRun, type Registration } from "../scripts/lib/run-program";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { manifestsOf } from "../scripts/lib/plan-output";
@@ -96,4 +97,24 @@ export async function planConfig(stack: string, config: Record<string, unknown>,
 export async function planProgram(stack: string, program: () => Record<string, unknown> | void, config: Record<string, unknown> = {}): Promise<Plan> {
   vi.resetModules();
   return new Plan(await runProgram({ stack, config: rawConfig(config), secretKeys: [], load: async () => program() ?? {} }));
+}
+
+/**
+ * The problems parseStackConfig reports for a raw config (`cluster-backup:` keys, see {@link rawConfig}), or [] when
+ * it accepts it. `secretKeys` are full keys (`cluster-backup:benjiCephKey`).
+ */
+export function configProblems(config: Record<string, string>, secretKeys: Iterable<string>, stack: string): string[] {
+  try {
+    parseStackConfig(config, new Set(secretKeys), stack);
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+  return [];
+}
+
+/** {@link configProblems} of a stack file of this repository whose keys are replaced (shallowly, per key) by `overrides`. */
+export function stackConfigProblems(stack: string, overrides: Record<string, unknown>): string[] {
+  const { config, secretKeys } = readStackFile(ROOT, stack);
+  return configProblems({ ...config, ...rawConfig(overrides) }, secretKeys, stack);
 }

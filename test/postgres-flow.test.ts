@@ -1,21 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, parseStackConfig } from "../components/config";
+import { parseStackConfig } from "../components/config";
 import { PostgresBackup } from "../components/postgres/postgres-backup";
-import { planProgram, planStack, planWith, rawConfig, type Plan } from "./harness";
+import { configProblems, planProgram, planStack, planWith, rawConfig, type Plan } from "./harness";
+import { PG_ANNOTATIONS } from "./lib/expected";
 
-/** SPEC §3.5 pod-template annotations with the config defaults (30m / 2m). */
-const PG_ANNOTATIONS = {
-  "backup.velero.io/backup-volumes": "backups",
-  "pre.hook.backup.velero.io/container": "postgres",
-  "pre.hook.backup.velero.io/command":
-    '["/bin/sh","-c","pg_dumpall -U \\"${POSTGRES_USER:-postgres}\\" -f /backups/dump.sql.tmp && mv /backups/dump.sql.tmp /backups/dump.sql"]',
-  "pre.hook.backup.velero.io/on-error": "Fail",
-  "pre.hook.backup.velero.io/timeout": "30m",
-  "post.hook.backup.velero.io/container": "postgres",
-  "post.hook.backup.velero.io/command": '["/bin/sh","-c","rm -f /backups/dump.sql /backups/dump.sql.tmp"]',
-  "post.hook.backup.velero.io/on-error": "Continue",
-  "post.hook.backup.velero.io/timeout": "2m",
-};
 const FRAGMENT = {
   metadata: { annotations: PG_ANNOTATIONS },
   spec: { containers: [{ name: "postgres", volumeMounts: [{ name: "backups", mountPath: "/backups" }] }], volumes: [{ name: "backups", emptyDir: { sizeLimit: "20Gi" } }] },
@@ -134,13 +122,7 @@ describe("postgres-backup config rules", () => {
     velero: { locations: { default: { backend: "minio", bucket: "velero", prefix: "tenants", default: true }, postgres: { backend: "minio", bucket: "velero", prefix: "postgres" } } },
   };
   function problems(overrides: Record<string, unknown>): string[] {
-    try {
-      parseStackConfig(rawConfig({ ...base, ...overrides }), new Set(), "dev");
-    } catch (err) {
-      if (err instanceof ConfigError) return [...err.problems];
-      throw err;
-    }
-    return [];
+    return configProblems(rawConfig({ ...base, ...overrides }), [], "dev");
   }
 
   it("the dev stack shape is valid", () => {

@@ -13,22 +13,9 @@ import {
   type PodTemplate,
 } from "../components/postgres/hooks";
 import { buildPodTemplatePatch, buildWorkloadPatchArgs } from "../components/postgres/postgres-backup";
+import { PG_ANNOTATIONS } from "./lib/expected";
 
 const options: DbDumpOptions = { container: "postgres", dumpVolumeSizeLimit: "20Gi", hookTimeout: "30m", postHookTimeout: "2m" };
-
-/** SPEC §3.5, verbatim. */
-const PG_ANNOTATIONS = {
-  "backup.velero.io/backup-volumes": "backups",
-  "pre.hook.backup.velero.io/container": "postgres",
-  "pre.hook.backup.velero.io/command":
-    '["/bin/sh","-c","pg_dumpall -U \\"${POSTGRES_USER:-postgres}\\" -f /backups/dump.sql.tmp && mv /backups/dump.sql.tmp /backups/dump.sql"]',
-  "pre.hook.backup.velero.io/on-error": "Fail",
-  "pre.hook.backup.velero.io/timeout": "30m",
-  "post.hook.backup.velero.io/container": "postgres",
-  "post.hook.backup.velero.io/command": '["/bin/sh","-c","rm -f /backups/dump.sql /backups/dump.sql.tmp"]',
-  "post.hook.backup.velero.io/on-error": "Continue",
-  "post.hook.backup.velero.io/timeout": "2m",
-};
 
 function template(): PodTemplate {
   return {

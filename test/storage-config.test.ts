@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseStackConfig } from "../components/config";
-import { rawConfig } from "./harness";
+import { configProblems, rawConfig } from "./harness";
 
 const PROJECT = "6c0b5b1e-5e0a-4b8e-9f3a-2d7c1e4f8a90";
 const garage = { s3Endpoint: "http://garage.garage.svc.cluster.local:3900", adminEndpoint: "http://garage.garage.svc.cluster.local:3903", adminTokenSecret: { name: "garage-admin-token", key: "token" } };
@@ -23,13 +22,7 @@ const benjiOn = (storage: Record<string, unknown>) => ({
 const BENJI_SECRETS = ["benjiDatabaseUrl", "benjiCephKey"];
 
 function problems(overrides: Record<string, unknown>, secretKeys: string[] = []): string[] {
-  try {
-    parseStackConfig(rawConfig({ ...base, ...overrides }), new Set(secretKeys.map((k) => `cluster-backup:${k}`)), "prod");
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  return [];
+  return configProblems(rawConfig({ ...base, ...overrides }), secretKeys.map((k) => `cluster-backup:${k}`), "prod");
 }
 
 describe("storage config: accepted", () => {

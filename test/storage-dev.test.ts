@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { s3PolicyDocument } from "../components/storage/common";
 import { minioLifecycle, minioProvisionScript } from "../components/storage/minio";
 import { planStack, planWith, type Plan } from "./harness";
+import { OWNERSHIP } from "./lib/expected";
 
-const OWNERSHIP = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup" };
 const MINIO_LABELS = { ...OWNERSHIP, "app.kubernetes.io/name": "minio" };
 const JOB = "minio-provision-velero-50ab2cde";
 

@@ -3,9 +3,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { garageProvisionScript } from "../components/storage/garage";
 import { buildPlanFiles } from "../scripts/lib/plan-output";
 import { planStack, type Plan } from "./harness";
+import { OWNERSHIP } from "./lib/expected";
 
 const BUCKET = "scaleway:object/bucket:Bucket";
-const OWNERSHIP = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup" };
 const PROJECT = "00000000-0000-0000-0000-000000000000";
 const RANDOM_ID_SECRETS = ["hex", "b64Std", "b64Url", "dec"];
 

@@ -11,13 +11,14 @@ import { SnapshotClasses } from "../components/velero/snapshot-classes";
 import { TenantOptOutSync } from "../components/velero/optout";
 import { buildPlanFiles } from "../scripts/lib/plan-output";
 import { planProgram, type Obj, type Plan } from "./harness";
+import { OWNERSHIP, PSA_PRIVILEGED } from "./lib/expected";
+import { fakeGarageTarget } from "./lib/fake-targets";
 
 const CHART = "kubernetes:helm.sh/v4:Chart";
 const SCW_KEY = "SCWABCDEFGHIJKLMNOPQ";
 const SCW_SECRET = "0f0e0d0c-aaaa-4bbb-8ccc-000000000001";
 const GARAGE_KEY = "GK0123456789abcdef01234567";
 const GARAGE_SECRET = "garage-secret-0123456789abcdef0123456789abcdef0123456789abcdef01";
-const OWNERSHIP = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup" };
 
 function scaleway(): S3Target {
   return {
@@ -36,19 +37,7 @@ function scaleway(): S3Target {
 }
 
 function garage(bucket: string, key: string, ready: pulumi.Resource[]): S3Target {
-  return {
-    backend: "garage",
-    bucket: pulumi.output(bucket),
-    endpoint: "http://garage.garage.svc.cluster.local:3900",
-    region: "garage",
-    forcePathStyle: true,
-    checksumAlgorithm: undefined,
-    versioned: false,
-    objectLock: false,
-    accessKeyId: pulumi.secret(key),
-    secretAccessKey: pulumi.secret(GARAGE_SECRET),
-    ready,
-  };
+  return fakeGarageTarget(bucket, key, GARAGE_SECRET, ready);
 }
 
 function program(overrides: Partial<VeleroArgs> = {}, extraGarage = false) {
@@ -87,9 +76,7 @@ describe("Velero component (prod-like, literal targets)", () => {
   it("creates the namespace with PSA privileged and ownership labels", () => {
     expect(plan.object("Namespace", "backup-system").metadata.labels).toEqual({
       ...OWNERSHIP,
-      "pod-security.kubernetes.io/enforce": "privileged",
-      "pod-security.kubernetes.io/audit": "privileged",
-      "pod-security.kubernetes.io/warn": "privileged",
+      ...PSA_PRIVILEGED,
     });
   });
 

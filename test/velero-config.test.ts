@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseStackConfig } from "../components/config";
-import { rawConfig } from "./harness";
+import { configProblems, rawConfig } from "./harness";
 
 const locations = {
   default: { backend: "minio", bucket: "velero", prefix: "tenants", default: true },
@@ -14,13 +13,7 @@ const base = {
 };
 
 function problems(overrides: Record<string, unknown>): string[] {
-  try {
-    parseStackConfig(rawConfig({ ...base, ...overrides }), new Set(), "dev");
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  return [];
+  return configProblems(rawConfig({ ...base, ...overrides }), [], "dev");
 }
 
 describe("Velero config validation (exact messages)", () => {

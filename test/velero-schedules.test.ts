@@ -260,4 +260,17 @@ describe("Velero program variants", () => {
     expect(noTenants.objects("Schedule").map((s) => s.metadata.name).sort()).toEqual(["postgres-backup", "system-daily"]);
     expect(noTenants.objects("CronJob").map((c) => c.metadata.name)).not.toContain("tenant-backup-optout");
   });
+
+  it("the opt-out CronJob defaults off only when admission runs in Deny mode (SPEC §3.4.7)", async () => {
+    const dev = readStackFile(ROOT, "dev").config;
+    const flows = JSON.parse(dev["cluster-backup:flows"]);
+    const tenantsDefault = { ...flows.tenants };
+    delete tenantsDefault.optOutSync;
+    const deny = await planWith("dev", { flows: { ...flows, tenants: tenantsDefault }, policy: { admission: { action: "Deny" } } });
+    expect(deny.objects("CronJob").map((c) => c.metadata.name)).not.toContain("tenant-backup-optout");
+    const warn = await planWith("dev", { flows: { ...flows, tenants: tenantsDefault }, policy: { admission: { action: "Warn" } } });
+    expect(warn.objects("CronJob").map((c) => c.metadata.name)).toContain("tenant-backup-optout");
+    const forced = await planWith("dev", { flows: { ...flows, tenants: { ...tenantsDefault, optOutSync: true } }, policy: { admission: { action: "Deny" } } });
+    expect(forced.objects("CronJob").map((c) => c.metadata.name)).toContain("tenant-backup-optout");
+  });
 });

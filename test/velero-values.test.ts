@@ -197,6 +197,13 @@ describe("buildVeleroValues (dev)", () => {
     };
     expect(strip(values)).toEqual(strip(prodValues));
   });
+
+  it("labels the ServiceMonitor for the Prometheus operator's selector (monitoring.ruleLabels)", () => {
+    const labelled = buildVeleroValues({ ...prodInput, serviceMonitor: true, serviceMonitorLabels: { release: "kube-prometheus-stack" } }) as Obj;
+    expect(labelled.metrics.serviceMonitor).toEqual({ enabled: true, autodetect: false, additionalLabels: { release: "kube-prometheus-stack" } });
+    const off = buildVeleroValues({ ...prodInput, serviceMonitor: false, serviceMonitorLabels: { release: "kube-prometheus-stack" } }) as Obj;
+    expect(off.metrics.serviceMonitor).toEqual({ enabled: false, autodetect: false });
+  });
 });
 
 describe("node-agent configuration", () => {

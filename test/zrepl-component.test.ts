@@ -9,6 +9,7 @@ import { PlanMocks } from "../scripts/lib/mocks";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { ZREPL_START_SCRIPT, zreplArgsFromConfig } from "../components/zrepl/replication";
 import { planStack, planWith, ROOT, type Obj, type Plan } from "./harness";
+import { PSA_PRIVILEGED } from "./lib/expected";
 
 const TYPES = {
   component: "cluster-backup:zrepl:ZreplReplication",
@@ -72,9 +73,7 @@ describe("zrepl in prod", () => {
       "app.kubernetes.io/managed-by": "pulumi",
       "app.kubernetes.io/part-of": "cluster-backup",
       "cluster-backup/flow": "zrepl",
-      "pod-security.kubernetes.io/enforce": "privileged",
-      "pod-security.kubernetes.io/audit": "privileged",
-      "pod-security.kubernetes.io/warn": "privileged",
+      ...PSA_PRIVILEGED,
     });
   });
 

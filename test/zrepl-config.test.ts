@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseStackConfig } from "../components/config";
-import { rawConfig } from "./harness";
+import { parseStackConfig } from "../components/config";
+import { configProblems, rawConfig } from "./harness";
 
 /** A prod config with only the zrepl flow on. */
 const zrepl = {
@@ -11,18 +11,17 @@ const zrepl = {
 };
 const base = { environment: "prod", kubernetes: { context: "prod-admin" } };
 
+/** The raw config of a prod stack with only the zrepl flow on. */
+function raw(flow: Record<string, unknown>): Record<string, string> {
+  return rawConfig({ ...base, flows: { tenants: { enabled: false }, zrepl: flow } });
+}
+
 function parse(flow: Record<string, unknown>) {
-  return parseStackConfig(rawConfig({ ...base, flows: { tenants: { enabled: false }, zrepl: flow } }), new Set(), "prod");
+  return parseStackConfig(raw(flow), new Set(), "prod");
 }
 
 function problems(flow: Record<string, unknown>): string[] {
-  try {
-    parse(flow);
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  return [];
+  return configProblems(raw(flow), [], "prod");
 }
 
 const GRID_EXAMPLE = "expected e.g. '1x1h(keep=all) | 24x1h | 30x1d | 6x30d'";

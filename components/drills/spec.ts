@@ -125,31 +125,23 @@ export function buildDrillSpecs(cfg: DrillConfig): DrillSpec[] {
   const timeoutSeconds = parseGoDuration(cfg.drills.timeout) ?? 0;
   const specs: DrillSpec[] = [];
   const t = cfg.drills.tenants;
-  if (drillEnabled(cfg, "tenants") && cfg.flows.tenants.enabled) {
-    specs.push({
-      kind: "tenants",
-      cronJob: drillCronJobName("tenants"),
-      schedule: t.schedule,
-      intervalSeconds: cronMaxIntervalSeconds(t.schedule),
-      timeoutSeconds,
-      scheduleName: SCHEDULE_NAMES.tenants,
-      sourceNamespace: t.namespace,
-      tenantGlob: cfg.flows.tenants.namespaceGlob,
-      excludedResources: t.excludedResources,
-    });
-  }
+  /** The fields every drill has; both restore with the tenants drill's excluded resources. */
+  const spec = (kind: DrillKind, schedule: string, sourceNamespace: string | undefined): DrillSpec => ({
+    kind,
+    cronJob: drillCronJobName(kind),
+    schedule,
+    intervalSeconds: cronMaxIntervalSeconds(schedule),
+    timeoutSeconds,
+    scheduleName: SCHEDULE_NAMES[kind],
+    sourceNamespace,
+    tenantGlob: cfg.flows.tenants.namespaceGlob,
+    excludedResources: t.excludedResources,
+  });
+  if (drillEnabled(cfg, "tenants") && cfg.flows.tenants.enabled) specs.push(spec("tenants", t.schedule, t.namespace));
   const p = cfg.drills.postgres;
   if (drillEnabled(cfg, "postgres") && cfg.flows.postgres.enabled) {
     specs.push({
-      kind: "postgres",
-      cronJob: drillCronJobName("postgres"),
-      schedule: p.schedule,
-      intervalSeconds: cronMaxIntervalSeconds(p.schedule),
-      timeoutSeconds,
-      scheduleName: SCHEDULE_NAMES.postgres,
-      sourceNamespace: cfg.flows.postgres.workload.namespace,
-      tenantGlob: cfg.flows.tenants.namespaceGlob,
-      excludedResources: t.excludedResources,
+      ...spec("postgres", p.schedule, cfg.flows.postgres.workload.namespace),
       postgresCheck: { container: cfg.flows.postgres.workload.container, database: p.database, ...(p.query ? { query: p.query } : {}) },
     });
   }

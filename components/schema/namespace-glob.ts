@@ -34,3 +34,16 @@ export function globToRegExp(glob: string): RegExp {
   }
   return new RegExp(`^${source}$`);
 }
+
+/**
+ * Whether a namespace glob matches a name: `*` matches everything; a glob that is no valid pattern (an unbalanced `[`)
+ * matches only itself, as a literal name.
+ */
+export function namespaceGlobMatches(glob: string, name: string): boolean {
+  if (glob === "*") return true;
+  try {
+    return globToRegExp(glob).test(name);
+  } catch {
+    return glob === name;
+  }
+}

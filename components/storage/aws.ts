@@ -5,12 +5,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { S3Target } from "./types";
-import { ABORT_MULTIPART_DAYS, LIFECYCLE_RULE_MULTIPART, LIFECYCLE_RULE_NONCURRENT, protection, s3PolicyDocument, type Consumer, type ObjectLockArgs } from "./common";
-
-/** The bucket's real name: S3 bucket names are global, so they carry the stack's prefix. */
-export function awsBucketName(bucketPrefix: string, bucket: string): string {
-  return `${bucketPrefix}-${bucket}`;
-}
+import {
+  ABORT_MULTIPART_DAYS,
+  bucketTags,
+  checkBucketArgs,
+  LIFECYCLE_RULE_MULTIPART,
+  LIFECYCLE_RULE_NONCURRENT,
+  prefixedBucketName,
+  protection,
+  s3PolicyDocument,
+  type Consumer,
+  type ObjectLockArgs,
+} from "./common";
 
 /** IAM path of the users this program creates. */
 export const AWS_IAM_PATH = "/cluster-backup/";
@@ -47,13 +53,12 @@ export class AwsBucket extends pulumi.ComponentResource {
 
   constructor(name: string, args: AwsBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cluster-backup:storage:AwsBucket", name, {}, opts);
-    if (args.buckets.length === 0) throw new Error(`AwsBucket ${name}: expected at least one bucket`);
-    if (args.objectLock && !args.versioned) throw new Error(`AwsBucket ${name}: object lock needs a versioned bucket; drop objectLock for ${args.consumer}`);
+    checkBucketArgs("AwsBucket", name, args);
     const production = args.production ?? false;
     const noncurrentDays = args.noncurrentVersionDays ?? 14;
     const child = { parent: this, provider: args.provider };
-    const tags = { "managed-by": "pulumi", "part-of": "cluster-backup", consumer: args.consumer };
-    const names = args.buckets.map((b) => awsBucketName(args.bucketPrefix, b));
+    const tags = bucketTags(args.consumer);
+    const names = args.buckets.map((b) => prefixedBucketName(args.bucketPrefix, b));
 
     const user = new aws.iam.User(`${name}-user`, { name: `${args.bucketPrefix}-${args.consumer}`, path: AWS_IAM_PATH, tags }, child);
     const policy = new aws.iam.UserPolicy(

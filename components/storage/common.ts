@@ -1,10 +1,12 @@
 /**
  * Pieces shared by the storage backends: the consumers, the least-privilege S3 policy of AWS and MinIO, lifecycle
- * constants, Job naming and the restricted pod securityContext of the provisioning Jobs.
+ * constants, bucket names and tags, argument checks, Job naming and the spec of the provisioning Jobs.
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
+import { RESTRICTED_CONTAINER } from "../k8s";
+import { standardLabels } from "../labels";
 
 /** Who reads and writes a bucket; each consumer gets its own credential per backend. */
 export type Consumer = "velero" | "benji";
@@ -15,6 +17,29 @@ export interface ObjectLockArgs {
   readonly mode: "GOVERNANCE" | "COMPLIANCE";
   /** Default retention of every new object version, in days. */
   readonly days: number;
+}
+
+/** The real name of an aws or scaleway bucket: their bucket names are global, so they carry the stack's prefix. */
+export function prefixedBucketName(bucketPrefix: string, bucket: string): string {
+  return `${bucketPrefix}-${bucket}`;
+}
+
+/** Tags of the aws and scaleway buckets of one consumer. */
+export function bucketTags(consumer: Consumer): Record<string, string> {
+  return { "managed-by": "pulumi", "part-of": "cluster-backup", consumer };
+}
+
+/**
+ * Refuses the args a bucket component cannot build: no bucket, or object lock without versioning. `component` names
+ * the component in the message (`AwsBucket`, `GarageBucket`…).
+ */
+export function checkBucketArgs(
+  component: string,
+  name: string,
+  args: { readonly consumer: Consumer; readonly buckets: readonly string[]; readonly versioned?: boolean; readonly objectLock?: ObjectLockArgs },
+): void {
+  if (args.buckets.length === 0) throw new Error(`${component} ${name}: expected at least one bucket`);
+  if (args.objectLock && !args.versioned) throw new Error(`${component} ${name}: object lock needs a versioned bucket; drop objectLock for ${args.consumer}`);
 }
 
 /** Lifecycle rule id expiring noncurrent versions of a versioned bucket. */
@@ -103,6 +128,49 @@ export const JOB_RESOURCES: k8s.types.input.core.v1.ResourceRequirements = {
   requests: { cpu: "10m", memory: "32Mi" },
   limits: { memory: "128Mi" },
 };
+
+/** What a provisioning Job runs: one container with `/bin/sh -c <script>`, a writable `/tmp` and optional volumes. */
+export interface ProvisionJobArgs {
+  /** Pinned image with `sh` (and curl or mc). */
+  readonly image: string;
+  /** The POSIX sh script. */
+  readonly script: string;
+  /** Environment of the container. */
+  readonly env: k8s.types.input.core.v1.EnvVar[];
+  /** {@link credentialChecksum} of the credentials the script provisions. */
+  readonly checksum: pulumi.Input<string>;
+  /** Volumes mounted before `/tmp` (e.g. a ConfigMap). Default none. */
+  readonly volumes?: readonly { readonly mount: k8s.types.input.core.v1.VolumeMount; readonly volume: k8s.types.input.core.v1.Volume }[];
+}
+
+/** The spec of a provisioning Job (Garage, MinIO): restricted, read-only root, bounded retries and run time. */
+export function provisionJobSpec(args: ProvisionJobArgs): k8s.types.input.batch.v1.JobSpec {
+  const volumes = args.volumes ?? [];
+  return {
+    backoffLimit: JOB_BACKOFF_LIMIT,
+    activeDeadlineSeconds: JOB_ACTIVE_DEADLINE_SECONDS,
+    template: {
+      metadata: { labels: standardLabels(), annotations: { [CREDENTIALS_CHECKSUM_ANNOTATION]: args.checksum } },
+      spec: {
+        restartPolicy: "Never",
+        automountServiceAccountToken: false,
+        securityContext: JOB_POD_SECURITY,
+        containers: [
+          {
+            name: "provision",
+            image: args.image,
+            command: ["/bin/sh", "-c", args.script],
+            env: args.env,
+            resources: JOB_RESOURCES,
+            securityContext: { ...RESTRICTED_CONTAINER, readOnlyRootFilesystem: true },
+            volumeMounts: [...volumes.map((v) => v.mount), { name: "tmp", mountPath: "/tmp" }],
+          },
+        ],
+        volumes: [...volumes.map((v) => v.volume), { name: "tmp", emptyDir: { sizeLimit: "16Mi" } }],
+      },
+    },
+  };
+}
 
 /** Velero buckets keep noncurrent versions where the backend can; Benji's never (its cleanup must free space). */
 export function versionedFor(consumer: Consumer): boolean {

@@ -6,21 +6,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import { objectMeta, RESTRICTED_CONTAINER } from "../k8s";
-import { standardLabels } from "../labels";
+import { objectMeta } from "../k8s";
 import type { S3Target } from "./types";
-import {
-  credentialChecksum,
-  CREDENTIALS_CHECKSUM_ANNOTATION,
-  hash8,
-  JOB_ACTIVE_DEADLINE_SECONDS,
-  JOB_BACKOFF_LIMIT,
-  JOB_POD_SECURITY,
-  JOB_RESOURCES,
-  jobName,
-  protection,
-  type Consumer,
-} from "./common";
+import { checkBucketArgs, credentialChecksum, hash8, jobName, protection, provisionJobSpec, type Consumer } from "./common";
 
 /** Name prefix of the provisioning Secret and Job of a bucket (`garage-provision-<bucket>`). */
 export const GARAGE_PROVISION_PREFIX = "garage-provision";
@@ -143,7 +131,7 @@ export class GarageBucket extends pulumi.ComponentResource {
 
   constructor(name: string, args: GarageBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cluster-backup:storage:GarageBucket", name, {}, opts);
-    if (args.buckets.length === 0) throw new Error(`GarageBucket ${name}: expected at least one bucket`);
+    checkBucketArgs("GarageBucket", name, args);
     const production = args.production ?? false;
     const apiVersion = args.adminApiVersion ?? "v2";
     const region = args.region ?? "garage";
@@ -187,33 +175,7 @@ export class GarageBucket extends pulumi.ComponentResource {
       const hash = hash8({ image: args.jobImage, apiVersion, script, env });
       const job = new k8s.batch.v1.Job(
         `${name}-${bucket}-job`,
-        {
-          metadata: objectMeta(jobName(GARAGE_PROVISION_PREFIX, bucket, hash), namespace),
-          spec: {
-            backoffLimit: JOB_BACKOFF_LIMIT,
-            activeDeadlineSeconds: JOB_ACTIVE_DEADLINE_SECONDS,
-            template: {
-              metadata: { labels: standardLabels(), annotations: { [CREDENTIALS_CHECKSUM_ANNOTATION]: checksum } },
-              spec: {
-                restartPolicy: "Never",
-                automountServiceAccountToken: false,
-                securityContext: JOB_POD_SECURITY,
-                containers: [
-                  {
-                    name: "provision",
-                    image: args.jobImage,
-                    command: ["/bin/sh", "-c", script],
-                    env,
-                    resources: JOB_RESOURCES,
-                    securityContext: { ...RESTRICTED_CONTAINER, readOnlyRootFilesystem: true },
-                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                  },
-                ],
-                volumes: [{ name: "tmp", emptyDir: { sizeLimit: "16Mi" } }],
-              },
-            },
-          },
-        },
+        { metadata: objectMeta(jobName(GARAGE_PROVISION_PREFIX, bucket, hash), namespace), spec: provisionJobSpec({ image: args.jobImage, script, env, checksum }) },
         { ...k8sOpts, dependsOn: [secret], deleteBeforeReplace: true },
       );
       jobs.push(job);

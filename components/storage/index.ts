@@ -8,9 +8,9 @@ import type * as k8s from "@pulumi/kubernetes";
 import type { StackConfig } from "../config";
 import type { Backend } from "../config-schema";
 import type { S3Target } from "./types";
-import { versionedFor, type Consumer } from "./common";
-import { SCALEWAY_PERMISSION_SETS, ScalewayBucket, scalewayBucketName } from "./scaleway";
-import { AwsBucket, awsBucketName } from "./aws";
+import { prefixedBucketName, versionedFor, type Consumer } from "./common";
+import { SCALEWAY_PERMISSION_SETS, ScalewayBucket } from "./scaleway";
+import { AwsBucket } from "./aws";
 import { GarageBucket } from "./garage";
 import { DevMinio, MinioBucket } from "./minio";
 
@@ -43,8 +43,8 @@ export function bucketRequests(cfg: StackConfig): { backend: Backend; consumer: 
 
 /** The real bucket name on a backend (aws/scaleway names are global and carry the stack's prefix). */
 export function realBucketName(cfg: StackConfig, backend: Backend, bucket: string): string {
-  if (backend === "scaleway") return scalewayBucketName(cfg.storage.scaleway!.bucketPrefix, bucket);
-  if (backend === "aws") return awsBucketName(cfg.storage.aws!.bucketPrefix, bucket);
+  if (backend === "scaleway") return prefixedBucketName(cfg.storage.scaleway!.bucketPrefix, bucket);
+  if (backend === "aws") return prefixedBucketName(cfg.storage.aws!.bucketPrefix, bucket);
   return bucket;
 }
 
@@ -103,7 +103,7 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
           production,
           provider: awsProvider,
         });
-        credentialNotes.push(`credentials ${consumer} on aws: IAM user ${a.bucketPrefix}-${consumer} limited to ${buckets.map((b) => awsBucketName(a.bucketPrefix, b)).join(", ")}`);
+        credentialNotes.push(`credentials ${consumer} on aws: IAM user ${a.bucketPrefix}-${consumer} limited to ${buckets.map((b) => prefixedBucketName(a.bucketPrefix, b)).join(", ")}`);
         break;
       }
       case "garage": {

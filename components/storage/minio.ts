@@ -10,16 +10,14 @@ import { objectMeta, ownedNamespace, RESTRICTED_CONTAINER } from "../k8s";
 import { standardLabels } from "../labels";
 import type { S3Target } from "./types";
 import {
+  checkBucketArgs,
   credentialChecksum,
   CREDENTIALS_CHECKSUM_ANNOTATION,
   hash8,
-  JOB_ACTIVE_DEADLINE_SECONDS,
-  JOB_BACKOFF_LIMIT,
-  JOB_POD_SECURITY,
-  JOB_RESOURCES,
   jobName,
   LIFECYCLE_RULE_NONCURRENT,
   protection,
+  provisionJobSpec,
   s3PolicyDocument,
   type Consumer,
 } from "./common";
@@ -238,7 +236,7 @@ export class MinioBucket extends pulumi.ComponentResource {
 
   constructor(name: string, args: MinioBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cluster-backup:storage:MinioBucket", name, {}, opts);
-    if (args.buckets.length === 0) throw new Error(`MinioBucket ${name}: expected at least one bucket`);
+    checkBucketArgs("MinioBucket", name, args);
     const namespace = args.namespace ?? "minio";
     const production = args.production ?? false;
     const rootSecret = args.rootSecretName ?? MINIO.rootSecret;
@@ -278,36 +276,13 @@ export class MinioBucket extends pulumi.ComponentResource {
       `${name}-job`,
       {
         metadata: objectMeta(jobName(MINIO.provisionPrefix, args.consumer, hash), namespace),
-        spec: {
-          backoffLimit: JOB_BACKOFF_LIMIT,
-          activeDeadlineSeconds: JOB_ACTIVE_DEADLINE_SECONDS,
-          template: {
-            metadata: { labels: standardLabels(), annotations: { [CREDENTIALS_CHECKSUM_ANNOTATION]: credentialChecksum([this.accessKeyId, this.secretAccessKey]) } },
-            spec: {
-              restartPolicy: "Never",
-              automountServiceAccountToken: false,
-              securityContext: JOB_POD_SECURITY,
-              containers: [
-                {
-                  name: "provision",
-                  image: args.mcImage,
-                  command: ["/bin/sh", "-c", script],
-                  env,
-                  resources: JOB_RESOURCES,
-                  securityContext: { ...RESTRICTED_CONTAINER, readOnlyRootFilesystem: true },
-                  volumeMounts: [
-                    { name: "config", mountPath: MINIO.configDir, readOnly: true },
-                    { name: "tmp", mountPath: "/tmp" },
-                  ],
-                },
-              ],
-              volumes: [
-                { name: "config", configMap: { name: configName } },
-                { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
-              ],
-            },
-          },
-        },
+        spec: provisionJobSpec({
+          image: args.mcImage,
+          script,
+          env,
+          checksum: credentialChecksum([this.accessKeyId, this.secretAccessKey]),
+          volumes: [{ mount: { name: "config", mountPath: MINIO.configDir, readOnly: true }, volume: { name: "config", configMap: { name: configName } } }],
+        }),
       },
       { ...k8sOpts, dependsOn: [userSecret, config, ...(args.serverReady ?? [])], deleteBeforeReplace: true },
     );

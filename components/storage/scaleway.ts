@@ -5,7 +5,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as scaleway from "@pulumiverse/scaleway";
 import type { S3Target } from "./types";
-import { ABORT_MULTIPART_DAYS, LIFECYCLE_RULE_MULTIPART, LIFECYCLE_RULE_NONCURRENT, protection, type Consumer, type ObjectLockArgs } from "./common";
+import {
+  ABORT_MULTIPART_DAYS,
+  bucketTags,
+  checkBucketArgs,
+  LIFECYCLE_RULE_MULTIPART,
+  LIFECYCLE_RULE_NONCURRENT,
+  prefixedBucketName,
+  protection,
+  type Consumer,
+  type ObjectLockArgs,
+} from "./common";
 
 /**
  * The permission set of the consumer's IAM policy. Scaleway permission sets are project-wide, so the policy is
@@ -16,11 +26,6 @@ export const SCALEWAY_PERMISSION_SETS = ["ObjectStorageFullAccess"] as const;
 /** S3 endpoint of a Scaleway region (scheme and host only). */
 export function scalewayEndpoint(region: string): string {
   return `https://s3.${region}.scw.cloud`;
-}
-
-/** The bucket's real name: Scaleway bucket names are global, so they carry the stack's prefix. */
-export function scalewayBucketName(bucketPrefix: string, bucket: string): string {
-  return `${bucketPrefix}-${bucket}`;
 }
 
 export interface ScalewayBucketArgs {
@@ -55,8 +60,7 @@ export class ScalewayBucket extends pulumi.ComponentResource {
 
   constructor(name: string, args: ScalewayBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cluster-backup:storage:ScalewayBucket", name, {}, opts);
-    if (args.buckets.length === 0) throw new Error(`ScalewayBucket ${name}: expected at least one bucket`);
-    if (args.objectLock && !args.versioned) throw new Error(`ScalewayBucket ${name}: object lock needs a versioned bucket; drop objectLock for ${args.consumer}`);
+    checkBucketArgs("ScalewayBucket", name, args);
     const production = args.production ?? false;
     const noncurrentDays = args.noncurrentVersionDays ?? 14;
     const principal = `${args.bucketPrefix}-${args.consumer}`;
@@ -94,14 +98,14 @@ export class ScalewayBucket extends pulumi.ComponentResource {
       const bucket = new scaleway.object.Bucket(
         `${name}-${logical}`,
         {
-          name: scalewayBucketName(args.bucketPrefix, logical),
+          name: prefixedBucketName(args.bucketPrefix, logical),
           region: args.region,
           projectId: args.projectId,
           versioning: { enabled: args.versioned },
           lifecycleRules,
           ...(args.objectLock ? { objectLockEnabled: true } : {}),
           forceDestroy: !production,
-          tags: { "managed-by": "pulumi", "part-of": "cluster-backup", consumer: args.consumer },
+          tags: bucketTags(args.consumer),
         },
         { parent: this, ...protection(production) },
       );

@@ -25,6 +25,14 @@ export function optOutCommands(): { label: string[]; unlabel: string[] } {
   };
 }
 
+/**
+ * Whether the opt-out CronJob runs: as configured, else on unless the in-cluster admission policy runs in Deny mode
+ * (SPEC §3.4.7), which already refuses a `backup=false` tenant namespace without Velero's exclude label.
+ */
+export function optOutSyncEnabled(optOutSync: boolean | undefined, admission: { enabled: boolean; action: string }): boolean {
+  return optOutSync ?? !(admission.enabled && admission.action === "Deny");
+}
+
 /** The only permissions the job needs: find tenant namespaces and patch their labels. */
 export const OPTOUT_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [{ apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "patch"] }];
 

@@ -102,6 +102,8 @@ export interface VeleroValuesInput {
   readonly fsBackupTimeout: string;
   /** Render a ServiceMonitor (needs the prometheus-operator CRDs). */
   readonly serviceMonitor: boolean;
+  /** Labels the Prometheus operator selects ServiceMonitors by (monitoring.ruleLabels); default none. */
+  readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
   /** Turn on `EnableCSI` (a flow takes CSI snapshots). */
   readonly enableCsi: boolean;
   /** The locations to render, by BSL name. */
@@ -245,7 +247,14 @@ export function buildVeleroValues(input: VeleroValuesInput): Values {
       [FS_RESTORE_CONFIG_KEY]: { labels: { ...FS_RESTORE_CONFIG_LABELS }, data: { secCtx: stringify(RESTORE_WAIT_SECURITY_CONTEXT) } },
     },
     configuration,
-    metrics: { enabled: true, serviceMonitor: { enabled: input.serviceMonitor, autodetect: false } },
+    metrics: {
+      enabled: true,
+      serviceMonitor: {
+        enabled: input.serviceMonitor,
+        autodetect: false,
+        ...(input.serviceMonitor && Object.keys(input.serviceMonitorLabels ?? {}).length ? { additionalLabels: { ...input.serviceMonitorLabels } } : {}),
+      },
+    },
     schedules: {},
     rbac: { create: true, clusterAdministrator: true },
   };

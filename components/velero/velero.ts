@@ -67,6 +67,8 @@ export interface VeleroArgs {
   readonly fsBackupTimeout?: string;
   /** Render the chart's ServiceMonitor; default false. */
   readonly serviceMonitor?: boolean;
+  /** Labels the Prometheus operator selects the ServiceMonitor by; default none. */
+  readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
   /** Enable CSI snapshots (`EnableCSI`); default false. */
   readonly enableCsi?: boolean;
   /** `random` (default): a generated kopia password; `legacy-default`: keep Velero's `static-passw0rd`. */
@@ -169,6 +171,7 @@ export class Velero extends pulumi.ComponentResource {
         concurrentBackups: args.concurrentBackups,
         fsBackupTimeout: args.fsBackupTimeout ?? "4h",
         serviceMonitor: args.serviceMonitor ?? false,
+        serviceMonitorLabels: args.serviceMonitorLabels,
         enableCsi: args.enableCsi ?? false,
         locations,
         extraValues: args.extraValues,

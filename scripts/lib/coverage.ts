@@ -9,7 +9,7 @@ import { parse } from "yaml";
 import { BACKUP_STRATEGY_LABEL, BACKUP_STRATEGY_ZFS_LOCAL, BACKUP_THIS_PVC_LABEL, FLOW_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_ANNOTATIONS, type FlowName } from "../../components/labels";
 import { cronMaxIntervalSeconds } from "../../components/schema/cron";
 import { parseGoDuration } from "../../components/schema/duration";
-import { globToRegExp } from "../../components/schema/namespace-glob";
+import { namespaceGlobMatches } from "../../components/schema/namespace-glob";
 import { parseBenjiRetention, type BenjiRetentionCategory } from "../../components/benji/retention";
 import { gridSpanSeconds, parseGrid, parseZreplDuration } from "../../components/zrepl/grid";
 import { REPO_CREDENTIALS_SECRET } from "../../components/velero/values";
@@ -136,15 +136,6 @@ export function splitVeleroCron(schedule: string): { cron: string; timeZone?: st
   return match ? { cron: match[2], timeZone: match[1] } : { cron: schedule.trim() };
 }
 
-function globMatches(glob: string, name: string): boolean {
-  if (glob === "*") return true;
-  try {
-    return globToRegExp(glob).test(name);
-  } catch {
-    return glob === name;
-  }
-}
-
 function matchLabelsText(labels: Readonly<Record<string, string>>): string {
   return Object.entries(labels)
     .map(([k, v]) => `${k}=${v}`)
@@ -196,7 +187,7 @@ function veleroEncryption(volumes: Selection["volumes"], legacyPassword: boolean
 function hookedTemplates(objects: readonly Obj[], namespaces: readonly string[], exclude: readonly string[]): { ref: string; volumes: string; command: string }[] {
   return objects
     .filter((o) => ["StatefulSet", "Deployment", "DaemonSet"].includes(String(o.kind)))
-    .filter((o) => namespaces.some((g) => globMatches(g, String(o.metadata?.namespace))) && !exclude.some((g) => globMatches(g, String(o.metadata?.namespace))))
+    .filter((o) => namespaces.some((g) => namespaceGlobMatches(g, String(o.metadata?.namespace))) && !exclude.some((g) => namespaceGlobMatches(g, String(o.metadata?.namespace))))
     .map((o) => ({ o, annotations: (o.spec?.template?.metadata?.annotations ?? {}) as Record<string, string> }))
     .filter(({ annotations }) => annotations[VELERO_ANNOTATIONS.preHookCommand] !== undefined)
     .map(({ o, annotations }) => ({ ref: ref(o), volumes: annotations[VELERO_ANNOTATIONS.backupVolumes] ?? "", command: annotations[VELERO_ANNOTATIONS.preHookCommand] }));
@@ -449,7 +440,7 @@ export function dataClasses(flows: readonly FlowRow[]): DataClass[] {
 
 function namespaceSelected(s: Selection, namespace: string | "*"): boolean {
   if (namespace === "*") return s.include.includes("*") && s.exclude.length === 0;
-  return s.include.some((g) => globMatches(g, namespace)) && !s.exclude.some((g) => globMatches(g, namespace));
+  return s.include.some((g) => namespaceGlobMatches(g, namespace)) && !s.exclude.some((g) => namespaceGlobMatches(g, namespace));
 }
 
 function labelsSatisfied(s: Selection, labels: Readonly<Record<string, string>>): boolean {

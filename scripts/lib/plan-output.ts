@@ -77,7 +77,8 @@ function flowRows(manifests: readonly Manifest[]): string[] {
       const t = (spec.template ?? {}) as Obj;
       const selector = t.labelSelector ? ` selector ${JSON.stringify((t.labelSelector as Obj).matchLabels)}` : "";
       const scope = `ns ${JSON.stringify(t.includedNamespaces ?? ["*"])}${selector}`;
-      const mech = [t.defaultVolumesToFsBackup ? "fs-backup" : "", t.snapshotVolumes ? (t.snapshotMoveData ? "CSI snapshot + data mover" : "CSI snapshot (local)") : ""].filter(Boolean).join(", ") || "resources only";
+      const volumes = t.defaultVolumesToFsBackup ? "fs-backup of all pod volumes" : "fs-backup of annotated pod volumes only";
+      const mech = [volumes, t.snapshotVolumes ? (t.snapshotMoveData ? "CSI snapshot + data mover" : "CSI snapshot (local)") : ""].filter(Boolean).join(", ");
       rows.push(`| Velero Schedule \`${meta.name}\` | \`${spec.schedule}\` | ${scope} | ${mech} | BSL \`${t.storageLocation}\` | ttl ${t.ttl} |`);
     } else if (object.kind === "CronJob" && labels["cluster-backup/flow"]) {
       const container = (((((spec.jobTemplate as Obj)?.spec as Obj)?.template as Obj)?.spec as Obj)?.containers as Obj[] | undefined)?.[0];

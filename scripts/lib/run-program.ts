@@ -79,6 +79,31 @@ function collectStrings(value: Json, into: Set<string>): void {
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the protobuf request objects of the SDK are untyped */
+
+/** The fields of a Registration that a register request and a read request carry alike. */
+type RequestFields = "urn" | "type" | "name" | "parent" | "provider" | "dependsOn" | "additionalSecretOutputs";
+
+/** The Registration of a register or read request: the fields both carry, read from `req`, plus the rest from `own`. */
+function registrationOf(req: any, own: Omit<Registration, RequestFields>): Registration {
+  return {
+    urn: "",
+    type: req.getType(),
+    name: req.getName(),
+    custom: own.custom,
+    remote: own.remote,
+    parent: req.getParent() || null,
+    provider: req.getProvider() || null,
+    inputs: own.inputs,
+    protect: own.protect,
+    retainOnDelete: own.retainOnDelete,
+    deleteBeforeReplace: own.deleteBeforeReplace,
+    dependsOn: req.getDependenciesList(),
+    additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+    ignoreChanges: own.ignoreChanges,
+    aliases: own.aliases,
+  };
+}
+
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
   const pulumi = await import("@pulumi/pulumi");
   const runtime = pulumi.runtime as any;
@@ -92,23 +117,16 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
   const monitor = runtime.getMonitor();
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
-    const record: Registration = {
-      urn: "",
-      type: req.getType(),
-      name: req.getName(),
+    const record = registrationOf(req, {
       custom: req.getCustom(),
       remote: req.getRemote(),
-      parent: req.getParent() || null,
-      provider: req.getProvider() || null,
       inputs: unwrap(req.getObject()?.toJavaScript() ?? {}, marked) as Record<string, Json>,
       protect: Boolean(req.getProtect()),
       retainOnDelete: Boolean(req.getRetainondelete()),
       deleteBeforeReplace: Boolean(req.getDeletebeforereplace()),
-      dependsOn: req.getDependenciesList(),
-      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       ignoreChanges: req.getIgnorechangesList(),
       aliases: (req.getAliasesList?.() ?? []).map((a: any) => a.getUrn?.() || a.getSpec?.()?.getName?.() || ""),
-    };
+    });
     registrations.push(record);
     register(req, (err: unknown, resp: any) => {
       if (resp) {
@@ -123,23 +141,16 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
   // Stack references and `get` functions are reads, not registrations, but the plan lists them too.
   const read = monitor.readResource.bind(monitor);
   monitor.readResource = (req: any, callback: (err: unknown, resp: any) => void) => {
-    const record: Registration = {
-      urn: "",
-      type: req.getType(),
-      name: req.getName(),
+    const record = registrationOf(req, {
       custom: true,
       remote: false,
-      parent: req.getParent() || null,
-      provider: req.getProvider() || null,
       inputs: unwrap(req.getProperties()?.toJavaScript() ?? {}, marked) as Record<string, Json>,
       protect: false,
       retainOnDelete: false,
       deleteBeforeReplace: false,
-      dependsOn: req.getDependenciesList(),
-      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       ignoreChanges: [],
       aliases: [],
-    };
+    });
     registrations.push(record);
     read(req, (err: unknown, resp: any) => {
       if (resp) record.urn = resp.getUrn();

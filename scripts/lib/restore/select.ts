@@ -8,33 +8,24 @@
  * backed up something (`status.progress.totalItems > 0`). A namespace that matched the filters but did not exist
  * when the backup ran is not detectable here; Velero then restores nothing and reports it in the restore's warnings.
  */
-import { globToRegExp } from "../../../components/schema/namespace-glob";
+import { namespaceGlobMatches } from "../../../components/schema/namespace-glob";
 import type { BackupPhase, VeleroBackup } from "./velero-types";
 
 /** The phases a Backup can be restored from: Velero's restore controller reads any backup it can fetch, but only
  *  Completed ones are complete; PartiallyFailed ones are accepted when named explicitly, with a warning. */
 export const RESTORABLE_PHASES: readonly BackupPhase[] = ["Completed", "PartiallyFailed"];
 
-function globMatches(glob: string, name: string): boolean {
-  if (glob === "*") return true;
-  try {
-    return globToRegExp(glob).test(name);
-  } catch {
-    return glob === name;
-  }
-}
-
 /** Why a Backup's namespace filters leave the namespace out, or undefined when they select it. */
 export function namespaceFilterProblem(backup: VeleroBackup, namespace: string): string | undefined {
   const included = backup.spec.includedNamespaces ?? [];
   const excluded = backup.spec.excludedNamespaces ?? [];
-  const exclusion = excluded.find((glob) => globMatches(glob, namespace));
+  const exclusion = excluded.find((glob) => namespaceGlobMatches(glob, namespace));
   if (exclusion !== undefined) {
     return exclusion === namespace
       ? `excludes namespace ${namespace} (spec.excludedNamespaces; a namespace labelled velero.io/exclude-from-backup=true when the backup ran is listed there)`
       : `excludes namespace ${namespace} (spec.excludedNamespaces pattern '${exclusion}')`;
   }
-  if (included.length > 0 && !included.some((glob) => globMatches(glob, namespace))) {
+  if (included.length > 0 && !included.some((glob) => namespaceGlobMatches(glob, namespace))) {
     return `does not include namespace ${namespace} (spec.includedNamespaces ${JSON.stringify(included)})`;
   }
   return undefined;

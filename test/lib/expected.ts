@@ -1,0 +1,28 @@
+/**
+ * Literal expected values shared by several test files (written out, never computed from production code, so a change
+ * of the code is caught rather than mirrored).
+ */
+
+/** SPEC §3.5 pod-template annotations of the database dump hooks, verbatim, with the config defaults (30m / 2m). */
+export const PG_ANNOTATIONS = {
+  "backup.velero.io/backup-volumes": "backups",
+  "pre.hook.backup.velero.io/container": "postgres",
+  "pre.hook.backup.velero.io/command":
+    '["/bin/sh","-c","pg_dumpall -U \\"${POSTGRES_USER:-postgres}\\" -f /backups/dump.sql.tmp && mv /backups/dump.sql.tmp /backups/dump.sql"]',
+  "pre.hook.backup.velero.io/on-error": "Fail",
+  "pre.hook.backup.velero.io/timeout": "30m",
+  "post.hook.backup.velero.io/container": "postgres",
+  "post.hook.backup.velero.io/command": '["/bin/sh","-c","rm -f /backups/dump.sql /backups/dump.sql.tmp"]',
+  "post.hook.backup.velero.io/on-error": "Continue",
+  "post.hook.backup.velero.io/timeout": "2m",
+};
+
+/** The ownership labels every object of the program carries (SPEC §6). */
+export const OWNERSHIP = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup" };
+
+/** Pod Security Admission labels of a namespace that enforces, audits and warns at `privileged`. */
+export const PSA_PRIVILEGED = {
+  "pod-security.kubernetes.io/enforce": "privileged",
+  "pod-security.kubernetes.io/audit": "privileged",
+  "pod-security.kubernetes.io/warn": "privileged",
+};
