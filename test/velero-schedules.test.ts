@@ -7,7 +7,7 @@ import { parseStackConfig, type StackConfig } from "../components/config";
 import { buildScheduleSpecs, canonicalTtl, systemExcludedNamespaces, veleroCron } from "../components/velero/schedules";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { planStack, planWith, ROOT, type Obj, type Plan } from "./harness";
-import { validateObject } from "./lib/conformance";
+import { validateObject, veleroCrdsAvailable, VELERO_CRDS_DIR } from "./lib/conformance";
 
 function stackConfig(stack: string, overrides: Record<string, unknown> = {}): StackConfig {
   const { config, secretKeys } = readStackFile(ROOT, stack);
@@ -157,14 +157,13 @@ describe("Velero in the prod program", () => {
     plan = await planStack("prod");
   });
 
-  it("applies exactly the five Schedules, valid against the velero.io CRD", async () => {
-    const objects = plan.objects("Schedule");
-    expect(objects).toHaveLength(5);
-    for (const expected of PROD_SCHEDULES) {
-      const object = plan.object("Schedule", expected.metadata.name, "backup-system");
-      expect(object).toEqual(expected);
-      expect(await validateObject(object)).toEqual([]);
-    }
+  it("applies exactly the five Schedules", () => {
+    expect(plan.objects("Schedule")).toHaveLength(5);
+    for (const expected of PROD_SCHEDULES) expect(plan.object("Schedule", expected.metadata.name, "backup-system")).toEqual(expected);
+  });
+
+  it.skipIf(!veleroCrdsAvailable())(`every Schedule is valid against the velero.io CRD (${VELERO_CRDS_DIR})`, async () => {
+    for (const object of plan.objects("Schedule")) expect(await validateObject(object)).toEqual([]);
   });
 
   it("no Schedule selects by tenant or backup label, none skips, pauses or owns its backups", () => {
