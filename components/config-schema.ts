@@ -7,6 +7,7 @@ import { z } from "zod";
 import { cronError, isTimeZone } from "./schema/cron";
 import { parseGoDuration } from "./schema/duration";
 import { namespaceGlobError } from "./schema/namespace-glob";
+import { ZREPL_DEFAULTS } from "./zrepl/defaults";
 import { parseGrid, parseZreplDuration } from "./zrepl/grid";
 import { DEFAULT_RUNBOOK_BASE_URL } from "./runbook-anchors";
 import { BENJI_FILE_IO, BENJI_POOL } from "./benji/benji-config";
@@ -312,20 +313,20 @@ const flows = z
     zrepl: z
       .strictObject({
         enabled: z.boolean().default(false),
-        namespace: k8sName.default("zrepl"),
+        namespace: k8sName.default(ZREPL_DEFAULTS.namespace),
         image: image.optional(),
         sourceNode: nodeName.optional(),
         sinkNode: nodeName.optional(),
-        sourceFilesystems: zreplFilesystems.default({ "tank/garage<": true }),
-        sinkRootFs: z.string().regex(/^[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)*$/, { error: "expected a ZFS dataset path such as 'wdc/zrepl'" }).default("wdc/zrepl"),
-        clientCn: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: "expected a client identity, one ZFS dataset name component (letters, digits, '.', '_', '-'; no '/'), e.g. 'garage'" }).default("garage"),
+        sourceFilesystems: zreplFilesystems.default(ZREPL_DEFAULTS.sourceFilesystems),
+        sinkRootFs: z.string().regex(/^[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)*$/, { error: "expected a ZFS dataset path such as 'wdc/zrepl'" }).default(ZREPL_DEFAULTS.sinkRootFs),
+        clientCn: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: "expected a client identity, one ZFS dataset name component (letters, digits, '.', '_', '-'; no '/'), e.g. 'garage'" }).default(ZREPL_DEFAULTS.clientCn),
         serverCn: z
           .string()
           .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: "expected a DNS name for the sink certificate (CN and DNS SAN), e.g. 'zrepl-sink'" })
-          .default("zrepl-sink"),
-        snapshotInterval: zreplDuration.default("10m"),
-        keepSenderLastN: z.number().int().min(1).max(1000).default(10),
-        receiverGrid: grid.default("1x1h(keep=all) | 24x1h | 30x1d | 6x30d"),
+          .default(ZREPL_DEFAULTS.serverCn),
+        snapshotInterval: zreplDuration.default(ZREPL_DEFAULTS.snapshotInterval),
+        keepSenderLastN: z.number().int().min(1).max(1000).default(ZREPL_DEFAULTS.keepSenderLastN),
+        receiverGrid: grid.default(ZREPL_DEFAULTS.receiverGrid),
         lagThreshold: zreplDuration.default("1h"),
       })
       .prefault({}),

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { objectMeta, ownedNamespace } from "../k8s";
 import { standardLabels } from "../labels";
+import { ZREPL_DEFAULTS } from "./defaults";
 import {
   buildZreplPushConfig,
   buildZreplSinkConfig,
@@ -89,17 +90,6 @@ export interface ZreplReplicationArgs {
   /** Production: protect the CA key (a new CA re-issues both certificates; harmless, but rolls both DaemonSets). Default false. */
   readonly protect?: boolean;
 }
-
-export const ZREPL_DEFAULTS = {
-  namespace: "zrepl",
-  sourceFilesystems: { "tank/garage<": true } as ZreplFilesystems,
-  sinkRootFs: "wdc/zrepl",
-  clientCn: "garage",
-  serverCn: "zrepl-sink",
-  snapshotInterval: "10m",
-  keepSenderLastN: 10,
-  receiverGrid: "1x1h(keep=all) | 24x1h | 30x1d | 6x30d",
-} as const;
 
 /** The config of `flows.zrepl` as index.ts holds it (optional fields are required by config-rules when enabled). */
 export interface ZreplFlowConfig {
