@@ -26,10 +26,22 @@ export const RESTIC_MESSAGE =
 /** {@link RESTIC_MESSAGE} without its leading key: problem lines are prefixed with their path already. */
 const RESTIC_REASON = RESTIC_MESSAGE.replace(/^velero\.uploaderType: /, "");
 
-/** Chart keys removed since chart 3.0.0/6.0.0; chart 12 aborts on the first group (NOTES.txt). Also read by the policy pack. */
+/**
+ * Chart keys removed since chart 3.0.0/6.0.0. Chart 12.1.0 `templates/NOTES.txt` aborts rendering on `deployRestic`,
+ * `restic`, the TOP-LEVEL `resticTimeout`/`defaultVolumesToRestic`/`defaultResticPruneFrequency` (`hasKey .Values`),
+ * `configuration.provider`, `configMaps.restic-restore-action-config` and `configuration.repositoryMaintenanceJob`
+ * `requests`/`limits`/`latestJobsCount`; the `configuration.*` restic keys are silently ignored. Also read by the policy pack.
+ */
 export const REMOVED_CHART_KEYS: Record<string, string> = {
   deployRestic: "deployNodeAgent (set by this program)",
   restic: "nodeAgent",
+  resticTimeout: "configuration.fsBackupTimeout (config velero.fsBackupTimeout)",
+  defaultVolumesToRestic: "configuration.defaultVolumesToFsBackup",
+  defaultResticPruneFrequency: "configuration.defaultRepoMaintainFrequency",
+  "configuration.provider": "a provider per backupStorageLocation (set by this program)",
+  "configuration.repositoryMaintenanceJob.requests": "configuration.repositoryMaintenanceJob.repositoryConfigData.global.podResources",
+  "configuration.repositoryMaintenanceJob.limits": "configuration.repositoryMaintenanceJob.repositoryConfigData.global.podResources",
+  "configuration.repositoryMaintenanceJob.latestJobsCount": "configuration.repositoryMaintenanceJob.repositoryConfigData.global.keepLatestMaintenanceJobs",
   "configuration.defaultVolumesToRestic": "configuration.defaultVolumesToFsBackup",
   "configuration.resticTimeout": "configuration.fsBackupTimeout (config velero.fsBackupTimeout)",
   "configuration.defaultResticPruneFrequency": "configuration.defaultRepoMaintainFrequency",

@@ -139,7 +139,7 @@ describe("storage: MinIO provisioning", () => {
       "mc ilm import local/velero-system < /config/lifecycle.json",
       'mc admin user add local "$ACCESS_KEY" "$SECRET_KEY" >/dev/null',
       "mc admin policy create local velero-rw /config/velero-rw.json",
-      'mc admin policy attach local velero-rw --user "$ACCESS_KEY" || true',
+      'mc admin policy attach local velero-rw --user "$ACCESS_KEY"',
       'echo "velero may read and write velero, velero-system"',
       "",
     ]);

@@ -6,7 +6,7 @@ import { planStack, planWith, type Plan } from "./harness";
 import { OWNERSHIP } from "./lib/expected";
 
 const MINIO_LABELS = { ...OWNERSHIP, "app.kubernetes.io/name": "minio" };
-const JOB = "minio-provision-velero-50ab2cde";
+const JOB = "minio-provision-velero-c0247923";
 
 describe("storage (dev stack): embedded MinIO", () => {
   let plan: Plan;

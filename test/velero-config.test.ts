@@ -41,6 +41,24 @@ describe("Velero config validation (exact messages)", () => {
     ]);
   });
 
+  it("the keys chart 12.1.0 NOTES.txt aborts on: top-level restic keys, configuration.provider, old maintenance-job keys", () => {
+    const extraValues = {
+      resticTimeout: "4h",
+      defaultVolumesToRestic: true,
+      defaultResticPruneFrequency: "168h",
+      configuration: { provider: "aws", repositoryMaintenanceJob: { requests: { cpu: "1" }, limits: { memory: "1Gi" }, latestJobsCount: 3 } },
+    };
+    expect(problems({ velero: { locations, extraValues } })).toEqual([
+      "cluster-backup:velero.extraValues.resticTimeout: removed from the Velero chart; use configuration.fsBackupTimeout (config velero.fsBackupTimeout)",
+      "cluster-backup:velero.extraValues.defaultVolumesToRestic: removed from the Velero chart; use configuration.defaultVolumesToFsBackup",
+      "cluster-backup:velero.extraValues.defaultResticPruneFrequency: removed from the Velero chart; use configuration.defaultRepoMaintainFrequency",
+      "cluster-backup:velero.extraValues.configuration.provider: removed from the Velero chart; use a provider per backupStorageLocation (set by this program)",
+      "cluster-backup:velero.extraValues.configuration.repositoryMaintenanceJob.requests: removed from the Velero chart; use configuration.repositoryMaintenanceJob.repositoryConfigData.global.podResources",
+      "cluster-backup:velero.extraValues.configuration.repositoryMaintenanceJob.limits: removed from the Velero chart; use configuration.repositoryMaintenanceJob.repositoryConfigData.global.podResources",
+      "cluster-backup:velero.extraValues.configuration.repositoryMaintenanceJob.latestJobsCount: removed from the Velero chart; use configuration.repositoryMaintenanceJob.repositoryConfigData.global.keepLatestMaintenanceJobs",
+    ]);
+  });
+
   it("a tenant glob matching system namespaces", () => {
     expect(problems({ flows: { tenants: { namespaceGlob: "*" } } })).toEqual([
       "cluster-backup:flows.tenants.namespaceGlob: expected a glob that starts with 'cust-' so it matches tenant namespaces only, e.g. 'cust-*' (got \"*\")",

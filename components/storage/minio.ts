@@ -65,7 +65,8 @@ export function minioLifecycle(days: number): { Rules: { ID: string; Status: "En
 /**
  * The provisioning script (mc image; `/bin/sh`). Each command is idempotent: `mb --ignore-existing`, `version enable`,
  * `ilm import` (replaces the whole lifecycle), `admin user add` (re-sets the secret), `admin policy create` (creates or
- * overwrites), `admin policy attach` (an already attached policy is not an error; `|| true` per SPEC §3.3).
+ * overwrites), `admin policy attach` (mc itself ignores XMinioAdminPolicyChangeAlreadyApplied, so no `|| true`, unlike SPEC §3.3:
+ * it would hide a real failure and let Velero meet access errors later).
  * Environment: MINIO_URL, ROOT_USER, ROOT_PASSWORD, ACCESS_KEY, SECRET_KEY, MC_CONFIG_DIR.
  */
 export function minioProvisionScript(args: { consumer: Consumer; buckets: readonly string[]; versioned: boolean }): string {
@@ -84,7 +85,7 @@ export function minioProvisionScript(args: { consumer: Consumer; buckets: readon
   lines.push(
     'mc admin user add local "$ACCESS_KEY" "$SECRET_KEY" >/dev/null',
     `mc admin policy create local ${policy} ${MINIO.configDir}/${policy}.json`,
-    `mc admin policy attach local ${policy} --user "$ACCESS_KEY" || true`,
+    `mc admin policy attach local ${policy} --user "$ACCESS_KEY"`,
     `echo "${args.consumer} may read and write ${args.buckets.join(", ")}"`,
     "",
   );
