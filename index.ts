@@ -36,9 +36,14 @@ export const summaryNotes: pulumi.Input<string>[] = [];
 const storage = provisionStorage(cfg, provider);
 summaryNotes.push(...storage.summaryNotes);
 const storageTargets: [string, S3Target][] = [...Object.entries(storage.veleroLocations), ...(storage.benji ? [["benji", storage.benji] as [string, S3Target]] : [])];
-/** Bucket per Velero location and for Benji: `{backend, bucket, endpoint, region, versioned}` (no credentials). */
+/** Bucket per Velero location and for Benji: `{backend, bucket, endpoint, region, versioned, noncurrentVersionDays, objectLock}` (no credentials). */
 export const buckets = pulumi.output(
-  Object.fromEntries(storageTargets.map(([name, t]) => [name, { backend: t.backend, bucket: t.bucket, endpoint: t.endpoint, region: t.region, versioned: t.versioned }])),
+  Object.fromEntries(
+    storageTargets.map(([name, t]) => [
+      name,
+      { backend: t.backend, bucket: t.bucket, endpoint: t.endpoint, region: t.region, versioned: t.versioned, noncurrentVersionDays: t.noncurrentVersionDays, objectLock: t.objectLock },
+    ]),
+  ),
 );
 /** Credentials per consumer and backend (`velero/scaleway`, `benji/scaleway`, ...): a secret. */
 export const s3Credentials = pulumi.secret(storage.credentials);
@@ -168,7 +173,7 @@ if (alertsDeployed && alertGroups.length > 0) {
   new BackupAlerts(
     "alerts",
     {
-      targets: watched,
+      groups: alertGroups,
       namespace: monitoringNamespace,
       ruleLabels: cfg.monitoring.ruleLabels,
       zreplNamespace: cfg.flows.zrepl.enabled ? cfg.flows.zrepl.namespace : undefined,

@@ -10,6 +10,7 @@ import { TENANT_NAMESPACE_PREFIX } from "./labels";
 import { parseZreplDuration } from "./zrepl/grid";
 import { monitoringConfigProblems } from "./monitoring/targets";
 import { drillConfigProblems } from "./drills/spec";
+import { prefixedBucketName } from "./storage/common";
 
 export interface ConfigProblem {
   /** Dotted path below the `cluster-backup:` namespace, e.g. `flows.tenants.ttl`. */
@@ -20,11 +21,10 @@ export interface ConfigProblem {
   readonly value?: unknown;
 }
 
-export const RESTIC_MESSAGE =
-  "velero.uploaderType: 'restic' is not supported. Velero 1.17+ can no longer take restic backups (kopia is the only uploader); " +
+/** SPEC §2(b)'s message for `uploaderType: restic`, without its leading key: problem lines start with their path. */
+const RESTIC_REASON =
+  "'restic' is not supported. Velero 1.17+ can no longer take restic backups (kopia is the only uploader); " +
   "restic remains only to restore backups taken before the upgrade, and not after Velero 1.19. Remove the key or set 'kopia'.";
-/** {@link RESTIC_MESSAGE} without its leading key: problem lines are prefixed with their path already. */
-const RESTIC_REASON = RESTIC_MESSAGE.replace(/^velero\.uploaderType: /, "");
 
 /**
  * Chart keys removed since chart 3.0.0/6.0.0. Chart 12.1.0 `templates/NOTES.txt` aborts rendering on `deployRestic`,
@@ -183,7 +183,7 @@ const storageRule: Rule = (cfg) => {
   // aws/scaleway bucket names are global and get the stack's prefix: `<bucketPrefix>-<bucket>` must stay a bucket name.
   const prefixed = (backend: string, bucket: string): string | undefined => {
     const prefix = backend === "aws" ? cfg.storage.aws?.bucketPrefix : backend === "scaleway" ? cfg.storage.scaleway?.bucketPrefix : undefined;
-    return prefix === undefined ? undefined : `${prefix}-${bucket}`;
+    return prefix === undefined ? undefined : prefixedBucketName(prefix, bucket);
   };
   const tooLong = (path: string, backend: string, bucket: string) => {
     const real = prefixed(backend, bucket);
@@ -263,12 +263,8 @@ const postgresRule: Rule = (cfg) => {
   return problems;
 };
 
-/** Alert thresholds against the intervals they watch (components/monitoring/targets.ts). */
-const monitoringRule: Rule = (cfg) => monitoringConfigProblems(cfg);
-/** Drill targets, flows, timeout and schedules against the backup windows (components/drills/spec.ts). */
-const drillsRule: Rule = (cfg) => drillConfigProblems(cfg);
-
-const RULES: Rule[] = [uploaderRule, imageRule, extraValuesRule, locationRule, locationOverlapRule, veleroCsiRule, retentionRule, tenantGlobRule, storageRule, benjiRule, zreplRule, postgresRule, monitoringRule, drillsRule];
+/** The last two live beside what they check: alert thresholds (monitoring/targets.ts), drill windows (drills/spec.ts). */
+const RULES: Rule[] = [uploaderRule, imageRule, extraValuesRule, locationRule, locationOverlapRule, veleroCsiRule, retentionRule, tenantGlobRule, storageRule, benjiRule, zreplRule, postgresRule, monitoringConfigProblems, drillConfigProblems];
 
 /** Every cross-field problem of an otherwise well-formed config. */
 export function crossFieldProblems(cfg: ParsedConfig): ConfigProblem[] {

@@ -36,3 +36,15 @@ export const RESTRICTED_CONTAINER: k8s.types.input.core.v1.SecurityContext = {
   capabilities: { drop: ["ALL"] },
   seccompProfile: { type: "RuntimeDefault" },
 };
+
+/** The restricted-profile pod securityContext running as `uid` (group too; `fsGroup: uid` when asked, for volumes). */
+export function restrictedPodSecurity(uid: number, options: { fsGroup?: boolean } = {}): k8s.types.input.core.v1.PodSecurityContext {
+  return { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, ...(options.fsGroup ? { fsGroup: uid } : {}), seccompProfile: { type: "RuntimeDefault" } };
+}
+
+/** The explicit provider a component got in `opts.provider`; throws naming the component when it is missing. */
+export function requireProvider(component: string, opts: pulumi.ComponentResourceOptions | undefined): pulumi.ProviderResource {
+  const provider = opts?.provider;
+  if (!provider) throw new Error(`${component}: pass the target cluster's Kubernetes provider as opts.provider`);
+  return provider;
+}

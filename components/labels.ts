@@ -43,6 +43,10 @@ export const OWNERSHIP_LABELS: Readonly<Record<string, string>> = {
   [MANAGED_BY_LABEL]: "pulumi",
   [PART_OF_LABEL]: "cluster-backup",
 };
+/** Recommended labels naming a workload's application and its role, on pods selected by Services and monitors. */
+export const APP_NAME_LABEL = "app.kubernetes.io/name";
+export const APP_COMPONENT_LABEL = "app.kubernetes.io/component";
+export const APP_INSTANCE_LABEL = "app.kubernetes.io/instance";
 
 /** Tenant namespaces are named `cust-<id>`; this prefix is the whole tenant contract with the panel. */
 export const TENANT_NAMESPACE_PREFIX = "cust-";

@@ -49,7 +49,7 @@ function isComponentType(type: string): boolean {
 }
 
 /** The rules' view of a resource the CLI reports; `complete` false when it holds values unknown during preview. */
-export function fromCli(r: CliResource): { resource: PolicyResource; complete: boolean } {
+function fromCli(r: CliResource): { resource: PolicyResource; complete: boolean } {
   const { value, complete } = snapshot(r.props);
   const resource: PolicyResource = {
     type: r.type,

@@ -59,9 +59,11 @@ describe("Benji in the prod stack", () => {
   });
 
   it("protects the AES salt and password", () => {
-    for (const r of plan.registrations.filter((x) => x.name === "benji-aes-salt" || x.name === "benji-aes-password")) {
-      expect([r.name, r.protect, r.retainOnDelete]).toEqual([r.name, true, true]);
-    }
+    const keys = plan.registrations.filter((x) => x.name === "benji-aes-salt" || x.name === "benji-aes-password");
+    expect(keys.map((r) => [r.name, r.protect, r.retainOnDelete])).toEqual([
+      ["benji-aes-salt", true, true],
+      ["benji-aes-password", true, true],
+    ]);
   });
 
   it("starts the CronJobs only after the database-init Job, which waits for the S3 credentials", () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../components/config";
-import { RESTIC_MESSAGE } from "../components/config-rules";
 import { configProblems, rawConfig } from "./harness";
 
 const base = {
@@ -103,7 +102,10 @@ describe("stack config: bad input names the key, the value and the form", () => 
   });
 
   it("restic is refused with the reason", () => {
-    expect(problems({ velero: { ...base.velero, uploaderType: "restic" } })).toEqual([`cluster-backup:${RESTIC_MESSAGE} (got "restic")`]);
+    expect(problems({ velero: { ...base.velero, uploaderType: "restic" } })).toEqual([
+      "cluster-backup:velero.uploaderType: 'restic' is not supported. Velero 1.17+ can no longer take restic backups (kopia is the only uploader); " +
+        "restic remains only to restore backups taken before the upgrade, and not after Velero 1.19. Remove the key or set 'kopia'. (got \"restic\")",
+    ]);
   });
 
   it("a credential given in plain text, without showing it", () => {

@@ -17,7 +17,7 @@ function stackFlows(stack: string): Record<string, Record<string, unknown>> {
 }
 
 const KOPIA = "Kubernetes objects (Secrets included): not encrypted by Velero; volume data: kopia repository (AES-256-GCM), key in Secret velero-repo-credentials (output kopiaRepositoryPassword)";
-const VERSIONED = "versioned bucket: a deleted or overwritten object stays recoverable as a noncurrent version";
+const VERSIONED = "versioned bucket: a deleted or overwritten object stays recoverable as a noncurrent version for 14 days; no object lock";
 
 describe("coverage of the prod stack", () => {
   let c: Coverage;
@@ -100,7 +100,7 @@ describe("coverage of the prod stack", () => {
         "none: the snapshots live in the source pool and go with it (deletionPolicy Retain survives namespace loss only)",
       ],
       ["postgres", KOPIA, "none: Garage has no versioning and no object lock; a deleted or overwritten object is gone at once"],
-      ["benji", "AES-256-GCM (Benji transform `aes`; key material in output benjiEncryption), zstd-compressed first", "none: unversioned bucket (by design: Benji's cleanup must free space)"],
+      ["benji", "AES-256-GCM (Benji transform `aes`; key material in output benjiEncryption), zstd-compressed first", "none: unversioned bucket (by design: Benji's cleanup must free space); no object lock"],
       [
         "zrepl",
         "TLS in transit (mutual, own CA); at rest as plain datasets on the sink (send.encrypted: false)",

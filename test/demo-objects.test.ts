@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { PINS } from "../components/config-schema";
-import { DEMO_APP_SCRIPT } from "../components/demo/demo";
+import * as k8s from "@pulumi/kubernetes";
+import { Demo, DEMO_APP_SCRIPT } from "../components/demo/demo";
 import { buildPlanFiles } from "../scripts/lib/plan-output";
-import { planStack, planWith, type Plan } from "./harness";
+import { planProgram, planStack, planWith, type Plan } from "./harness";
 import { OWNERSHIP } from "./lib/expected";
 
 const RESTRICTED = { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/audit": "restricted", "pod-security.kubernetes.io/warn": "restricted" };
@@ -93,7 +94,7 @@ describe("dev demo (SPEC §5)", () => {
 
   it("the Postgres password is a generated secret, marked secret and redacted from the plan", () => {
     const password = plan.resource("random:index/randomPassword:RandomPassword", "demo-postgres-password");
-    expect(password.inputs).toMatchObject({ length: 32, special: false });
+    expect(password.inputs).toEqual({ length: 32, special: false });
     const secret = plan.object("Secret", "postgres-credentials", "postgres");
     expect(Object.keys(secret.stringData)).toEqual(["POSTGRES_PASSWORD"]);
     const value = secret.stringData.POSTGRES_PASSWORD as string;
@@ -132,6 +133,12 @@ describe("dev demo variants", () => {
     expect(sts.spec.volumeClaimTemplates[0].spec.storageClassName).toBe("local-path");
     expect(sts.spec.template.spec.containers[0].image).toBe("docker.io/library/postgres:16.10");
     expect(plan.object("Deployment", "demo-app").spec.template.spec.containers[0].image).toBe("docker.io/library/busybox:1.36.1");
+  });
+
+  it("refuses to run without an explicit provider (the ambient kubeconfig may point at another cluster)", async () => {
+    await expect(planProgram("dev", () => void new Demo("demo", { appImage: PINS.demoAppImage }))).rejects.toThrow("Demo: pass the target cluster's Kubernetes provider as opts.provider");
+    const plan = await planProgram("dev", () => void new Demo("demo", { appImage: PINS.demoAppImage }, { provider: new k8s.Provider("target", { context: "kind-test" }) }));
+    expect(plan.objects().map((o) => `${o.kind} ${o.metadata.name}`).sort()).toEqual(["Deployment demo-app", "Namespace cust-demo", "PersistentVolumeClaim demo-data"]);
   });
 
   it("disabled: no demo objects at all", async () => {

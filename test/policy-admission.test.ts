@@ -195,13 +195,18 @@ describe("the program deploys the admission policies", () => {
   it("Deny mode and configured classes reach the objects", async () => {
     const plan = await planWith("dev", { policy: { admission: { action: "Deny", cephRbdStorageClasses: ["rbd-fast"] } } });
     expect(plan.object("ValidatingAdmissionPolicyBinding", "cluster-backup-tenant-namespace-labels").spec.validationActions).toEqual(["Deny"]);
-    expect(plan.object("ValidatingAdmissionPolicy", "cluster-backup-benji-pvc-ceph-rbd").spec.validations[0].expression).toContain("in ['rbd-fast']");
+    expect(plan.object("ValidatingAdmissionPolicy", "cluster-backup-benji-pvc-ceph-rbd").spec.validations[0].expression).toBe("has(object.spec) && has(object.spec.storageClassName) && object.spec.storageClassName in ['rbd-fast']");
   });
 
   it("disabled: no admission objects, the context is still declared for the pack", async () => {
     const plan = await planWith("dev", { policy: { admission: { enabled: false } } });
     expect(ours(plan, "ValidatingAdmissionPolicy")).toEqual([]);
     expect(ours(plan, "ValidatingAdmissionPolicyBinding")).toEqual([]);
-    expect(plan.resource("cluster-backup:policy:AdmissionPolicies", "admission-policies").inputs).toMatchObject({ enabled: false, policyContext: { garageNamespaces: ["garage"] } });
+    expect(plan.resource("cluster-backup:policy:AdmissionPolicies", "admission-policies").inputs).toEqual({
+      action: "Warn",
+      enabled: false,
+      policyContext: { production: false, garageNamespaces: ["garage"], cephRbdStorageClasses: [], privilegedNamespaces: ["backup-system", "benji", "zrepl"] },
+    });
+    expect(plan.exports.admissionPolicies).toEqual([]);
   });
 });

@@ -75,7 +75,9 @@ describe("npm run policy -- <dir>", () => {
     expect(brokenRun.stderr).toContain(`error: ${join(broken, "resources.json")} is not valid JSON:`);
 
     const object = dirWith("object", "{}");
-    expect(policy(object).stderr).toContain(`error: ${join(object, "resources.json")} must hold a JSON array of resources`);
+    const objectRun = policy(object);
+    expect(objectRun.status).toBe(2);
+    expect(objectRun.stderr).toContain(`error: ${join(object, "resources.json")} must hold a JSON array of resources`);
 
     const noUrn = dirWith("no-urn", JSON.stringify([{ type: "kubernetes:core/v1:Namespace", name: "x", custom: true, inputs: {} }]));
     const noUrnRun = policy(noUrn);

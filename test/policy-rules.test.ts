@@ -7,6 +7,7 @@ import { policies } from "../policy/policies";
 import { RULES, evaluateRules } from "../policy/rules/index";
 import { ADMISSION_COMPONENT_TYPE } from "../policy/rules/context";
 import { parseImage } from "../policy/rules/workloads";
+import { PolicyInputError, policyConfigFromJson, resourcesFromJson } from "../scripts/lib/policy-runner";
 import { allFixtureResources, FIXTURES, k8sObject, resource } from "./policy-fixtures";
 import { runPack, type PackViolation } from "./policy-pack";
 
@@ -130,5 +131,42 @@ describe("image references", () => {
     expect(parseImage("registry.example.com:5000/acme/api")).toEqual({ name: "registry.example.com:5000/acme/api", digest: undefined });
     expect(parseImage("registry.example.com:5000/acme/api:1.2")).toEqual({ name: "registry.example.com:5000/acme/api", tag: "1.2", digest: undefined });
     expect(parseImage("ghcr.io/x/y@sha256:ab")).toEqual({ name: "ghcr.io/x/y", digest: "sha256:ab" });
+  });
+});
+
+describe("reading resources.json and a policy config offline", () => {
+  const message = (read: () => unknown): string => {
+    try {
+      read();
+    } catch (err) {
+      expect(err).toBeInstanceOf(PolicyInputError);
+      return (err as Error).message;
+    }
+    throw new Error("no error");
+  };
+  const ns = { urn: "urn:pulumi:dev::cluster-backup::kubernetes:core/v1:Namespace::web", type: "kubernetes:core/v1:Namespace", name: "web", custom: true };
+
+  it("turns entries into the rules' view: no parent, not protected, no inputs by default", () => {
+    expect(resourcesFromJson([{ ...ns, parent: null }])).toEqual([{ ...ns, protect: false, parent: undefined, inputs: {} }]);
+    expect(resourcesFromJson([{ ...ns, parent: "urn:p", protect: true, inputs: { metadata: { name: "web" } } }])).toEqual([{ ...ns, protect: true, parent: "urn:p", inputs: { metadata: { name: "web" } } }]);
+  });
+
+  it("names the entry, the field and the expected form of a malformed entry", () => {
+    expect(message(() => resourcesFromJson([ns, "web"], "out/dev/resources.json"))).toBe("out/dev/resources.json[1] must be an object {urn, type, name, custom, inputs, ...}");
+    expect(message(() => resourcesFromJson([{ ...ns, type: "" }]))).toBe('resources.json[0].type must be a non-empty string (got "")');
+    expect(message(() => resourcesFromJson([{ ...ns, custom: "yes" }]))).toBe('resources.json[0].custom must be true or false (got "yes")');
+    expect(message(() => resourcesFromJson([{ ...ns, inputs: [] }]))).toBe("resources.json[0].inputs must be an object");
+    expect(message(() => resourcesFromJson([{ ...ns, protect: 1 }]))).toBe("resources.json[0].protect must be true or false");
+    expect(message(() => resourcesFromJson([{ ...ns, parent: 7 }]))).toBe("resources.json[0].parent must be a URN or null");
+  });
+
+  it("accepts enforcement levels and settings per policy, and refuses anything else naming the policy and the value", () => {
+    const config = { "benji-pvc-ceph-rbd": { enforcementLevel: "advisory", cephRbdStorageClasses: ["rbd"] }, "images-pinned": "disabled" };
+    expect(policyConfigFromJson(config)).toBe(config);
+    expect(message(() => policyConfigFromJson(["images-pinned"], "cfg.json"))).toBe("cfg.json must be a JSON object mapping policy names to an enforcement level or settings");
+    expect(message(() => policyConfigFromJson({ "images-pinned": "strict" }, "cfg.json"))).toBe('cfg.json: \'images-pinned\' has enforcement level "strict"; expected advisory, mandatory or disabled, or an object of settings');
+    expect(message(() => policyConfigFromJson({ "images-pinned": 3 }, "cfg.json"))).toBe("cfg.json: 'images-pinned' has enforcement level 3; expected advisory, mandatory or disabled, or an object of settings");
+    expect(message(() => policyConfigFromJson({ "benji-pvc-ceph-rbd": { cephRbdStorageClass: ["rbd"] } }, "cfg.json"))).toBe("cfg.json: 'benji-pvc-ceph-rbd.cephRbdStorageClass' is no setting of that policy; expected enforcementLevel, cephRbdStorageClasses");
+    expect(message(() => policyConfigFromJson({ "prod-buckets-protected": { productionStacks: "prod" } }, "cfg.json"))).toBe('cfg.json: \'prod-buckets-protected.productionStacks\' is "prod"; expected a list of names such as ["prod"]');
   });
 });

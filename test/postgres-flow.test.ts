@@ -1,3 +1,4 @@
+import * as k8s from "@pulumi/kubernetes";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseStackConfig } from "../components/config";
 import { PostgresBackup } from "../components/postgres/postgres-backup";
@@ -7,6 +8,14 @@ import { PG_ANNOTATIONS } from "./lib/expected";
 const FRAGMENT = {
   metadata: { annotations: PG_ANNOTATIONS },
   spec: { containers: [{ name: "postgres", volumeMounts: [{ name: "backups", mountPath: "/backups" }] }], volumes: [{ name: "backups", emptyDir: { sizeLimit: "20Gi" } }] },
+};
+
+/** A foreign Deployment's database container, with non-default hook settings. */
+const PANEL_DB = {
+  workload: { kind: "Deployment" as const, name: "panel-db", namespace: "panel", container: "db" },
+  dumpVolumeSizeLimit: "5Gi",
+  hookTimeout: "10m",
+  postHookTimeout: "1m",
 };
 
 describe("postgres-backup flow, prod: server-side-apply patch of the foreign StatefulSet", () => {
@@ -92,25 +101,29 @@ describe("postgres-backup flow without patch and without demo", () => {
 
   it("a foreign Deployment is patched with a DeploymentPatch of the same shape", async () => {
     const plan = await planProgram("prod", () => {
-      new PostgresBackup("panel-db", {
-        workload: { kind: "Deployment", name: "panel-db", namespace: "panel", container: "db" },
-        patchWorkload: true,
-        dumpVolumeSizeLimit: "5Gi",
-        hookTimeout: "10m",
-        postHookTimeout: "1m",
-      });
+      new PostgresBackup("panel-db", { ...PANEL_DB, patchWorkload: true }, { provider: new k8s.Provider("target", { context: "kind-test" }) });
     });
     const patch = plan.resource("kubernetes:apps/v1:DeploymentPatch", "panel-db-patch");
     expect(patch.inputs.kind).toBe("Deployment");
     expect(patch.inputs.metadata).toEqual({ name: "panel-db", namespace: "panel", annotations: { "pulumi.com/patchForce": "true" } });
     const template = (patch.inputs.spec as { template: typeof FRAGMENT }).template;
     expect(template.spec).toEqual({ containers: [{ name: "db", volumeMounts: [{ name: "backups", mountPath: "/backups" }] }], volumes: [{ name: "backups", emptyDir: { sizeLimit: "5Gi" } }] });
-    expect(template.metadata.annotations).toMatchObject({
+    expect(template.metadata.annotations).toEqual({
+      ...PG_ANNOTATIONS,
       "pre.hook.backup.velero.io/container": "db",
-      "post.hook.backup.velero.io/container": "db",
       "pre.hook.backup.velero.io/timeout": "10m",
+      "post.hook.backup.velero.io/container": "db",
       "post.hook.backup.velero.io/timeout": "1m",
     });
+    expect(patch.provider).toMatch(/::pulumi:providers:kubernetes::target::/);
+  });
+
+  it("refuses to patch without an explicit provider (the ambient kubeconfig may point at another cluster)", async () => {
+    await expect(planProgram("prod", () => void new PostgresBackup("panel-db", { ...PANEL_DB, patchWorkload: true }))).rejects.toThrow(
+      "PostgresBackup: pass the target cluster's Kubernetes provider as opts.provider",
+    );
+    const exportOnly = await planProgram("prod", () => void new PostgresBackup("panel-db", PANEL_DB));
+    expect(exportOnly.registrations.map((r) => r.type)).toEqual(["cluster-backup:postgres:PostgresBackup"]);
   });
 });
 

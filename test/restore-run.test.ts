@@ -220,6 +220,8 @@ describe("npm run restore against recorded API responses", () => {
     it("a refused API request", async () => {
       const r = await restore(["--tenant", "cust-1001"], cluster({ failAll: new ApiError("forbidden", "listing Backups in backup-system: HTTP 403: backups.velero.io is forbidden", 403) }));
       expect(r.code).toBe(EXIT.apiError);
+      expect(r.error).toBe("listing Backups in backup-system: HTTP 403: backups.velero.io is forbidden");
+      expect(r.api.calls).toEqual(["listBackups backup-system velero.io/schedule-name=tenants-daily"]);
     });
   });
 

@@ -120,7 +120,7 @@ describe("storage (dev stack): embedded MinIO", () => {
   });
 
   it("exports every location on the one versioned bucket, path-style endpoint, region us-east-1", () => {
-    const minio = { backend: "minio", bucket: "velero", endpoint: "http://minio.minio.svc.cluster.local:9000", region: "us-east-1", versioned: true };
+    const minio = { backend: "minio", bucket: "velero", endpoint: "http://minio.minio.svc.cluster.local:9000", region: "us-east-1", versioned: true, noncurrentVersionDays: 14, objectLock: false };
     expect(plan.exports.buckets).toEqual({ default: minio, system: minio, postgres: minio });
     expect(Object.keys(plan.exports.s3Credentials as object)).toEqual(["velero/minio"]);
     expect(plan.exports.summaryNotes).toEqual(

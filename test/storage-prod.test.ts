@@ -147,13 +147,13 @@ describe("storage (prod stack)", () => {
 
   describe("outputs", () => {
     it("export bucket, endpoint, region and versioning per location and for Benji, never a key", () => {
-      const scw = { backend: "scaleway", bucket: "acme-k8s-prod-velero", endpoint: "https://s3.fr-par.scw.cloud", region: "fr-par", versioned: true };
+      const scw = { backend: "scaleway", bucket: "acme-k8s-prod-velero", endpoint: "https://s3.fr-par.scw.cloud", region: "fr-par", versioned: true, noncurrentVersionDays: 14, objectLock: false };
       expect(plan.exports.buckets).toEqual({
         default: scw,
         system: scw,
         "garage-backups": scw,
-        postgres: { backend: "garage", bucket: "velero-postgres", endpoint: "http://garage.garage.svc.cluster.local:3900", region: "garage", versioned: false },
-        benji: { backend: "scaleway", bucket: "acme-k8s-prod-benji", endpoint: "https://s3.fr-par.scw.cloud", region: "fr-par", versioned: false },
+        postgres: { backend: "garage", bucket: "velero-postgres", endpoint: "http://garage.garage.svc.cluster.local:3900", region: "garage", versioned: false, objectLock: false },
+        benji: { backend: "scaleway", bucket: "acme-k8s-prod-benji", endpoint: "https://s3.fr-par.scw.cloud", region: "fr-par", versioned: false, objectLock: false },
       });
     });
 

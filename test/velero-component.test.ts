@@ -29,6 +29,7 @@ function scaleway(): S3Target {
     forcePathStyle: true,
     checksumAlgorithm: undefined,
     versioned: true,
+    noncurrentVersionDays: 14,
     objectLock: false,
     accessKeyId: pulumi.output(SCW_KEY),
     secretAccessKey: pulumi.secret(SCW_SECRET),
@@ -94,7 +95,7 @@ describe("Velero component (prod-like, literal targets)", () => {
 
   it("creates the kopia password Secret from a 48-character RandomPassword without special characters, protected", () => {
     const password = plan.resource("random:index/randomPassword:RandomPassword", "velero-repo-password");
-    expect(password.inputs).toMatchObject({ length: 48, special: false });
+    expect(password.inputs).toEqual({ length: 48, special: false });
     expect([password.protect, password.retainOnDelete]).toEqual([true, true]);
     const secret = plan.object("Secret", "velero-repo-credentials", "backup-system");
     expect(Object.keys(secret.stringData)).toEqual(["repository-password"]);

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { PlanMocks } from "../scripts/lib/mocks";
+import { computedOutputs } from "../scripts/lib/mocks";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { ZREPL_START_SCRIPT, zreplArgsFromConfig } from "../components/zrepl/replication";
 import { planStack, planWith, ROOT, type Obj, type Plan } from "./harness";
@@ -21,7 +21,7 @@ const TYPES = {
 const START = "mkdir -p /var/run/zrepl/stdinserver && chmod -R 0700 /var/run/zrepl && zrepl --config /etc/zrepl/zrepl.yml configcheck && exec zrepl --config /etc/zrepl/zrepl.yml daemon";
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 /** The deterministic outputs the mocks give a resource (what a dependent input must equal). */
-const mockOutputs = (type: string, name: string) => new PlanMocks().outputsOf(type, name, {});
+const mockOutputs = (type: string, name: string) => computedOutputs(type, name, {});
 
 /** The zrepl component and every resource parented to it. */
 function zreplRegistrations(plan: Plan) {
@@ -185,10 +185,9 @@ describe("zrepl in prod", () => {
       expect(ds.spec.selector).toEqual({ matchLabels: selector });
       expect(ds.spec.template.metadata.labels).toEqual(labels);
       const configYaml = plan.object("ConfigMap", name, "zrepl").data["zrepl.yml"];
-      const role = side === "push" ? "push" : "sink";
       expect(ds.spec.template.metadata.annotations).toEqual({
         "checksum/config": sha256(configYaml),
-        "checksum/tls": sha256(`${mockOutputs(TYPES.ca, "zrepl-ca").certPem}${mockOutputs(TYPES.cert, `zrepl-${role}-cert`).certPem}`),
+        "checksum/tls": sha256(`${mockOutputs(TYPES.ca, "zrepl-ca").certPem}${mockOutputs(TYPES.cert, `zrepl-${side}-cert`).certPem}`),
       });
       const pod: Obj = ds.spec.template.spec;
       expect(pod.nodeSelector).toEqual({ "kubernetes.io/hostname": node });

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ADMISSION_COMPONENT_TYPE, type DeclaredContext } from "../../policy/rules/context";
 import { buildAdmissionPolicies, type AdmissionAction, type AdmissionObjects } from "../../policy/rules/admission";
 import type { StackConfig } from "../config";
+import { requireProvider } from "../k8s";
 
 export interface AdmissionPoliciesArgs {
   /** The stack's policy context: also the values embedded in the generated CEL. */
@@ -20,7 +21,7 @@ export interface AdmissionPoliciesArgs {
 }
 
 /** The policy context of a stack, from its config. Pure. */
-export function policyContextOf(cfg: StackConfig): DeclaredContext {
+function policyContextOf(cfg: StackConfig): DeclaredContext {
   const garage = [cfg.storage.garage?.namespace, cfg.flows.garageMetaCeph.namespace, cfg.flows.garageDataZfs.namespace];
   return {
     production: cfg.production,
@@ -43,8 +44,7 @@ export class AdmissionPolicies extends pulumi.ComponentResource {
     const declared = { policyContext: args.context, enabled: args.enabled ?? true, action: args.action ?? "Warn" };
     super(ADMISSION_COMPONENT_TYPE, name, declared, opts);
     const objects: AdmissionObjects[] = declared.enabled ? buildAdmissionPolicies(args.context, declared.action) : [];
-    if (objects.length > 0 && !opts?.provider) throw new Error("AdmissionPolicies: pass the target cluster's Kubernetes provider as opts.provider");
-    const child = { parent: this, provider: opts?.provider };
+    const child = { parent: this, provider: objects.length > 0 ? requireProvider("AdmissionPolicies", opts) : opts?.provider };
     for (const { rule, policy, binding } of objects) {
       const created = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(`${name}-${rule.name}`, { metadata: policy.metadata, spec: policy.spec }, child);
       new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(`${name}-${rule.name}-binding`, { metadata: binding.metadata, spec: binding.spec }, { ...child, dependsOn: [created] });

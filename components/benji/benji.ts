@@ -12,12 +12,12 @@
  * (`benji.yaml`), `benji-s3` and `benji-ceph`, the database-init Job, then the CronJobs `benji-backup-all`,
  * `benji-enforce` and `benji-cleanup`.
  */
-import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { objectMeta, ownedNamespace } from "../k8s";
-import { BACKUP_THIS_PVC_LABEL, BENJI_INSTANCE_LABEL, standardLabels } from "../labels";
+import { APP_COMPONENT_LABEL, APP_NAME_LABEL, BACKUP_THIS_PVC_LABEL, BENJI_INSTANCE_LABEL, standardLabels } from "../labels";
+import { hash8, protection, RANDOM_ID_SECRET_OUTPUTS } from "../storage/common";
 import { benjiS3SecretData } from "../storage/credentials";
 import type { S3Target } from "../storage/types";
 import type { StackConfig } from "../config";
@@ -47,10 +47,6 @@ export const BENJI_K8S = {
   enforceCronJob: "benji-enforce",
   cleanupCronJob: "benji-cleanup",
 } as const;
-
-/** `app.kubernetes.io/name` / `component` labels on Benji's pods, for log and metric queries. */
-const NAME_LABEL = "app.kubernetes.io/name";
-const COMPONENT_LABEL = "app.kubernetes.io/component";
 
 /** Pod volume names of the three Secrets. */
 const VOLUMES = { config: "benji-config", s3: "benji-s3", ceph: "benji-ceph" } as const;
@@ -155,9 +151,9 @@ export interface BenjiPodArgs {
   readonly resources: k8s.types.input.core.v1.ResourceRequirements;
 }
 
-/** Labels of one Benji role's objects and pods: ownership, flow, name and component. */
+/** Labels of one Benji role's objects and pods (ownership, flow, name and component), for log and metric queries. */
 export function benjiLabels(role: string): Record<string, string> {
-  return { ...standardLabels("benji"), [NAME_LABEL]: "benji", [COMPONENT_LABEL]: role };
+  return { ...standardLabels("benji"), [APP_NAME_LABEL]: "benji", [APP_COMPONENT_LABEL]: role };
 }
 
 /**
@@ -300,11 +296,6 @@ export function benjiSummaryNotes(cfg: StackConfig): pulumi.Input<string>[] {
   return notes;
 }
 
-/** First 8 hex digits of the sha256 of a value's JSON. */
-function hash8(value: unknown): string {
-  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 8);
-}
-
 export class Benji extends pulumi.ComponentResource {
   /** The namespace Benji runs in. */
   readonly namespace: string;
@@ -318,7 +309,7 @@ export class Benji extends pulumi.ComponentResource {
   constructor(name: string, args: BenjiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cluster-backup:benji:Benji", name, {}, opts);
     const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.provider };
-    const keep: pulumi.CustomResourceOptions = args.protect ? { protect: true, retainOnDelete: true } : {};
+    const keep = protection(args.protect ?? false);
     const ns = args.namespace;
     this.namespace = ns;
 
@@ -354,7 +345,7 @@ export class Benji extends pulumi.ComponentResource {
     const salt = new random.RandomId(
       `${name}-aes-salt`,
       { byteLength: 16 },
-      { parent: this, additionalSecretOutputs: ["hex", "b64Std", "b64Url", "dec"], ...keep },
+      { parent: this, additionalSecretOutputs: RANDOM_ID_SECRET_OUTPUTS, ...keep },
     );
     const password = new random.RandomPassword(`${name}-aes-password`, { length: 48, special: false }, { parent: this, ...keep });
     this.encryption = pulumi.secret(

@@ -12,8 +12,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { objectMeta, ownedNamespace, RESTRICTED_CONTAINER } from "../k8s";
-import { BACKUP_LABEL, podSecurityLabels, standardLabels, TENANT_LABEL, TENANT_NAMESPACE_PREFIX } from "../labels";
+import { objectMeta, ownedNamespace, requireProvider, RESTRICTED_CONTAINER, restrictedPodSecurity } from "../k8s";
+import { APP_INSTANCE_LABEL, APP_NAME_LABEL, BACKUP_LABEL, podSecurityLabels, standardLabels, TENANT_LABEL, TENANT_NAMESPACE_PREFIX } from "../labels";
 import { withDbDumpHooks, type DbDumpOptions } from "../postgres/hooks";
 
 /** Names of the demo objects. */
@@ -47,9 +47,6 @@ export const DEMO = {
 
 /** Env var and Secret key of the superuser password (the official image's name). */
 export const POSTGRES_PASSWORD_KEY = "POSTGRES_PASSWORD";
-/** Recommended app labels used as selectors. */
-export const APP_NAME_LABEL = "app.kubernetes.io/name";
-export const APP_INSTANCE_LABEL = "app.kubernetes.io/instance";
 /** uid/gid of the `postgres` user in the official Debian-based postgres image. */
 export const POSTGRES_UID = 999;
 /** uid/gid `nobody`, for the busybox demo app. */
@@ -84,10 +81,6 @@ function postgresSelector(name: string): Record<string, string> {
   return { [APP_NAME_LABEL]: DEMO.postgresAppName, [APP_INSTANCE_LABEL]: name };
 }
 
-function podSecurity(uid: number): k8s.types.input.core.v1.PodSecurityContext {
-  return { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: "RuntimeDefault" } };
-}
-
 function claimSpec(size: string, storageClassName: string | undefined): k8s.types.input.core.v1.PersistentVolumeClaimSpec {
   return { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } }, ...(storageClassName ? { storageClassName } : {}) };
 }
@@ -97,7 +90,7 @@ export function buildDemoAppTemplate(image: string): k8s.types.input.core.v1.Pod
   return {
     metadata: { labels: { ...standardLabels(), [APP_NAME_LABEL]: DEMO.app } },
     spec: {
-      securityContext: podSecurity(NOBODY_UID),
+      securityContext: restrictedPodSecurity(NOBODY_UID, { fsGroup: true }),
       containers: [
         {
           name: DEMO.appContainer,
@@ -119,7 +112,7 @@ export function buildPostgresTemplate(pg: DemoPostgres): k8s.types.input.core.v1
   return {
     metadata: { labels: { ...standardLabels("postgres"), ...postgresSelector(pg.name) } },
     spec: {
-      securityContext: podSecurity(POSTGRES_UID),
+      securityContext: restrictedPodSecurity(POSTGRES_UID, { fsGroup: true }),
       terminationGracePeriodSeconds: 60,
       containers: [
         {
@@ -149,8 +142,9 @@ export class Demo extends pulumi.ComponentResource {
   public readonly postgres?: k8s.apps.v1.StatefulSet;
 
   constructor(name: string, args: DemoArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const provider = requireProvider("Demo", opts);
     super("cluster-backup:demo:Demo", name, {}, opts);
-    const child = (dependsOn: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({ parent: this, provider: opts.provider, dependsOn });
+    const child = (dependsOn: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({ parent: this, provider, dependsOn });
 
     // The demo tenant: labelled the way the panel labels a tenant that wants backups.
     this.tenantNamespace = new k8s.core.v1.Namespace(

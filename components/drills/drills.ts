@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { objectMeta } from "../k8s";
+import { objectMeta, requireProvider } from "../k8s";
 import {
   buildDrillSpecs,
   drillAdmissionPolicySpec,
@@ -40,14 +40,13 @@ export class RestoreDrills extends pulumi.ComponentResource {
 
   constructor(name: string, args: RestoreDrillsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cluster-backup:drills:RestoreDrills", name, {}, opts);
-    const provider = opts?.provider;
-    if (!provider) throw new Error("RestoreDrills: pass the target cluster's Kubernetes provider as opts.provider");
+    const provider = requireProvider("RestoreDrills", opts);
     if (args.drills.length === 0) throw new Error("RestoreDrills: no drill to create; leave the component out instead");
     const child = { parent: this, provider };
     const ns = args.veleroNamespace;
     const timeZone = args.timeZone ?? "UTC";
-    const labels = drillLabels();
-    const meta = (metaName: string, namespace?: string) => objectMeta(metaName, namespace, undefined, { labels });
+    // The account, its RBAC, the guard and the ConfigMap carry the ownership labels only; CronJobs add the drill label.
+    const meta = (metaName: string, namespace?: string) => objectMeta(metaName, namespace);
     this.cronJobNames = args.drills.map((d) => d.cronJob);
 
     const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta(DRILL_K8S.serviceAccount, ns) }, { ...child, dependsOn: args.dependsOn ?? [] });

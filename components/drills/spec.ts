@@ -25,7 +25,7 @@ import {
   TENANT_NAMESPACE_PREFIX,
   VELERO_EXCLUDE_LABEL,
 } from "../labels";
-import { RESTRICTED_CONTAINER } from "../k8s";
+import { restrictedPodSecurity, RESTRICTED_CONTAINER } from "../k8s";
 import { DUMP_PATH } from "../postgres/hooks";
 import { cronMaxIntervalSeconds } from "../schema/cron";
 import { formatGoDuration, humanDuration, parseGoDuration } from "../schema/duration";
@@ -386,7 +386,7 @@ export function drillCronJobSpec(spec: DrillSpec, args: { readonly image: string
             serviceAccountName: DRILL_K8S.serviceAccount,
             restartPolicy: "Never",
             terminationGracePeriodSeconds: 60,
-            securityContext: { runAsNonRoot: true, runAsUser: DRILL_UID, runAsGroup: DRILL_UID, seccompProfile: { type: "RuntimeDefault" } },
+            securityContext: restrictedPodSecurity(DRILL_UID),
             containers: [
               {
                 name: DRILL_K8S.container,

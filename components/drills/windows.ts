@@ -5,10 +5,9 @@
  * may take); a drill occupies each of its runs plus `drills.timeout`. The two must never meet.
  */
 import { CronExpressionParser } from "cron-parser";
+import { REFERENCE_START } from "../schema/cron";
 
-/** Where the comparison starts; fixed so the result is the same on every machine and run. */
-const REFERENCE_START = new Date("2026-01-01T00:00:00Z");
-/** How far the comparison looks: a year covers every weekday/month-day combination of a cron. */
+/** How far the comparison looks from {@link REFERENCE_START}: a year covers every weekday/month-day combination of a cron. */
 const HORIZON_SECONDS = 366 * 86400;
 
 /** Run times of a cron in `[from, to)`, in the given time zone. */

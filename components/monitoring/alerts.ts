@@ -6,9 +6,10 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { objectMeta } from "../k8s";
+import { objectMeta, requireProvider } from "../k8s";
+import { APP_NAME_LABEL } from "../labels";
 import { ZREPL_K8S } from "../zrepl/replication";
-import { buildAlertGroups, type AlertTargets, type RuleGroup } from "./rules";
+import type { RuleGroup } from "./rules";
 
 /** Names of the monitoring objects. */
 export const MONITORING_K8S = {
@@ -22,15 +23,15 @@ export const ZREPL_SCRAPE_INTERVAL = "60s";
 /** `spec` of the zrepl PodMonitor: both daemons' pods, their metrics port. Pure. */
 export function zreplPodMonitorSpec(zreplNamespace: string) {
   return {
-    selector: { matchLabels: { [ZREPL_K8S.appLabel]: ZREPL_K8S.appValue } },
+    selector: { matchLabels: { [APP_NAME_LABEL]: ZREPL_K8S.appValue } },
     namespaceSelector: { matchNames: [zreplNamespace] },
     podMetricsEndpoints: [{ port: ZREPL_K8S.metricsPortName, path: "/metrics", interval: ZREPL_SCRAPE_INTERVAL }],
   };
 }
 
 export interface BackupAlertsArgs {
-  /** What to watch, with thresholds derived (components/monitoring/targets.ts). */
-  readonly targets: AlertTargets;
+  /** The rule groups: `buildAlertGroups` of the targets (components/monitoring/rules.ts, targets.ts); at least one. */
+  readonly groups: readonly RuleGroup[];
   /** Namespace of the PrometheusRule and PodMonitor. */
   readonly namespace: string;
   /** Labels the Prometheus operator selects rules and monitors by (e.g. `release: kube-prometheus-stack`); default none. */
@@ -47,11 +48,10 @@ export class BackupAlerts extends pulumi.ComponentResource {
 
   constructor(name: string, args: BackupAlertsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cluster-backup:monitoring:BackupAlerts", name, {}, opts);
-    const provider = opts?.provider;
-    if (!provider) throw new Error("BackupAlerts: pass the target cluster's Kubernetes provider as opts.provider");
+    const provider = requireProvider("BackupAlerts", opts);
     const child = { parent: this, provider, dependsOn: args.dependsOn ?? [] };
     const labels = { ...args.ruleLabels };
-    this.groups = buildAlertGroups(args.targets);
+    this.groups = args.groups;
 
     new k8s.apiextensions.CustomResource(
       `${name}-rules`,

@@ -2,6 +2,7 @@
 import { humanDuration } from "../schema/duration";
 import { DRILL_NAMESPACE_PREFIX } from "../labels";
 import type { DrillSpec } from "../drills/spec";
+import { MONITORING_K8S } from "./alerts";
 import { UNAVAILABLE_FOR_SECONDS, ZREPL_FAILED_ATTEMPTS, type AlertTargets, type RuleGroup } from "./rules";
 
 /** Where the alerts go, or why there are none. */
@@ -24,7 +25,7 @@ export function monitoringSummaryNotes(targets: AlertTargets, groups: readonly R
     notes.push(`Alerts: none deployed (monitoring.prometheusOperator is false); with the Prometheus operator this stack would get ${count} alerting rules`);
   } else {
     const labels = Object.entries(where.ruleLabels).map(([k, v]) => `${k}=${v}`).join(", ");
-    notes.push(`Alerts: PrometheusRule \`${where.namespace}/cluster-backup\` with ${count} rules${labels ? ` (labels ${labels})` : ""}; runbook links \`${targets.runbookBaseUrl}#<section>\``);
+    notes.push(`Alerts: PrometheusRule \`${where.namespace}/${MONITORING_K8S.prometheusRule}\` with ${count} rules${labels ? ` (labels ${labels})` : ""}; runbook links \`${targets.runbookBaseUrl}#<section>\``);
     for (const s of targets.schedules) {
       notes.push(`Alert VeleroBackup{Failed,PartiallyFailed,Stale,NeverSucceeded} for Schedule \`${s.name}\` ('${s.cron}'): ${stale(s.staleAfterSeconds, s.intervalSeconds)}, runbook #${s.anchor}`);
     }

@@ -68,7 +68,7 @@ export function scheduleCron(spec: ScheduleSpec, timeZone: string): string {
   return spec.spec.schedule.slice(prefix.length);
 }
 
-/** monitoring.staleAfter.<key> in seconds, else interval + grace (+ extra, e.g. a drill's timeout beyond the grace). */
+/** monitoring.staleAfter.<key> in seconds, else the interval plus the larger of monitoring.grace and `minGraceSeconds` (a drill's timeout). */
 export function staleAfterSeconds(cfg: Pick<StackConfig, "monitoring">, key: StaleKey, intervalSeconds: number, minGraceSeconds = 0): number {
   const explicit = cfg.monitoring.staleAfter[key];
   if (explicit !== undefined) return parseGoDuration(explicit) ?? 0;

@@ -14,6 +14,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { requireProvider } from "../k8s";
 import { dbDumpTemplateFragment, type DbDumpOptions } from "./hooks";
 
 /**
@@ -45,7 +46,7 @@ export interface PostgresWorkload {
 export interface PostgresBackupArgs {
   /** The Postgres workload (owned elsewhere unless the dev demo created it). */
   readonly workload: PostgresWorkload;
-  /** Apply the hooks to the workload with a server-side-apply Patch; `false` only exports `podTemplatePatch`. Default `false`. */
+  /** Apply the hooks to the workload with a server-side-apply Patch (needs `opts.provider`); `false` only exports `podTemplatePatch`. Default `false`. */
   readonly patchWorkload?: boolean;
   /** `sizeLimit` of the `backups` emptyDir (≥ 2 × dump), e.g. `20Gi`. */
   readonly dumpVolumeSizeLimit: string;
@@ -93,11 +94,13 @@ export class PostgresBackup extends pulumi.ComponentResource {
   public readonly patch?: k8s.apps.v1.StatefulSetPatch | k8s.apps.v1.DeploymentPatch;
 
   constructor(name: string, args: PostgresBackupArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    // Checked before anything registers: a Patch through the ambient kubeconfig could reach another cluster.
+    const provider = args.patchWorkload ? requireProvider("PostgresBackup", opts) : undefined;
     super("cluster-backup:postgres:PostgresBackup", name, {}, opts);
     this.podTemplatePatch = buildPodTemplatePatch(args);
 
     if (args.patchWorkload) {
-      const childOpts: pulumi.CustomResourceOptions = { parent: this, provider: opts.provider };
+      const childOpts: pulumi.CustomResourceOptions = { parent: this, provider };
       const patchArgs = buildWorkloadPatchArgs(args);
       this.patch =
         args.workload.kind === "StatefulSet"

@@ -1,7 +1,7 @@
 import { CronExpressionParser } from "cron-parser";
 
 /** A fixed start so interval calculations are the same on every run and machine. */
-const REFERENCE_START = new Date("2026-01-01T00:00:00Z");
+export const REFERENCE_START = new Date("2026-01-01T00:00:00Z");
 const SAMPLE_RUNS = 800;
 
 /**

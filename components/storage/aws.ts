@@ -4,11 +4,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { S3Target } from "./types";
+import type { ConsumerBuckets, S3Target } from "./types";
 import {
   ABORT_MULTIPART_DAYS,
   bucketTags,
   checkBucketArgs,
+  iamPrincipalName,
   LIFECYCLE_RULE_MULTIPART,
   LIFECYCLE_RULE_NONCURRENT,
   prefixedBucketName,
@@ -43,7 +44,7 @@ export interface AwsBucketArgs {
 }
 
 /** `cluster-backup:storage:AwsBucket` — one consumer's buckets and scoped IAM user on AWS S3. */
-export class AwsBucket extends pulumi.ComponentResource {
+export class AwsBucket extends pulumi.ComponentResource implements ConsumerBuckets {
   /** One S3Target per bucket name of the args. */
   readonly targets: Readonly<Record<string, S3Target>>;
   /** Access key id of the IAM user (a secret). */
@@ -59,11 +60,12 @@ export class AwsBucket extends pulumi.ComponentResource {
     const child = { parent: this, provider: args.provider };
     const tags = bucketTags(args.consumer);
     const names = args.buckets.map((b) => prefixedBucketName(args.bucketPrefix, b));
+    const principal = iamPrincipalName(args.bucketPrefix, args.consumer);
 
-    const user = new aws.iam.User(`${name}-user`, { name: `${args.bucketPrefix}-${args.consumer}`, path: AWS_IAM_PATH, tags }, child);
+    const user = new aws.iam.User(`${name}-user`, { name: principal, path: AWS_IAM_PATH, tags }, child);
     const policy = new aws.iam.UserPolicy(
       `${name}-policy`,
-      { user: user.name, name: `${args.bucketPrefix}-${args.consumer}-s3`, policy: JSON.stringify(s3PolicyDocument(names)) },
+      { user: user.name, name: `${principal}-s3`, policy: JSON.stringify(s3PolicyDocument(names)) },
       child,
     );
     const accessKey = new aws.iam.AccessKey(`${name}-access-key`, { user: user.name }, { ...child, ...protection(production) });
@@ -123,6 +125,7 @@ export class AwsBucket extends pulumi.ComponentResource {
         forcePathStyle: false,
         checksumAlgorithm: undefined,
         versioned: args.versioned,
+        noncurrentVersionDays: args.versioned ? noncurrentDays : undefined,
         objectLock: args.objectLock !== undefined,
         accessKeyId: this.accessKeyId,
         secretAccessKey: this.secretAccessKey,

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
-import { RESTRICTED_CONTAINER } from "../k8s";
+import { RESTRICTED_CONTAINER, restrictedPodSecurity } from "../k8s";
 import { standardLabels } from "../labels";
 
 /** Who reads and writes a bucket; each consumer gets its own credential per backend. */
@@ -23,6 +23,14 @@ export interface ObjectLockArgs {
 export function prefixedBucketName(bucketPrefix: string, bucket: string): string {
   return `${bucketPrefix}-${bucket}`;
 }
+
+/** Name of a consumer's IAM user (aws) or application and policy (scaleway): `<bucketPrefix>-<consumer>`. */
+export function iamPrincipalName(bucketPrefix: string, consumer: Consumer): string {
+  return `${bucketPrefix}-${consumer}`;
+}
+
+/** Outputs of random.RandomId that hold the key material: all marked secret wherever a RandomId is a key. */
+export const RANDOM_ID_SECRET_OUTPUTS = ["hex", "b64Std", "b64Url", "dec"];
 
 /** Tags of the aws and scaleway buckets of one consumer. */
 export function bucketTags(consumer: Consumer): Record<string, string> {
@@ -112,12 +120,7 @@ export function protection(production: boolean): pulumi.CustomResourceOptions {
 export const JOB_USER = 65534;
 
 /** Pod-level securityContext of the provisioning Jobs (restricted profile). */
-export const JOB_POD_SECURITY: k8s.types.input.core.v1.PodSecurityContext = {
-  runAsNonRoot: true,
-  runAsUser: JOB_USER,
-  runAsGroup: JOB_USER,
-  seccompProfile: { type: "RuntimeDefault" },
-};
+export const JOB_POD_SECURITY: k8s.types.input.core.v1.PodSecurityContext = restrictedPodSecurity(JOB_USER);
 
 /** Upper bound of a provisioning Job's run (it waits for the store to answer first). */
 export const JOB_ACTIVE_DEADLINE_SECONDS = 900;

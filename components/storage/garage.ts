@@ -7,16 +7,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { objectMeta } from "../k8s";
-import type { S3Target } from "./types";
-import { checkBucketArgs, credentialChecksum, hash8, jobName, protection, provisionJobSpec, type Consumer } from "./common";
+import type { ConsumerBuckets, S3Target } from "./types";
+import { checkBucketArgs, credentialChecksum, hash8, jobName, protection, provisionJobSpec, RANDOM_ID_SECRET_OUTPUTS, type Consumer } from "./common";
 
 /** Name prefix of the provisioning Secret and Job of a bucket (`garage-provision-<bucket>`). */
 export const GARAGE_PROVISION_PREFIX = "garage-provision";
 /** Keys of the provisioning Secret. */
 export const GARAGE_SECRET_KEYS = { keyId: "KEY_ID", keySecret: "KEY_SECRET", adminToken: "ADMIN_TOKEN" } as const;
-/** Outputs of random.RandomId that hold the key material, all secret. */
-export const RANDOM_ID_SECRET_OUTPUTS = ["hex", "b64Std", "b64Url", "dec"];
-
 /** The admin API calls of one API version (v2: `/v2/<Operation>`; v1: REST paths). */
 export interface GarageAdminPaths {
   readonly getKey: string;
@@ -86,6 +83,11 @@ export function garageProvisionScript(apiVersion: "v1" | "v2"): string {
   ].join("\n");
 }
 
+/** Name of a consumer's Garage key (`cluster-backup-<consumer>`). */
+export function garageKeyName(consumer: Consumer): string {
+  return `cluster-backup-${consumer}`;
+}
+
 /** Where the provisioning Job reads Garage's admin token. */
 export type GarageAdminToken =
   /** An existing Secret in the Garage namespace. */
@@ -119,7 +121,7 @@ export interface GarageBucketArgs {
 }
 
 /** `cluster-backup:storage:GarageBucket` — one consumer's Garage key and buckets, provisioned in-cluster. */
-export class GarageBucket extends pulumi.ComponentResource {
+export class GarageBucket extends pulumi.ComponentResource implements ConsumerBuckets {
   /** One S3Target per bucket name of the args. */
   readonly targets: Readonly<Record<string, S3Target>>;
   /** The key id, `GK` + 24 hex (a secret). */
@@ -137,7 +139,7 @@ export class GarageBucket extends pulumi.ComponentResource {
     const region = args.region ?? "garage";
     const namespace = args.namespace ?? "garage";
     const k8sOpts = { parent: this, provider: args.provider };
-    const keyName = `cluster-backup-${args.consumer}`;
+    const keyName = garageKeyName(args.consumer);
 
     const idBytes = new random.RandomId(`${name}-key-id`, { byteLength: GARAGE_KEY_ID_BYTES }, { parent: this, additionalSecretOutputs: RANDOM_ID_SECRET_OUTPUTS, ...protection(production) });
     const secretBytes = new random.RandomId(`${name}-key-secret`, { byteLength: GARAGE_KEY_SECRET_BYTES }, { parent: this, additionalSecretOutputs: RANDOM_ID_SECRET_OUTPUTS, ...protection(production) });
@@ -187,6 +189,7 @@ export class GarageBucket extends pulumi.ComponentResource {
         forcePathStyle: true,
         checksumAlgorithm: undefined,
         versioned: false,
+        noncurrentVersionDays: undefined,
         objectLock: false,
         accessKeyId: this.accessKeyId,
         secretAccessKey: this.secretAccessKey,

@@ -2,17 +2,16 @@
  * Object storage entry point: from the stack config, one component per backend and consumer (Velero, Benji), each
  * bucket created once, and one S3Target per Velero location and for Benji.
  */
-import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";
 import type { StackConfig } from "../config";
 import type { Backend } from "../config-schema";
-import type { S3Target } from "./types";
-import { prefixedBucketName, versionedFor, type Consumer } from "./common";
+import type { ConsumerBuckets, S3Target } from "./types";
+import { iamPrincipalName, prefixedBucketName, versionedFor, type Consumer } from "./common";
 import { SCALEWAY_PERMISSION_SETS, ScalewayBucket } from "./scaleway";
 import { AwsBucket } from "./aws";
-import { GarageBucket } from "./garage";
-import { DevMinio, MinioBucket } from "./minio";
+import { GarageBucket, garageKeyName } from "./garage";
+import { DevMinio, MinioBucket, minioPolicyName } from "./minio";
 
 export type { S3Target } from "./types";
 
@@ -24,7 +23,7 @@ export interface StorageTargets {
   /** Lines for the plan summary (e.g. "location postgres (garage bucket velero-postgres): no versioning, no object lock"). */
   readonly summaryNotes: string[];
   /** The credential of each consumer per backend, keyed `<consumer>/<backend>` (values are secrets). */
-  readonly credentials: Record<string, { readonly accessKeyId: pulumi.Output<string>; readonly secretAccessKey: pulumi.Output<string> }>;
+  readonly credentials: Record<string, Pick<ConsumerBuckets, "accessKeyId" | "secretAccessKey">>;
 }
 
 /** The buckets each consumer needs on each backend, in config order, each bucket once. */
@@ -71,7 +70,7 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
   for (const { backend, consumer, buckets } of bucketRequests(cfg)) {
     const name = `${backend}-${consumer}`;
     const versioned = versionedFor(consumer);
-    let component: { targets: Readonly<Record<string, S3Target>>; accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> };
+    let component: ConsumerBuckets;
     switch (backend) {
       case "scaleway": {
         const s = cfg.storage.scaleway!;
@@ -86,7 +85,7 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
           objectLock: consumer === "velero" ? s.objectLock : undefined,
           production,
         });
-        credentialNotes.push(`credentials ${consumer} on scaleway: IAM application ${s.bucketPrefix}-${consumer} with ${SCALEWAY_PERMISSION_SETS.join(", ")} on project ${s.projectId} (permission sets are project-wide: keep the backup buckets in a dedicated project; IAM changes take up to 5 minutes)`);
+        credentialNotes.push(`credentials ${consumer} on scaleway: IAM application ${iamPrincipalName(s.bucketPrefix, consumer)} with ${SCALEWAY_PERMISSION_SETS.join(", ")} on project ${s.projectId} (permission sets are project-wide: keep the backup buckets in a dedicated project; IAM changes take up to 5 minutes)`);
         break;
       }
       case "aws": {
@@ -103,7 +102,7 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
           production,
           provider: awsProvider,
         });
-        credentialNotes.push(`credentials ${consumer} on aws: IAM user ${a.bucketPrefix}-${consumer} limited to ${buckets.map((b) => prefixedBucketName(a.bucketPrefix, b)).join(", ")}`);
+        credentialNotes.push(`credentials ${consumer} on aws: IAM user ${iamPrincipalName(a.bucketPrefix, consumer)} limited to ${buckets.map((b) => prefixedBucketName(a.bucketPrefix, b)).join(", ")}`);
         break;
       }
       case "garage": {
@@ -124,7 +123,7 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
           production,
           provider,
         });
-        credentialNotes.push(`credentials ${consumer} on garage: key cluster-backup-${consumer} allowed read+write on ${buckets.join(", ")} only`);
+        credentialNotes.push(`credentials ${consumer} on garage: key ${garageKeyName(consumer)} allowed read+write on ${buckets.join(", ")} only`);
         break;
       }
       case "minio": {
@@ -142,7 +141,7 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
           production,
           provider,
         });
-        credentialNotes.push(`credentials ${consumer} on minio: user with policy ${consumer}-rw limited to ${buckets.join(", ")}`);
+        credentialNotes.push(`credentials ${consumer} on minio: user with policy ${minioPolicyName(consumer)} limited to ${buckets.join(", ")}`);
         break;
       }
     }

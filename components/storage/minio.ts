@@ -6,9 +6,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import { objectMeta, ownedNamespace, RESTRICTED_CONTAINER } from "../k8s";
-import { standardLabels } from "../labels";
-import type { S3Target } from "./types";
+import { objectMeta, ownedNamespace, RESTRICTED_CONTAINER, restrictedPodSecurity } from "../k8s";
+import { APP_NAME_LABEL, standardLabels } from "../labels";
+import type { ConsumerBuckets, S3Target } from "./types";
 import {
   checkBucketArgs,
   credentialChecksum,
@@ -45,7 +45,6 @@ export const MINIO_ROOT_KEYS = { user: "MINIO_ROOT_USER", password: "MINIO_ROOT_
 export const MINIO_USER_KEYS = { accessKey: "ACCESS_KEY", secretKey: "SECRET_KEY" } as const;
 /** UID/GID MinIO runs as (the image has no fixed user; the data volume gets this fsGroup). */
 export const MINIO_UID = 1000;
-const NAME_LABEL = "app.kubernetes.io/name";
 
 /** In-cluster S3 endpoint of the MinIO Service. */
 export function minioEndpoint(namespace: string): string {
@@ -121,7 +120,7 @@ export class DevMinio extends pulumi.ComponentResource {
     const namespace = args.namespace ?? "minio";
     const production = args.production ?? false;
     const k8sOpts = { parent: this, provider: args.provider };
-    const selector = { [NAME_LABEL]: MINIO.name };
+    const selector = { [APP_NAME_LABEL]: MINIO.name };
     const labels = { labels: selector };
 
     // Deleting the namespace would delete the data volume with it: protected like the volume.
@@ -152,7 +151,7 @@ export class DevMinio extends pulumi.ComponentResource {
             metadata: { labels: { ...standardLabels(), ...selector }, annotations: { [CREDENTIALS_CHECKSUM_ANNOTATION]: credentialChecksum([rootUser.result, rootPassword.result]) } },
             spec: {
               automountServiceAccountToken: false,
-              securityContext: { runAsNonRoot: true, runAsUser: MINIO_UID, runAsGroup: MINIO_UID, fsGroup: MINIO_UID, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: restrictedPodSecurity(MINIO_UID, { fsGroup: true }),
               containers: [
                 {
                   name: "minio",
@@ -225,7 +224,7 @@ export interface MinioBucketArgs {
 }
 
 /** `cluster-backup:storage:MinioBucket` — one consumer's MinIO buckets, user and least-privilege policy. */
-export class MinioBucket extends pulumi.ComponentResource {
+export class MinioBucket extends pulumi.ComponentResource implements ConsumerBuckets {
   /** One S3Target per bucket name of the args. */
   readonly targets: Readonly<Record<string, S3Target>>;
   /** The user's access key (random, a secret). */
@@ -298,6 +297,7 @@ export class MinioBucket extends pulumi.ComponentResource {
         forcePathStyle: true,
         checksumAlgorithm: undefined,
         versioned: args.versioned,
+        noncurrentVersionDays: args.versioned ? (args.noncurrentVersionDays ?? 14) : undefined,
         objectLock: false,
         accessKeyId: this.accessKeyId,
         secretAccessKey: this.secretAccessKey,

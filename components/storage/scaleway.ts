@@ -4,11 +4,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as scaleway from "@pulumiverse/scaleway";
-import type { S3Target } from "./types";
+import type { ConsumerBuckets, S3Target } from "./types";
 import {
   ABORT_MULTIPART_DAYS,
   bucketTags,
   checkBucketArgs,
+  iamPrincipalName,
   LIFECYCLE_RULE_MULTIPART,
   LIFECYCLE_RULE_NONCURRENT,
   prefixedBucketName,
@@ -50,7 +51,7 @@ export interface ScalewayBucketArgs {
 }
 
 /** `cluster-backup:storage:ScalewayBucket` — one consumer's buckets and scoped credential on Scaleway. */
-export class ScalewayBucket extends pulumi.ComponentResource {
+export class ScalewayBucket extends pulumi.ComponentResource implements ConsumerBuckets {
   /** One S3Target per bucket name of the args. */
   readonly targets: Readonly<Record<string, S3Target>>;
   /** The API key's access key (a secret). */
@@ -63,7 +64,7 @@ export class ScalewayBucket extends pulumi.ComponentResource {
     checkBucketArgs("ScalewayBucket", name, args);
     const production = args.production ?? false;
     const noncurrentDays = args.noncurrentVersionDays ?? 14;
-    const principal = `${args.bucketPrefix}-${args.consumer}`;
+    const principal = iamPrincipalName(args.bucketPrefix, args.consumer);
 
     const application = new scaleway.iam.Application(
       `${name}-application`,
@@ -127,6 +128,7 @@ export class ScalewayBucket extends pulumi.ComponentResource {
         forcePathStyle: true,
         checksumAlgorithm: undefined,
         versioned: args.versioned,
+        noncurrentVersionDays: args.versioned ? noncurrentDays : undefined,
         objectLock: args.objectLock !== undefined,
         accessKeyId: this.accessKeyId,
         secretAccessKey: this.secretAccessKey,

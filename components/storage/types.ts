@@ -20,6 +20,8 @@ export interface S3Target {
   readonly checksumAlgorithm: string | undefined;
   /** Whether the bucket keeps noncurrent object versions (Garage cannot). */
   readonly versioned: boolean;
+  /** Days a noncurrent (deleted or overwritten) version is kept before the lifecycle rule expires it; undefined when unversioned. */
+  readonly noncurrentVersionDays: number | undefined;
   /** Whether deletion is blocked by object lock. */
   readonly objectLock: boolean;
   /** Access key id of the credentials scoped to this bucket (a secret for generated keys). */
@@ -28,4 +30,14 @@ export interface S3Target {
   readonly secretAccessKey: pulumi.Output<string>;
   /** Resources consumers must wait for before using the bucket (in-cluster provisioning Jobs). */
   readonly ready: pulumi.Resource[];
+}
+
+/** What every bucket component (one consumer on one backend) hands back. */
+export interface ConsumerBuckets {
+  /** One S3Target per bucket name of the args. */
+  readonly targets: Readonly<Record<string, S3Target>>;
+  /** Access key id of the consumer's credential (a secret). */
+  readonly accessKeyId: pulumi.Output<string>;
+  /** Secret access key of the consumer's credential (a secret). */
+  readonly secretAccessKey: pulumi.Output<string>;
 }

@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PINS } from "../config-schema";
-import { objectMeta, RESTRICTED_CONTAINER } from "../k8s";
+import { objectMeta, requireProvider, RESTRICTED_CONTAINER, restrictedPodSecurity } from "../k8s";
 import { BACKUP_LABEL, standardLabels, TENANT_LABEL, VELERO_EXCLUDE_LABEL } from "../labels";
 
 /** Name of the CronJob, its ServiceAccount, ClusterRole and ClusterRoleBinding. */
@@ -55,8 +55,7 @@ export class TenantOptOutSync extends pulumi.ComponentResource {
 
   constructor(name: string, args: TenantOptOutSyncArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cluster-backup:velero:TenantOptOutSync", name, {}, opts);
-    const provider = opts?.provider;
-    if (!provider) throw new Error("TenantOptOutSync: pass the target cluster's Kubernetes provider as opts.provider");
+    const provider = requireProvider("TenantOptOutSync", opts);
     const child = { parent: this, provider };
     const timeZone = args.timeZone ?? "UTC";
     const image = args.image ?? PINS.kubectlImage;
@@ -111,7 +110,7 @@ export class TenantOptOutSync extends pulumi.ComponentResource {
                 spec: {
                   serviceAccountName: OPTOUT_NAME,
                   restartPolicy: "Never",
-                  securityContext: { runAsNonRoot: true, runAsUser: NON_ROOT_UID, runAsGroup: NON_ROOT_UID, seccompProfile: { type: "RuntimeDefault" } },
+                  securityContext: restrictedPodSecurity(NON_ROOT_UID),
                   initContainers: [container("label-opted-out", commands.label)],
                   containers: [container("unlabel-opted-in", commands.unlabel)],
                   volumes: [{ name: TMP_VOLUME, emptyDir: {} }],

@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { SYSTEM_EXCLUDED_NAMESPACES } from "../config-schema";
 import type { StackConfig } from "../config";
-import { objectMeta } from "../k8s";
+import { objectMeta, requireProvider } from "../k8s";
 import { BACKUP_STRATEGY_LABEL, BACKUP_STRATEGY_ZFS_LOCAL, BACKUP_THIS_PVC_LABEL, FLOW_LABEL, type FlowName } from "../labels";
 import { formatGoDuration, parseGoDuration } from "../schema/duration";
 import { DEFAULT_VELERO_NAMESPACE } from "./velero";
@@ -178,8 +178,7 @@ export class Schedules extends pulumi.ComponentResource {
 
   constructor(name: string, args: SchedulesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cluster-backup:velero:Schedules", name, {}, opts);
-    const provider = opts?.provider;
-    if (!provider) throw new Error("Schedules: pass the target cluster's Kubernetes provider as opts.provider");
+    const provider = requireProvider("Schedules", opts);
     const schedules: Record<string, k8s.apiextensions.CustomResource> = {};
     for (const s of args.schedules) {
       schedules[s.name] = new k8s.apiextensions.CustomResource(

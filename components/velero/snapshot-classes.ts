@@ -4,7 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { objectMeta } from "../k8s";
+import { objectMeta, requireProvider } from "../k8s";
 import { VELERO_VSC_LABEL } from "../labels";
 
 /** Class names. */
@@ -74,8 +74,7 @@ export class SnapshotClasses extends pulumi.ComponentResource {
 
   constructor(name: string, args: SnapshotClassesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cluster-backup:velero:SnapshotClasses", name, {}, opts);
-    const provider = opts?.provider;
-    if (!provider) throw new Error("SnapshotClasses: pass the target cluster's Kubernetes provider as opts.provider");
+    const provider = requireProvider("SnapshotClasses", opts);
     const classes: Record<string, k8s.apiextensions.CustomResource> = {};
     for (const spec of snapshotClassSpecs(args)) {
       classes[spec.name] = new k8s.apiextensions.CustomResource(

@@ -261,7 +261,7 @@ export function buildVeleroValues(input: VeleroValuesInput): Values {
   return deepMerge(values, input.extraValues ?? {});
 }
 
-/** The Velero flows of the config, with the Schedule each one becomes. */
+/** The config of the Velero flows (each enabled flow writes to its `location`). */
 type VeleroFlowsConfig = Pick<StackConfig["flows"], "tenants" | "system" | "garageMetaCeph" | "garageDataZfs" | "postgres">;
 
 /** Whether an enabled flow takes CSI snapshots (then `EnableCSI` and the VolumeSnapshotClasses are needed). */

@@ -7,7 +7,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PINS, type Backend } from "../config-schema";
-import { objectMeta, ownedNamespace } from "../k8s";
+import { objectMeta, ownedNamespace, requireProvider } from "../k8s";
+import { protection } from "../storage/common";
 import { veleroCloudCredentials } from "../storage/credentials";
 import type { S3Target } from "../storage/types";
 import {
@@ -97,10 +98,8 @@ export class Velero extends pulumi.ComponentResource {
 
   constructor(name: string, args: VeleroArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cluster-backup:velero:Velero", name, {}, opts);
-    const provider = opts?.provider;
-    if (!provider) throw new Error("Velero: pass the target cluster's Kubernetes provider as opts.provider");
-    const production = args.production ?? false;
-    const retain = { protect: production, retainOnDelete: production };
+    const provider = requireProvider("Velero", opts);
+    const retain = protection(args.production ?? false);
     const namespace = args.namespace ?? DEFAULT_VELERO_NAMESPACE;
     const defaultLocation = defaultLocationName(args.locations);
     this.namespaceName = namespace;

@@ -7,8 +7,9 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { objectMeta, ownedNamespace } from "../k8s";
-import { standardLabels } from "../labels";
+import { objectMeta, ownedNamespace, requireProvider } from "../k8s";
+import type { StackConfig } from "../config";
+import { APP_COMPONENT_LABEL, APP_NAME_LABEL, standardLabels } from "../labels";
 import { ZREPL_DEFAULTS } from "./defaults";
 import {
   buildZreplPushConfig,
@@ -37,9 +38,7 @@ export const ZREPL_K8S = {
   /** Container port names. */
   portName: "zrepl",
   metricsPortName: "metrics",
-  /** Pod labels selecting the two sides. */
-  appLabel: "app.kubernetes.io/name",
-  componentLabel: "app.kubernetes.io/component",
+  /** {@link APP_NAME_LABEL} of both sides' pods ({@link APP_COMPONENT_LABEL} tells them apart). */
   appValue: "zrepl",
   /** Node label the DaemonSets are pinned with. */
   hostnameLabel: "kubernetes.io/hostname",
@@ -91,20 +90,8 @@ export interface ZreplReplicationArgs {
   readonly protect?: boolean;
 }
 
-/** The config of `flows.zrepl` as index.ts holds it (optional fields are required by config-rules when enabled). */
-export interface ZreplFlowConfig {
-  readonly namespace: string;
-  readonly image?: string;
-  readonly sourceNode?: string;
-  readonly sinkNode?: string;
-  readonly sourceFilesystems: Record<string, boolean>;
-  readonly sinkRootFs: string;
-  readonly clientCn: string;
-  readonly serverCn: string;
-  readonly snapshotInterval: string;
-  readonly keepSenderLastN: number;
-  readonly receiverGrid: string;
-}
+/** The validated `flows.zrepl` (image and nodes are optional there; config-rules require them when enabled). */
+export type ZreplFlowConfig = Omit<StackConfig["flows"]["zrepl"], "enabled" | "lagThreshold">;
 
 /** Component args from the validated `flows.zrepl` config. */
 export function zreplArgsFromConfig(flow: ZreplFlowConfig, production: boolean): ZreplReplicationArgs {
@@ -132,7 +119,7 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 
 /** Pod labels (and DaemonSet selector) of one side. */
 export function zreplPodSelector(side: "push" | "sink"): Record<string, string> {
-  return { [ZREPL_K8S.appLabel]: ZREPL_K8S.appValue, [ZREPL_K8S.componentLabel]: side };
+  return { [APP_NAME_LABEL]: ZREPL_K8S.appValue, [APP_COMPONENT_LABEL]: side };
 }
 
 interface SideSpec {
@@ -159,8 +146,7 @@ export class ZreplReplication extends pulumi.ComponentResource {
 
   constructor(name: string, args: ZreplReplicationArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("cluster-backup:zrepl:ZreplReplication", name, {}, opts);
-    const provider = opts.provider;
-    if (!provider) throw new Error(`ZreplReplication ${name}: pass the explicit Kubernetes provider as opts.provider`);
+    const provider = requireProvider("ZreplReplication", opts);
     const namespace = args.namespace ?? ZREPL_DEFAULTS.namespace;
     const clientCn = args.clientCn ?? ZREPL_DEFAULTS.clientCn;
     const serverCn = args.serverCn ?? ZREPL_DEFAULTS.serverCn;

@@ -10,12 +10,12 @@ import {
   BACKUP_STRATEGY_LABEL,
   BACKUP_STRATEGY_ZFS_LOCAL,
   BACKUP_THIS_PVC_LABEL,
-  OWNERSHIP_LABELS,
+  standardLabels,
   TENANT_LABEL,
   TENANT_NAMESPACE_PREFIX,
   VELERO_EXCLUDE_LABEL,
 } from "../../components/labels";
-import { isObj, TYPES } from "./k8s";
+import { at, isObj, TYPES } from "./k8s";
 import type { PolicyContext, PolicyResource, Rule } from "./types";
 
 /** A field path below the object, e.g. `["metadata", "name"]`; every segment is a CEL identifier. */
@@ -76,32 +76,23 @@ export const not = (of: Condition): Condition => ({ op: "not", of });
 // ---------------------------------------------------------------------------------------------------------------
 // Back end 1: evaluation over a plain object
 
-function field(object: unknown, path: FieldPath): unknown {
-  let current = object;
-  for (const key of path) {
-    if (!isObj(current)) return undefined;
-    current = current[key];
-  }
-  return current;
-}
-
 /** Whether `condition` holds for `object` (a Kubernetes object as sent to the API server). */
 export function evaluate(condition: Condition, object: unknown, context: AdmissionContext): boolean {
   switch (condition.op) {
     case "present": {
-      const value = field(object, condition.path);
+      const value = at(object, condition.path);
       return value !== undefined && value !== null;
     }
     case "labelEquals": {
-      const labels = field(object, ["metadata", "labels"]);
+      const labels = at(object, ["metadata", "labels"]);
       return isObj(labels) && Object.hasOwn(labels, condition.key) && labels[condition.key] === condition.value;
     }
     case "startsWith": {
-      const value = field(object, condition.path);
+      const value = at(object, condition.path);
       return typeof value === "string" && value.startsWith(condition.prefix);
     }
     case "in": {
-      const value = field(object, condition.path);
+      const value = at(object, condition.path);
       return typeof value === "string" && context[condition.list].includes(value);
     }
     case "and":
@@ -267,7 +258,7 @@ function listsOf(condition: Condition): ContextList[] {
 }
 
 /** Context lists a rule depends on. */
-export function contextListsOf(rule: AdmissionRule): ContextList[] {
+function contextListsOf(rule: AdmissionRule): ContextList[] {
   const conditions = [...rule.match.map((m) => m.condition), ...rule.checks.flatMap((c) => (c.when ? [c.when, c.require] : [c.require]))];
   return [...new Set(conditions.flatMap(listsOf))];
 }
@@ -298,10 +289,10 @@ export function packRule(rule: AdmissionRule): Rule {
 export type AdmissionAction = "Warn" | "Audit" | "Deny";
 
 /** Binding `validationActions` per action: Warn also audits; Deny rejects the request. */
-export const VALIDATION_ACTIONS: Record<AdmissionAction, string[]> = { Warn: ["Warn", "Audit"], Audit: ["Audit"], Deny: ["Deny"] };
+const VALIDATION_ACTIONS: Record<AdmissionAction, string[]> = { Warn: ["Warn", "Audit"], Audit: ["Audit"], Deny: ["Deny"] };
 
 /** Prefix of the generated objects' names. */
-export const ADMISSION_NAME_PREFIX = "cluster-backup-";
+const ADMISSION_NAME_PREFIX = "cluster-backup-";
 
 export interface ValidatingAdmissionPolicyObject {
   apiVersion: "admissionregistration.k8s.io/v1";
@@ -336,7 +327,7 @@ export interface AdmissionObjects {
 export function buildAdmissionPolicies(context: AdmissionContext, action: AdmissionAction): AdmissionObjects[] {
   return ADMISSION_RULES.map((rule) => {
     const name = `${ADMISSION_NAME_PREFIX}${rule.name}`;
-    const labels = { ...OWNERSHIP_LABELS };
+    const labels = standardLabels();
     const policy: ValidatingAdmissionPolicyObject = {
       apiVersion: "admissionregistration.k8s.io/v1",
       kind: "ValidatingAdmissionPolicy",

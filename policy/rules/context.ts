@@ -35,12 +35,12 @@ export const SETTING_SCHEMAS: Record<SettingKey, { type: "array"; items: { type:
 };
 
 /** Provisioners of Ceph RBD volumes: in-tree rbd, Rook flex, ceph-csi (`rbd.csi.ceph.com`, `<ns>.rbd.csi.ceph.com`). */
-export function isCephRbdProvisioner(provisioner: string): boolean {
+function isCephRbdProvisioner(provisioner: string): boolean {
   return provisioner === "rbd.csi.ceph.com" || provisioner.endsWith(".rbd.csi.ceph.com") || provisioner === "kubernetes.io/rbd" || provisioner === "ceph.rook.io/block";
 }
 
 /** Stack name of a URN `urn:pulumi:<stack>::<project>::<type>::<name>`. */
-export function stackOfUrn(urn: string): string {
+function stackOfUrn(urn: string): string {
   return /^urn:pulumi:([^:]+)::/.exec(urn)?.[1] ?? "";
 }
 
@@ -59,7 +59,7 @@ export function settingsFrom(...configs: readonly unknown[]): PolicySettings {
 }
 
 /** The declared context of the stack, when it holds this program's AdmissionPolicies component. */
-export function declaredContext(resources: readonly PolicyResource[]): DeclaredContext | undefined {
+function declaredContext(resources: readonly PolicyResource[]): DeclaredContext | undefined {
   const component = resources.find((r) => r.type === ADMISSION_COMPONENT_TYPE);
   const declared = component && obj(component.inputs.policyContext);
   if (!declared || Object.keys(declared).length === 0) return undefined;
@@ -72,7 +72,7 @@ export function declaredContext(resources: readonly PolicyResource[]): DeclaredC
 }
 
 /** Names of StorageClasses in the stack whose provisioner is Ceph RBD. */
-export function stackCephRbdClasses(resources: readonly PolicyResource[]): string[] {
+function stackCephRbdClasses(resources: readonly PolicyResource[]): string[] {
   return resources
     .filter((r) => r.type === TYPES.storageClass && isCephRbdProvisioner(str(r.inputs.provisioner) ?? ""))
     .map((r) => str(obj(r.inputs.metadata).name))

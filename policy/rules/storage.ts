@@ -3,7 +3,7 @@ import { obj, str } from "./k8s";
 import type { PolicyResource, Rule } from "./types";
 
 /** Bucket resources of backends that support versioning (Garage has none; MinIO buckets come from a Job, dev only). */
-export const BUCKET_TYPES = {
+const BUCKET_TYPES = {
   aws: "aws:s3/bucket:Bucket",
   awsV2: "aws:s3/bucketV2:BucketV2",
   scaleway: "scaleway:object/bucket:Bucket",
@@ -17,7 +17,7 @@ function bucketName(r: PolicyResource): string {
 }
 
 /** A bucket of this backup system: created by one of its storage components, or named after a backup tool. */
-export function isBackupBucket(r: PolicyResource): boolean {
+function isBackupBucket(r: PolicyResource): boolean {
   return BUCKETS.has(r.type) && (r.urn.includes("cluster-backup:storage:") || /velero|benji|backup/i.test(`${bucketName(r)} ${r.name}`));
 }
 

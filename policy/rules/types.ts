@@ -76,3 +76,8 @@ export interface Violation {
   readonly urn: string;
   readonly message: string;
 }
+
+/** A mandatory rule that reads only its resource (under the Pulumi CLI: a resource policy on its inputs). */
+export function resourceRule(name: string, description: string, validate: (resource: PolicyResource) => string[]): Rule {
+  return { name, description, enforcementLevel: "mandatory", stackWide: false, settings: [], validate };
+}

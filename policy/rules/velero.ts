@@ -3,7 +3,7 @@ import { BACKUP_LABEL, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_ANNOTATIONS
 import { REMOVED_CHART_KEYS } from "../../components/config-rules";
 import { parseGoDuration } from "../../components/schema/duration";
 import { annotationsOf, at, chartOf, containersOf, describeObject, isObj, isVeleroChart, labelsOf, list, metadataOf, obj, podTemplateOf, str, TYPES, type Obj } from "./k8s";
-import type { PolicyResource, Rule } from "./types";
+import { resourceRule, type PolicyResource, type Rule } from "./types";
 
 /** A Velero Schedule, either a `velero.io/v1` object or an entry of the Velero chart's `schedules` values. */
 interface ScheduleView {
@@ -15,7 +15,7 @@ interface ScheduleView {
   readonly template: Obj;
 }
 
-export function schedulesOf(r: PolicyResource): ScheduleView[] {
+function schedulesOf(r: PolicyResource): ScheduleView[] {
   if (r.type === TYPES.schedule) {
     const spec = obj(r.inputs.spec);
     return [{ label: `Schedule ${str(metadataOf(r).name) ?? r.name}`, at: "spec", spec, template: obj(spec.template) }];
@@ -28,7 +28,7 @@ export function schedulesOf(r: PolicyResource): ScheduleView[] {
 }
 
 function scheduleRule(name: string, description: string, check: (s: ScheduleView) => string[]): Rule {
-  return { name, description, enforcementLevel: "mandatory", stackWide: false, settings: [], validate: (r) => schedulesOf(r).flatMap(check) };
+  return resourceRule(name, description, (r) => schedulesOf(r).flatMap(check));
 }
 
 /** Label keys of a Velero label selector (matchLabels and matchExpressions). */
@@ -99,13 +99,10 @@ export const SCHEDULE_FILTERS_NOT_MIXED = scheduleRule("schedule-filters-not-mix
 const A = VELERO_ANNOTATIONS;
 const POD_ANNOTATIONS: string[] = [A.backupVolumes, A.backupVolumesExcludes, A.preHookContainer, A.preHookCommand, A.preHookOnError, A.preHookTimeout, A.postHookContainer, A.postHookCommand, A.postHookOnError, A.postHookTimeout];
 
-export const VELERO_HOOKS_PAIRED: Rule = {
-  name: "velero-hooks-paired",
-  description: "A pod template with a Velero pre-hook also has the post-hook; hook containers exist; Velero annotations sit on the pod template, not on the workload.",
-  enforcementLevel: "mandatory",
-  stackWide: false,
-  settings: [],
-  validate: (r) => {
+export const VELERO_HOOKS_PAIRED = resourceRule(
+  "velero-hooks-paired",
+  "A pod template with a Velero pre-hook also has the post-hook; hook containers exist; Velero annotations sit on the pod template, not on the workload.",
+  (r) => {
     const template = podTemplateOf(r);
     if (!template) return [];
     const messages: string[] = [];
@@ -134,15 +131,12 @@ export const VELERO_HOOKS_PAIRED: Rule = {
     }
     return messages;
   },
-};
+);
 
-export const VELERO_BACKUP_VOLUMES_EXIST: Rule = {
-  name: "velero-backup-volumes-exist",
-  description: `The fs-backup annotation ${A.backupVolumes} names volumes the pod has (pod volume names, not PVC names; never hostPath).`,
-  enforcementLevel: "mandatory",
-  stackWide: false,
-  settings: [],
-  validate: (r) => {
+export const VELERO_BACKUP_VOLUMES_EXIST = resourceRule(
+  "velero-backup-volumes-exist",
+  `The fs-backup annotation ${A.backupVolumes} names volumes the pod has (pod volume names, not PVC names; never hostPath).`,
+  (r) => {
     const template = podTemplateOf(r);
     const value = template && annotationsOf(template.metadata)[A.backupVolumes];
     // A patch is merged into the live object: volumes it does not list may exist there.
@@ -161,7 +155,7 @@ export const VELERO_BACKUP_VOLUMES_EXIST: Rule = {
         return volume.hostPath !== undefined ? [`${what}: ${A.backupVolumes} names hostPath volume '${name}', which fs-backup never backs up; remove it from the annotation.`] : [];
       });
   },
-};
+);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Chart and node-agent

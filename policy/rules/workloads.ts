@@ -2,7 +2,7 @@
 import { FLOW_LABEL, OWNERSHIP_LABELS, PART_OF_LABEL, PSA_LABELS } from "../../components/labels";
 import { REDACTED } from "../../scripts/lib/redact";
 import { chartOf, containerKind, containersOf, describeObject, isObj, isVeleroChart, labelsOf, list, metadataOf, obj, podTemplateOf, str, TYPES, type Obj } from "./k8s";
-import type { PolicyResource, Rule } from "./types";
+import { resourceRule, type PolicyResource, type Rule } from "./types";
 
 // ---------------------------------------------------------------------------------------------------------------
 // images-pinned
@@ -20,7 +20,7 @@ const BAD_AWS_PLUGIN = /(^|\/)velero-plugin-for-aws$/;
 const BAD_AWS_PLUGIN_TAG = /^v1\.14\.[0-2]$/;
 
 /** Problems of one image reference found at `where`. */
-export function imageProblems(ref: string, where: string): string[] {
+function imageProblems(ref: string, where: string): string[] {
   const { name, tag, digest } = parseImage(ref);
   const problems: string[] = [];
   if (!tag && !digest) problems.push(`image '${ref}' (${where}) is not pinned: add a version tag or a sha256 digest.`);
@@ -35,7 +35,7 @@ export function imageProblems(ref: string, where: string): string[] {
 }
 
 /** Images named in Helm values: `image: "<ref>"` and `image: {repository, tag, digest}` at any depth. */
-export function chartImages(values: unknown, path = "values"): { ref: string; where: string; defaulted: boolean }[] {
+function chartImages(values: unknown, path = "values"): { ref: string; where: string; defaulted: boolean }[] {
   if (Array.isArray(values)) return values.flatMap((v, i) => chartImages(v, `${path}[${i}]`));
   if (!isObj(values)) return [];
   const found: { ref: string; where: string; defaulted: boolean }[] = [];
@@ -53,13 +53,10 @@ export function chartImages(values: unknown, path = "values"): { ref: string; wh
   return found;
 }
 
-export const IMAGES_PINNED: Rule = {
-  name: "images-pinned",
-  description: "Every image is pinned (tag or digest, never :latest); no velero-plugin-for-aws v1.14.0-v1.14.2; no velero-plugin-for-csi. Pod templates and Helm chart values.",
-  enforcementLevel: "mandatory",
-  stackWide: false,
-  settings: [],
-  validate: (r) => {
+export const IMAGES_PINNED = resourceRule(
+  "images-pinned",
+  "Every image is pinned (tag or digest, never :latest); no velero-plugin-for-aws v1.14.0-v1.14.2; no velero-plugin-for-csi. Pod templates and Helm chart values.",
+  (r) => {
     const template = podTemplateOf(r);
     if (template) {
       return containersOf(template.spec).flatMap(({ field, container }) => {
@@ -77,7 +74,7 @@ export const IMAGES_PINNED: Rule = {
       return defaulted ? problems.filter((p) => !p.includes("is not pinned")) : problems;
     });
   },
-};
+);
 
 // ---------------------------------------------------------------------------------------------------------------
 // no-credentials-in-configmaps
@@ -114,20 +111,17 @@ function configMapsOf(r: PolicyResource): { label: string; data: Obj }[] {
   return Object.entries(obj(chart.values.configMaps)).map(([name, cm]) => ({ label: `ConfigMap ${name} (Velero chart values)`, data: obj(obj(cm).data) }));
 }
 
-export const NO_CREDENTIALS_IN_CONFIGMAPS: Rule = {
-  name: "no-credentials-in-configmaps",
-  description: "No credential in a ConfigMap (passwords, tokens, keys, URLs with passwords): ConfigMaps are not secret.",
-  enforcementLevel: "mandatory",
-  stackWide: false,
-  settings: [],
-  validate: (r) =>
+export const NO_CREDENTIALS_IN_CONFIGMAPS = resourceRule(
+  "no-credentials-in-configmaps",
+  "No credential in a ConfigMap (passwords, tokens, keys, URLs with passwords): ConfigMaps are not secret.",
+  (r) =>
     configMapsOf(r).flatMap(({ label, data }) =>
       Object.entries(data).flatMap(([key, value]) => {
         const what = typeof value === "string" ? credentialIn(key, value) : undefined;
         return what ? [`${label} holds ${what} in data key '${key}': ConfigMaps are readable by anyone who may list them and are not encrypted. Move it to a Secret (stringData) and mount or reference that.`] : [];
       }),
     ),
-};
+);
 
 // ---------------------------------------------------------------------------------------------------------------
 // privileged pods
@@ -189,13 +183,10 @@ export const PRIVILEGED_NAMESPACES_PSA: Rule = {
 // ---------------------------------------------------------------------------------------------------------------
 // cronjob-timezone
 
-export const CRONJOB_TIMEZONE: Rule = {
-  name: "cronjob-timezone",
-  description: "CronJobs of this program set spec.timeZone (and any TZ env agrees with it); no CRON_TZ/TZ in the schedule.",
-  enforcementLevel: "mandatory",
-  stackWide: false,
-  settings: [],
-  validate: (r) => {
+export const CRONJOB_TIMEZONE = resourceRule(
+  "cronjob-timezone",
+  "CronJobs of this program set spec.timeZone (and any TZ env agrees with it); no CRON_TZ/TZ in the schedule.",
+  (r) => {
     if (r.type !== TYPES.cronJob) return [];
     const labels = labelsOf(metadataOf(r));
     if (!ownedByProgram(labels) && labels[FLOW_LABEL] === undefined) return [];
@@ -214,4 +205,4 @@ export const CRONJOB_TIMEZONE: Rule = {
     }
     return messages;
   },
-};
+);

@@ -127,7 +127,8 @@ export function roughDuration(seconds: number): string {
   return `${seconds}s`;
 }
 
-const labelsOf = (o: Obj): Record<string, string> => (o.metadata?.labels ?? {}) as Record<string, string>;
+/** `metadata.labels` of a Kubernetes object (empty when it has none). */
+export const labelsOf = (o: Obj): Record<string, string> => (o.metadata?.labels ?? {}) as Record<string, string>;
 const ref = (o: Obj) => `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name}`;
 
 /** `CRON_TZ=UTC 0 1 * * *` → `{cron: "0 1 * * *", timeZone: "UTC"}`. */
@@ -136,10 +137,20 @@ export function splitVeleroCron(schedule: string): { cron: string; timeZone?: st
   return match ? { cron: match[2], timeZone: match[1] } : { cron: schedule.trim() };
 }
 
-function matchLabelsText(labels: Readonly<Record<string, string>>): string {
+/** A label selector's matchLabels in `k=v,k2=v2` form (as `velero --selector` and `kubectl -l` take it). */
+export function matchLabelsText(labels: Readonly<Record<string, string>>): string {
   return Object.entries(labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
+}
+
+/** What the `buckets` export says of a bucket's protection (fields it leaves out stay unknown). */
+function bucketProtection(bucket: Obj): Pick<Destination, "versioned" | "objectLock" | "noncurrentVersionDays"> {
+  return {
+    ...(typeof bucket.versioned === "boolean" ? { versioned: bucket.versioned } : {}),
+    ...(typeof bucket.objectLock === "boolean" ? { objectLock: bucket.objectLock } : {}),
+    ...(typeof bucket.noncurrentVersionDays === "number" ? { noncurrentVersionDays: bucket.noncurrentVersionDays } : {}),
+  };
 }
 
 function destinationOfLocation(location: string, input: CoverageInput): Destination {
@@ -157,9 +168,7 @@ function destinationOfLocation(location: string, input: CoverageInput): Destinat
     ...(name ? { bucket: name } : {}),
     ...(prefix ? { prefix } : {}),
     ...((bsl.endpoint ?? bucket.endpoint) ? { endpoint: (bsl.endpoint ?? bucket.endpoint) as string } : {}),
-    ...(typeof bucket.versioned === "boolean" ? { versioned: bucket.versioned } : {}),
-    ...(typeof bucket.objectLock === "boolean" ? { objectLock: bucket.objectLock } : {}),
-    ...(typeof bucket.noncurrentVersionDays === "number" ? { noncurrentVersionDays: bucket.noncurrentVersionDays } : {}),
+    ...bucketProtection(bucket),
     inCluster: backend !== undefined && IN_CLUSTER_BACKENDS.has(backend),
     text: `BSL \`${location}\`${backend ? ` → ${backend} \`${name}${prefix ? `/${prefix}` : ""}\`` : " (not in the backupStorageLocations export)"}`,
   };
@@ -178,9 +187,10 @@ function bucketImmutability(d: Destination, unversionedReason?: string): string 
 function veleroEncryption(volumes: Selection["volumes"], legacyPassword: boolean): string {
   const objects = "Kubernetes objects (Secrets included): not encrypted by Velero";
   if (volumes === "none") return objects;
-  if (volumes === "block") return `${objects}; volume data: kopia repository (AES-256-GCM) via the data mover${legacyPassword ? ", with Velero's well-known default password: readable by anyone with bucket access" : ", key in Secret velero-repo-credentials (output kopiaRepositoryPassword)"}`;
   if (volumes === "zfs") return `${objects}; volume data: none (ZFS snapshot in the source pool)`;
-  return `${objects}; volume data: kopia repository (AES-256-GCM)${legacyPassword ? " with Velero's well-known default password: readable by anyone with bucket access" : ", key in Secret velero-repo-credentials (output kopiaRepositoryPassword)"}`;
+  const key = legacyPassword ? "with Velero's well-known default password: readable by anyone with bucket access" : `key in Secret ${REPO_CREDENTIALS_SECRET} (output kopiaRepositoryPassword)`;
+  if (volumes === "block") return `${objects}; volume data: kopia repository (AES-256-GCM) via the data mover, ${key}`;
+  return `${objects}; volume data: kopia repository (AES-256-GCM)${legacyPassword ? " " : ", "}${key}`;
 }
 
 /** Pod templates (workloads or patches) in a namespace that carry Velero pre-backup hook annotations. */
@@ -308,8 +318,7 @@ function benjiRows(input: CoverageInput): FlowRow[] {
     ...(bucket.backend ? { backend: bucket.backend as string } : {}),
     ...(bucket.bucket ? { bucket: bucket.bucket as string } : {}),
     ...(bucket.endpoint ? { endpoint: bucket.endpoint as string } : {}),
-    ...(typeof bucket.versioned === "boolean" ? { versioned: bucket.versioned } : {}),
-    ...(typeof bucket.objectLock === "boolean" ? { objectLock: bucket.objectLock } : {}),
+    ...bucketProtection(bucket),
     inCluster: IN_CLUSTER_BACKENDS.has(String(bucket.backend)),
     text: bucket.backend ? `Benji storage → ${bucket.backend} \`${bucket.bucket}\`` : "Benji storage (not in the buckets export)",
   };
@@ -340,17 +349,18 @@ function benjiRows(input: CoverageInput): FlowRow[] {
   ];
 }
 
-function zreplConfig(input: CoverageInput, daemonSet: Obj): Obj | undefined {
+/** The zrepl config (parsed zrepl.yml) a zrepl DaemonSet mounts from a ConfigMap among `objects`. */
+export function zreplConfig(objects: readonly Obj[], daemonSet: Obj): Obj | undefined {
   const volumes = (daemonSet.spec?.template?.spec?.volumes as Obj[] | undefined) ?? [];
   const names = volumes.map((v) => v.configMap?.name as string | undefined).filter(Boolean);
-  const cm = input.objects.find((o) => o.kind === "ConfigMap" && o.metadata?.namespace === daemonSet.metadata?.namespace && names.includes(o.metadata?.name));
+  const cm = objects.find((o) => o.kind === "ConfigMap" && o.metadata?.namespace === daemonSet.metadata?.namespace && names.includes(o.metadata?.name));
   const text = cm ? Object.values((cm.data ?? {}) as Record<string, string>)[0] : undefined;
   return text ? (parse(text) as Obj) : undefined;
 }
 
 function zreplRows(input: CoverageInput): FlowRow[] {
   const daemonSets = input.objects.filter((o) => o.kind === "DaemonSet" && labelsOf(o)[FLOW_LABEL] === "zrepl");
-  const withConfig = daemonSets.map((ds) => ({ ds, config: zreplConfig(input, ds) }));
+  const withConfig = daemonSets.map((ds) => ({ ds, config: zreplConfig(input.objects, ds) }));
   const push = withConfig.find((x) => (x.config?.jobs as Obj[] | undefined)?.some((j) => j.type === "push"));
   if (!push) return [];
   const sink = withConfig.find((x) => (x.config?.jobs as Obj[] | undefined)?.some((j) => j.type === "sink"));
@@ -402,7 +412,7 @@ function zreplRows(input: CoverageInput): FlowRow[] {
 }
 
 /** Every backup flow the run registered, Velero Schedules first. Pure. */
-export function flowRows(input: CoverageInput): FlowRow[] {
+function flowRows(input: CoverageInput): FlowRow[] {
   const veleroNamespace = input.objects.find((o) => o.kind === "Schedule")?.metadata?.namespace as string | undefined;
   const legacyPassword = veleroNamespace !== undefined && !input.objects.some((o) => o.kind === "Secret" && o.metadata?.name === REPO_CREDENTIALS_SECRET && o.metadata?.namespace === veleroNamespace);
   const rank = (flow: string) => (FLOW_ORDER.includes(flow as FlowName) ? FLOW_ORDER.indexOf(flow as FlowName) : FLOW_ORDER.length);
@@ -594,4 +604,14 @@ export function coverageMarkdown(c: Coverage): string {
     ...(c.gaps.length ? c.gaps.map((g) => `- **${g.kind}** — ${g.message}`) : ["None found."]),
     "",
   ].join("\n");
+}
+
+/** The short flow table of summary.md: the same rows as coverage.md, the columns a reviewer checks first. */
+export function coverageSummaryTable(c: Coverage): string[] {
+  if (!c.flows.length) return ["No backup flow in this stack."];
+  return [
+    "| flow | objects | schedule | selects | stored in | retention |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...c.flows.map((f) => `| ${[f.flow, f.objects.map((o) => `\`${o}\``).join("<br>"), f.schedule, f.selection.text, f.destination.text, f.retention].map(cell).join(" | ")} |`),
+  ];
 }

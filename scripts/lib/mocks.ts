@@ -11,7 +11,6 @@ type Inputs = Record<string, unknown>;
 /** Output names that providers return as secrets whatever the program asks (provider schemas). */
 const ALWAYS_SECRET: Record<string, readonly string[]> = {
   "random:index/randomPassword:RandomPassword": ["result", "bcryptHash"],
-  "random:index/randomString:RandomString": [],
   "tls:index/privateKey:PrivateKey": ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"],
   "aws:iam/accessKey:AccessKey": ["secret", "sesSmtpPasswordV4"],
   "scaleway:iam/apiKey:ApiKey": ["secretKey"],
@@ -56,7 +55,7 @@ function fakeKubeconfig(seed: string): string {
 }
 
 /** Computed outputs of one resource type, beside its inputs. */
-function computedOutputs(type: string, name: string, inputs: Inputs): Inputs {
+export function computedOutputs(type: string, name: string, inputs: Inputs): Inputs {
   const seed = `${type}/${name}`;
   switch (type) {
     case "random:index/randomPassword:RandomPassword":
@@ -122,8 +121,6 @@ function resourceId(type: string, name: string, inputs: Inputs): string {
 export class PlanMocks implements pulumi.runtime.Mocks {
   /** Values that a provider returned as secret outputs (for redaction). */
   readonly secretOutputs = new Set<string>();
-  /** Invoke answers, by token. */
-  constructor(private readonly invokes: Record<string, (inputs: Inputs) => Inputs> = {}) {}
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Inputs } {
     const computed = computedOutputs(args.type, args.name, args.inputs);
@@ -132,19 +129,13 @@ export class PlanMocks implements pulumi.runtime.Mocks {
     return { id: args.custom === false ? undefined : resourceId(args.type, args.name, args.inputs), state: { ...args.inputs, ...computed } };
   }
 
+  /** The program reads nothing from providers at run time (no invokes), so an invoke here is a change to review. */
   call(args: pulumi.runtime.MockCallArgs): Inputs {
-    const answer = this.invokes[args.token];
-    if (!answer) throw new Error(`the offline plan has no mock for invoke ${args.token}`);
-    return answer(args.inputs);
+    throw new Error(`the offline plan has no mock for invoke ${args.token}`);
   }
 
   /** Records a generated value as secret (also used for outputs a resource asks to be secret). */
   remember(value: unknown): void {
     if (typeof value === "string" && value.length > 0) this.secretOutputs.add(value);
-  }
-
-  /** The generated outputs of a registered resource, recomputed (they are deterministic). */
-  outputsOf(type: string, name: string, inputs: Inputs): Inputs {
-    return computedOutputs(type, name, inputs);
   }
 }

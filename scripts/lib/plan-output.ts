@@ -5,7 +5,7 @@
 import { stringify } from "yaml";
 import type { ProgramRun, Registration } from "./run-program";
 import { Redactor } from "./redact";
-import { buildCoverage, coverageMarkdown } from "./coverage";
+import { buildCoverage, coverageMarkdown, coverageSummaryTable } from "./coverage";
 import { buildRunbook } from "./runbook";
 
 export interface PlanFiles {
@@ -65,33 +65,6 @@ function countsTable(registrations: readonly Registration[]): string[] {
   return ["| component | resources | kinds |", "| --- | ---: | --- |", ...rows];
 }
 
-type Obj = Record<string, unknown>;
-
-function flowRows(manifests: readonly Manifest[]): string[] {
-  const rows: string[] = [];
-  for (const { object } of manifests) {
-    const meta = object.metadata as Obj;
-    const labels = (meta?.labels ?? {}) as Record<string, string>;
-    const spec = (object.spec ?? {}) as Obj;
-    if (object.kind === "Schedule") {
-      const t = (spec.template ?? {}) as Obj;
-      const selector = t.labelSelector ? ` selector ${JSON.stringify((t.labelSelector as Obj).matchLabels)}` : "";
-      const scope = `ns ${JSON.stringify(t.includedNamespaces ?? ["*"])}${selector}`;
-      const volumes = t.defaultVolumesToFsBackup ? "fs-backup of all pod volumes" : "fs-backup of annotated pod volumes only";
-      const mech = [volumes, t.snapshotVolumes ? (t.snapshotMoveData ? "CSI snapshot + data mover" : "CSI snapshot (local)") : ""].filter(Boolean).join(", ");
-      rows.push(`| Velero Schedule \`${meta.name}\` | \`${spec.schedule}\` | ${scope} | ${mech} | BSL \`${t.storageLocation}\` | ttl ${t.ttl} |`);
-    } else if (object.kind === "CronJob" && labels["cluster-backup/flow"]) {
-      const container = (((((spec.jobTemplate as Obj)?.spec as Obj)?.template as Obj)?.spec as Obj)?.containers as Obj[] | undefined)?.[0];
-      const command = [...((container?.command as string[]) ?? []), ...((container?.args as string[]) ?? [])].join(" ");
-      rows.push(`| CronJob \`${meta.name}\` | \`${spec.schedule}\` ${spec.timeZone ?? ""} | \`${command}\` | job | ns \`${meta.namespace}\` | |`);
-    } else if (object.kind === "DaemonSet" && labels["cluster-backup/flow"]) {
-      const nodeSelector = ((((spec.template as Obj)?.spec as Obj)?.nodeSelector) ?? {}) as Obj;
-      rows.push(`| DaemonSet \`${meta.name}\` | continuous | node ${JSON.stringify(nodeSelector)} | daemon | ns \`${meta.namespace}\` | |`);
-    }
-  }
-  return rows.length ? ["| flow object | when | selects | mechanism | stored in | retention |", "| --- | --- | --- | --- | --- | --- |", ...rows] : ["No backup flow objects in this stack."];
-}
-
 export function buildPlanFiles(stack: string, run: ProgramRun, extraSummary: readonly string[] = []): PlanFiles {
   const redactor = new Redactor(run.secretStrings, run.secretMarked);
   const files = new Map<string, string>();
@@ -128,7 +101,7 @@ export function buildPlanFiles(stack: string, run: ProgramRun, extraSummary: rea
     "",
     "## Backup flows",
     "",
-    ...flowRows(manifests),
+    ...coverageSummaryTable(coverage),
     "",
     "## Coverage and restore",
     "",

@@ -3,7 +3,9 @@
  * `pulumi preview --policy-pack policy`, over the entries of resources.json (or a program run, redacted the same way).
  */
 import { RULES, evaluateRules, enforcementOf, type PolicyConfig } from "../../policy/rules/index";
-import type { PolicyResource, Violation } from "../../policy/rules/types";
+import { DEFAULT_SETTINGS } from "../../policy/rules/context";
+import { isObj } from "../../policy/rules/k8s";
+import type { PolicyResource, SettingKey, Violation } from "../../policy/rules/types";
 import type { ProgramRun } from "./run-program";
 import { Redactor } from "./redact";
 
@@ -18,21 +20,17 @@ export interface PolicyReport {
 /** resources.json (or the policy config) cannot be read: exit status 2. */
 export class PolicyInputError extends Error {}
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** Validates the entries of resources.json and turns them into the rules' view. */
 export function resourcesFromJson(entries: unknown, source = "resources.json"): PolicyResource[] {
   if (!Array.isArray(entries)) throw new PolicyInputError(`${source} must hold a JSON array of resources`);
   return entries.map((entry, i) => {
     const where = `${source}[${i}]`;
-    if (!isRecord(entry)) throw new PolicyInputError(`${where} must be an object {urn, type, name, custom, inputs, ...}`);
+    if (!isObj(entry)) throw new PolicyInputError(`${where} must be an object {urn, type, name, custom, inputs, ...}`);
     for (const key of ["urn", "type", "name"] as const) {
       if (typeof entry[key] !== "string" || entry[key] === "") throw new PolicyInputError(`${where}.${key} must be a non-empty string (got ${JSON.stringify(entry[key]) ?? "nothing"})`);
     }
     if (typeof entry.custom !== "boolean") throw new PolicyInputError(`${where}.custom must be true or false (got ${JSON.stringify(entry.custom) ?? "nothing"})`);
-    if (entry.inputs !== undefined && !isRecord(entry.inputs)) throw new PolicyInputError(`${where}.inputs must be an object`);
+    if (entry.inputs !== undefined && !isObj(entry.inputs)) throw new PolicyInputError(`${where}.inputs must be an object`);
     if (entry.protect !== undefined && typeof entry.protect !== "boolean") throw new PolicyInputError(`${where}.protect must be true or false`);
     if (entry.parent !== undefined && entry.parent !== null && typeof entry.parent !== "string") throw new PolicyInputError(`${where}.parent must be a URN or null`);
     return {
@@ -49,19 +47,29 @@ export function resourcesFromJson(entries: unknown, source = "resources.json"): 
 
 /** Validates a policy config (the `--policy-pack-config` form: policy name → level or settings). */
 export function policyConfigFromJson(config: unknown, source = "policy config"): PolicyConfig {
-  if (!isRecord(config)) throw new PolicyInputError(`${source} must be a JSON object mapping policy names to an enforcement level or settings`);
-  const names = new Set(RULES.map((r) => r.name));
+  if (!isObj(config)) throw new PolicyInputError(`${source} must be a JSON object mapping policy names to an enforcement level or settings`);
+  const rules = new Map(RULES.map((r) => [r.name, r]));
   for (const [name, entry] of Object.entries(config)) {
-    if (!names.has(name)) throw new PolicyInputError(`${source}: '${name}' is no policy of the pack; expected one of: ${[...names].join(", ")}`);
-    const level = typeof entry === "string" ? entry : isRecord(entry) ? entry.enforcementLevel : null;
+    const rule = rules.get(name);
+    if (!rule) throw new PolicyInputError(`${source}: '${name}' is no policy of the pack; expected one of: ${[...rules.keys()].join(", ")}`);
+    const level = isObj(entry) ? entry.enforcementLevel : entry;
     if (level !== undefined && !["advisory", "mandatory", "disabled"].includes(level as string)) {
       throw new PolicyInputError(`${source}: '${name}' has enforcement level ${JSON.stringify(level)}; expected advisory, mandatory or disabled, or an object of settings`);
+    }
+    for (const [key, value] of isObj(entry) ? Object.entries(entry) : []) {
+      if (key === "enforcementLevel") continue;
+      if (!(rule.settings as readonly string[]).includes(key)) {
+        throw new PolicyInputError(`${source}: '${name}.${key}' is no setting of that policy; expected enforcementLevel${rule.settings.map((k) => `, ${k}`).join("")}`);
+      }
+      if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
+        throw new PolicyInputError(`${source}: '${name}.${key}' is ${JSON.stringify(value)}; expected a list of names such as ["${DEFAULT_SETTINGS[key as SettingKey][0] ?? "name"}"]`);
+      }
     }
   }
   return config;
 }
 
-export function formatViolation(v: Violation): string {
+function formatViolation(v: Violation): string {
   return `${v.enforcementLevel} ${v.policy} ${v.urn}: ${v.message}`;
 }
 

@@ -5,15 +5,15 @@
  * §3.7. Pure.
  */
 import { parse } from "yaml";
-import { BACKUP_THIS_PVC_LABEL, BENJI_INSTANCE_LABEL, DRILL_LABEL, DRILL_NAMESPACE_PREFIX, FLOW_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_ANNOTATIONS, VELERO_EXCLUDE_LABEL } from "../../components/labels";
+import { BACKUP_LABEL, BACKUP_THIS_PVC_LABEL, BENJI_INSTANCE_LABEL, DRILL_LABEL, DRILL_NAMESPACE_PREFIX, FLOW_LABEL, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_ANNOTATIONS, VELERO_EXCLUDE_LABEL } from "../../components/labels";
+import { VELERO_NODE_AGENT_DAEMONSET } from "../../components/monitoring/targets";
 import { DUMP_PATH } from "../../components/postgres/hooks";
 import { globToRegExp } from "../../components/schema/namespace-glob";
 import { RUNBOOK_ANCHORS, type RunbookAnchor } from "../../components/runbook-anchors";
 import { credentialSecretName, CREDENTIALS_KEY, REPO_CREDENTIALS_SECRET, REPO_PASSWORD_KEY } from "../../components/velero/values";
-import type { Coverage } from "./coverage";
-import { splitVeleroCron } from "./coverage";
+import { labelsOf, matchLabelsText, splitVeleroCron, zreplConfig, type Coverage } from "./coverage";
 import type { Registration } from "./run-program";
-import { SCHEDULE_NAME_LABEL } from "./restore/velero-types";
+import { RESTORE_NAME_LABEL, SCHEDULE_NAME_LABEL } from "./restore/velero-types";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -27,8 +27,6 @@ export interface RunbookInput {
   readonly coverage: Coverage;
 }
 
-/** Velero's node-agent DaemonSet name (hard-coded by the chart). */
-const NODE_AGENT = "node-agent";
 /** Placeholders the operator fills in. */
 const TS = "<yyyyMMddHHmmss>";
 
@@ -42,8 +40,6 @@ interface Names {
   readonly demoTenant?: string;
 }
 
-const labelsOf = (o: Obj): Record<string, string> => (o.metadata?.labels ?? {}) as Record<string, string>;
-
 function anchor(id: RunbookAnchor, title: string): string[] {
   return [`<a id="${id}"></a>`, "", `## ${title}`, ""];
 }
@@ -54,6 +50,16 @@ function sh(...lines: string[]): string[] {
 
 function scheduleOf(n: Names, flow: string): Obj | undefined {
   return n.schedules.get(flow);
+}
+
+/** The (first) namespace or glob a Schedule includes. */
+function includedNamespace(s: Obj): string {
+  return String((s.spec.template.includedNamespaces as string[])[0]);
+}
+
+/** A Schedule's matchLabels as `velero restore create --selector` takes them. */
+function selectorOf(s: Obj): string {
+  return matchLabelsText((s.spec.template.labelSelector?.matchLabels ?? {}) as Record<string, string>);
 }
 
 function scheduleLine(n: Names, s: Obj): string {
@@ -99,8 +105,8 @@ function clusterAccess(input: RunbookInput, n: Names): string[] {
 
 function tenantsSection(n: Names): string[] {
   const s = scheduleOf(n, "tenants");
-  if (!s) return [...notEnabled(n.stack, "flows.tenants.enabled")];
-  const glob = String((s.spec.template.includedNamespaces as string[])[0]);
+  if (!s) return notEnabled(n.stack, "flows.tenants.enabled");
+  const glob = includedNamespace(s);
   const prefix = glob.endsWith("*") ? glob.slice(0, -1) : TENANT_NAMESPACE_PREFIX;
   // The stack's demo tenant, when it has one, is the example: the commands then work as written.
   const demo = typeof n.demoTenant === "string" && globToRegExp(glob).test(n.demoTenant) ? n.demoTenant : undefined;
@@ -109,7 +115,7 @@ function tenantsSection(n: Names): string[] {
   const name = s.metadata.name;
   const v = n.velero;
   return [
-    `${scheduleLine(n, s)} Each backup holds every namespace matching \`${glob}\` except those labelled \`${VELERO_EXCLUDE_LABEL}=true\` (tenants with \`backup=false\`): objects plus all pod volumes (fs-backup, kopia).`,
+    `${scheduleLine(n, s)} Each backup holds every namespace matching \`${glob}\` except those labelled \`${VELERO_EXCLUDE_LABEL}=true\` (tenants with \`${BACKUP_LABEL}=false\`): objects plus all pod volumes (fs-backup, kopia).`,
     "",
     ...listBackups(n, name),
     "### One tenant",
@@ -132,14 +138,14 @@ function tenantsSection(n: Names): string[] {
     "Restore next to the live tenant (namespace mapping) to compare or copy data back:",
     "",
     ...sh(`npm run restore -- --tenant ${t1} --as ${t1}-restore --velero-namespace ${v}`, `velero -n ${v} restore create ${t1}-restore-${TS} --from-backup ${name}-${TS} --include-namespaces ${t1} --namespace-mappings ${t1}:${t1}-restore --wait`),
-    `The copy gets new PVs filled by the node-agent (fs-restore) and the tenant's labels, \`tenant=true\` included: remove that label or delete the copy when done, and mind Ingress hosts and Services the copy duplicates. Fs-restore adds a \`restore-wait\` init container; PSA-restricted tenants need its securityContext (chart \`configMaps.fs-restore-action-config\`, SPEC §3.4.7). Follow the volume data with \`kubectl -n ${v} get podvolumerestores -l velero.io/restore-name=<restore>\`.`,
+    `The copy gets new PVs filled by the node-agent (fs-restore) and the tenant's labels, \`${TENANT_LABEL}=true\` included: remove that label or delete the copy when done, and mind Ingress hosts and Services the copy duplicates. Fs-restore adds a \`restore-wait\` init container; PSA-restricted tenants need its securityContext (chart \`configMaps.fs-restore-action-config\`, SPEC §3.4.7). Follow the volume data with \`kubectl -n ${v} get podvolumerestores -l ${RESTORE_NAME_LABEL}=<restore>\`.`,
     "",
   ];
 }
 
 function systemSection(n: Names): string[] {
   const s = scheduleOf(n, "system");
-  if (!s) return [...notEnabled(n.stack, "flows.system.enabled")];
+  if (!s) return notEnabled(n.stack, "flows.system.enabled");
   const name = s.metadata.name;
   const v = n.velero;
   const excluded = ((s.spec.template.excludedNamespaces ?? []) as string[]).map((x) => `\`${x}\``).join(", ");
@@ -166,10 +172,10 @@ function podTemplateOwner(n: Names, namespace: string): { kind: string; name: st
 
 function postgresSection(n: Names): string[] {
   const s = scheduleOf(n, "postgres");
-  if (!s) return [...notEnabled(n.stack, "flows.postgres.enabled")];
+  if (!s) return notEnabled(n.stack, "flows.postgres.enabled");
   const name = s.metadata.name;
   const v = n.velero;
-  const ns = String((s.spec.template.includedNamespaces as string[])[0]);
+  const ns = includedNamespace(s);
   const owner = podTemplateOwner(n, ns);
   const workload = owner ? `${owner.kind}/${owner.name}` : "<statefulset/postgres>";
   const container = owner?.container ?? "<container>";
@@ -209,8 +215,8 @@ function garageMetaSection(n: Names): string[] {
   if (!s) return [...notEnabled(n.stack, "flows.garageMetaCeph.enabled"), ...(benji ? [`Benji also holds these PVCs: see [Benji](#${RUNBOOK_ANCHORS.benji}).`, ""] : [])];
   const name = s.metadata.name;
   const v = n.velero;
-  const ns = String((s.spec.template.includedNamespaces as string[])[0]);
-  const selector = Object.entries((s.spec.template.labelSelector?.matchLabels ?? {}) as Record<string, string>).map(([k, x]) => `${k}=${x}`).join(",");
+  const ns = includedNamespace(s);
+  const selector = selectorOf(s);
   return [
     `${scheduleLine(n, s)} It takes CSI snapshots of the PVCs labelled \`${selector}\` in \`${ns}\` and moves their data to the bucket (data mover, kopia).`,
     "",
@@ -221,7 +227,7 @@ function garageMetaSection(n: Names): string[] {
     "",
     ...sh(
       `velero -n ${v} restore create ${name}-${TS} --from-backup ${name}-${TS} --include-namespaces ${ns} --selector ${selector} --include-resources persistentvolumeclaims,persistentvolumes --restore-volumes=true --wait`,
-      `kubectl -n ${v} get datadownloads -l velero.io/restore-name=${name}-${TS}`,
+      `kubectl -n ${v} get datadownloads -l ${RESTORE_NAME_LABEL}=${name}-${TS}`,
     ),
     `4. Start Garage again (\`--replicas=<n>\`) and check \`garage status\` in a Garage pod.`,
     "",
@@ -231,11 +237,11 @@ function garageMetaSection(n: Names): string[] {
 
 function garageDataZfsSection(n: Names): string[] {
   const s = scheduleOf(n, "garage-data-zfs");
-  if (!s) return [...notEnabled(n.stack, "flows.garageDataZfs.enabled")];
+  if (!s) return notEnabled(n.stack, "flows.garageDataZfs.enabled");
   const name = s.metadata.name;
   const v = n.velero;
-  const ns = String((s.spec.template.includedNamespaces as string[])[0]);
-  const selector = Object.entries((s.spec.template.labelSelector?.matchLabels ?? {}) as Record<string, string>).map(([k, x]) => `${k}=${x}`).join(",");
+  const ns = includedNamespace(s);
+  const selector = selectorOf(s);
   const vsc = n.objects.find((o) => o.kind === "VolumeSnapshotClass" && String(o.driver).includes("zfs"));
   return [
     `${scheduleLine(n, s)} The snapshots stay in the node's ZFS pool${vsc ? ` (VolumeSnapshotClass \`${vsc.metadata.name}\`, deletionPolicy ${vsc.deletionPolicy})` : ""}: a rollback, not disaster recovery — for a lost node or pool use [the zrepl replica](#${RUNBOOK_ANCHORS.garageDataZrepl}).`,
@@ -255,13 +261,7 @@ function garageDataZfsSection(n: Names): string[] {
 
 function zreplSection(n: Names): string[] {
   const daemonSets = n.objects.filter((o) => o.kind === "DaemonSet" && labelsOf(o)[FLOW_LABEL] === "zrepl");
-  const configOf = (ds: Obj): Obj | undefined => {
-    const cmName = ((ds.spec?.template?.spec?.volumes ?? []) as Obj[]).map((x) => x.configMap?.name).find(Boolean);
-    const cm = n.objects.find((o) => o.kind === "ConfigMap" && o.metadata?.namespace === ds.metadata?.namespace && o.metadata?.name === cmName);
-    const text = cm ? Object.values((cm.data ?? {}) as Record<string, string>)[0] : undefined;
-    return text ? (parse(text) as Obj) : undefined;
-  };
-  const parts = daemonSets.map((ds) => ({ ds, job: ((configOf(ds)?.jobs ?? []) as Obj[])[0] }));
+  const parts = daemonSets.map((ds) => ({ ds, job: ((zreplConfig(n.objects, ds)?.jobs ?? []) as Obj[])[0] }));
   const push = parts.find((p) => p.job?.type === "push");
   const sink = parts.find((p) => p.job?.type === "sink");
   if (!push || !sink) return [...notEnabled(n.stack, "flows.zrepl.enabled"), "Garage data then has no off-node copy.", ""];
@@ -275,7 +275,7 @@ function zreplSection(n: Names): string[] {
   const prefix = String(push.job.snapshotting?.prefix ?? "zrepl_");
   const ns = String(push.ds.metadata.namespace);
   const garageSchedule = scheduleOf(n, "garage-data-zfs") ?? scheduleOf(n, "garage-meta-ceph");
-  const garageNs = garageSchedule ? String((garageSchedule.spec.template.includedNamespaces as string[])[0]) : "<garage namespace>";
+  const garageNs = garageSchedule ? includedNamespace(garageSchedule) : "<garage namespace>";
   return [
     `zrepl job \`${push.job.name}\` (DaemonSet \`${ns}/${push.ds.metadata.name}\` on node \`${source}\`) snapshots ${filesystems.map((f) => `\`${f}\``).join(", ")} every ${push.job.snapshotting?.interval} (\`${prefix}*\`) and sends them to \`${ns}/${sink.ds.metadata.name}\` on node \`${backup}\`, which stores them under \`${replica}/<pvc dataset>\` (received with \`canmount=noauto\`, never mounted there).`,
     "",
@@ -310,7 +310,7 @@ function benjiSection(n: Names): string[] {
   const cronJobs = n.objects.filter((o) => o.kind === "CronJob" && labelsOf(o)[FLOW_LABEL] === "benji");
   const command = (o: Obj) => ((o.spec?.jobTemplate?.spec?.template?.spec?.containers ?? [])[0]?.command ?? []) as string[];
   const backup = cronJobs.find((o) => command(o)[0] === "benji-backup-pvc");
-  if (!backup) return [...notEnabled(n.stack, "flows.benji.enabled")];
+  if (!backup) return notEnabled(n.stack, "flows.benji.enabled");
   const ns = String(backup.metadata.namespace);
   const enforce = cronJobs.find((o) => command(o)[1] === "enforce");
   const instance = enforce ? /==\s*"([^"]+)"/.exec(command(enforce).at(-1) ?? "")?.[1] : undefined;
@@ -359,12 +359,12 @@ function nodeAgentSection(input: RunbookInput, n: Names): string[] {
   if (!chart) return ["No Velero in this stack.", ""];
   const podVolumePath = (chart.inputs.values as Obj | undefined)?.nodeAgent?.podVolumePath as string | undefined;
   return [
-    `DaemonSet \`${n.velero}/${NODE_AGENT}\` runs the fs-backups and fs-restores (kopia) and the data mover on every node; it reads pod volumes under \`${podVolumePath ?? "/var/lib/kubelet/pods"}\` on the host.`,
+    `DaemonSet \`${n.velero}/${VELERO_NODE_AGENT_DAEMONSET}\` runs the fs-backups and fs-restores (kopia) and the data mover on every node; it reads pod volumes under \`${podVolumePath ?? "/var/lib/kubelet/pods"}\` on the host.`,
     "",
     ...sh(
-      `kubectl -n ${n.velero} rollout status daemonset/${NODE_AGENT}`,
-      `kubectl -n ${n.velero} get pods -l name=${NODE_AGENT} -o wide`,
-      `kubectl -n ${n.velero} logs -l name=${NODE_AGENT} --tail=200`,
+      `kubectl -n ${n.velero} rollout status daemonset/${VELERO_NODE_AGENT_DAEMONSET}`,
+      `kubectl -n ${n.velero} get pods -l name=${VELERO_NODE_AGENT_DAEMONSET} -o wide`,
+      `kubectl -n ${n.velero} logs -l name=${VELERO_NODE_AGENT_DAEMONSET} --tail=200`,
       `kubectl -n ${n.velero} get podvolumebackups,podvolumerestores --sort-by=.metadata.creationTimestamp`,
     ),
     "A missing node-agent pod on a node means no fs-backup of the pods there (their backups end PartiallyFailed); OOM-killed pods need a higher memory limit (`velero.nodeAgent.memoryLimit`); a wrong kubelet path shows as `hostPath ... not found` in PodVolumeBackups.",

@@ -12,6 +12,7 @@ export function fakeGarageTarget(bucket: string, accessKeyId: string, secretAcce
     forcePathStyle: true,
     checksumAlgorithm: undefined,
     versioned: false,
+    noncurrentVersionDays: undefined,
     objectLock: false,
     accessKeyId: pulumi.secret(accessKeyId),
     secretAccessKey: pulumi.secret(secretAccessKey),

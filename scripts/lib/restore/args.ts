@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { KUBERNETES_NAME } from "../../../components/config-schema";
 import { FLOW_LABEL, TENANT_NAMESPACE_PREFIX } from "../../../components/labels";
 import { globToRegExp } from "../../../components/schema/namespace-glob";
 import { parseGoDuration } from "../../../components/schema/duration";
@@ -46,8 +47,8 @@ export interface PlanNames {
   readonly tenantGlob: string;
 }
 
-export const DEFAULT_TIMEOUT = "24h";
-export const DEFAULT_POLL_INTERVAL = "2s";
+const DEFAULT_TIMEOUT = "24h";
+const DEFAULT_POLL_INTERVAL = "2s";
 
 export const USAGE = `usage: npm run restore -- --tenant cust-<id> [--from-backup NAME | --latest] [--as NAMESPACE]
                             [--dry-run] [--allow-existing] [--plan out/<stack>]
@@ -75,14 +76,12 @@ exit codes: ${EXIT.ok} Completed (or dry run) · ${EXIT.partiallyFailed} Partial
   ${EXIT.namespaceExists} target namespace exists · ${EXIT.unreachable} no cluster reachable · ${EXIT.apiError} API request refused ·
   ${EXIT.timeout} still running at --timeout · ${EXIT.locationUnavailable} backup storage location unavailable`;
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 function usage(message: string): RestoreError {
   return new RestoreError(EXIT.usage, `${message}\n${USAGE.split("\n")[0]}`);
 }
 
 function dnsLabel(flag: string, value: string): string {
-  if (value.length > 63 || !DNS_LABEL.test(value)) {
+  if (value.length > 63 || !KUBERNETES_NAME.test(value)) {
     throw usage(`${flag} '${value}': expected a Kubernetes namespace name (lowercase letters, digits and '-', at most 63 characters)`);
   }
   return value;

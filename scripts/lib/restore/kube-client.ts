@@ -74,7 +74,7 @@ function statusMessage(body: unknown): string | undefined {
 }
 
 /** Turns whatever client-node threw into a classified {@link ApiError}. */
-export function classifyError(err: unknown, target: string, what: string): ApiError {
+function classifyError(err: unknown, target: string, what: string): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof ApiException || (typeof (err as { code?: unknown })?.code === "number" && "body" in (err as object))) {
     const status = (err as ApiException<unknown>).code;

@@ -5,7 +5,7 @@ import { EXIT, type ExitCode } from "./exit-codes";
 import type { PodVolumeRestore, RestorePhase, VeleroRestore } from "./velero-types";
 
 /** Phases after which Velero no longer changes a Restore, and the exit code of each. */
-export const FINAL_PHASES: Readonly<Partial<Record<RestorePhase, ExitCode>>> = {
+const FINAL_PHASES: Readonly<Partial<Record<RestorePhase, ExitCode>>> = {
   Completed: EXIT.ok,
   PartiallyFailed: EXIT.partiallyFailed,
   Failed: EXIT.failed,
@@ -35,7 +35,7 @@ export interface RestoreSnapshot {
   readonly volumes: VolumeProgress;
 }
 
-export function volumeProgress(pvrs: readonly PodVolumeRestore[]): VolumeProgress {
+function volumeProgress(pvrs: readonly PodVolumeRestore[]): VolumeProgress {
   let completed = 0;
   let failed = 0;
   let bytesDone = 0;
@@ -63,7 +63,7 @@ export function snapshotOf(restore: VeleroRestore, pvrs: readonly PodVolumeResto
 }
 
 /** `1.5 GiB`, `512 B`. */
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let value = bytes;
   let unit = 0;
@@ -86,7 +86,7 @@ export function formatElapsed(seconds: number): string {
 }
 
 /** Share of items restored, 0..1 (0 while Velero has not counted the items yet). */
-export function fraction(s: RestoreSnapshot): number {
+function fraction(s: RestoreSnapshot): number {
   if (s.phase === "Completed") return 1;
   return s.totalItems > 0 ? Math.min(1, s.itemsRestored / s.totalItems) : 0;
 }
@@ -99,7 +99,7 @@ export function progressBar(s: RestoreSnapshot, width = 30): string {
 }
 
 /** The facts of a snapshot on one line: phase, items, volumes. */
-export function progressText(s: RestoreSnapshot): string {
+function progressText(s: RestoreSnapshot): string {
   const items = s.totalItems > 0 ? `${s.itemsRestored}/${s.totalItems} items` : "counting items";
   const v = s.volumes;
   const volumes = v.total > 0 ? `, volumes ${v.completed}/${v.total}${v.failed ? ` (${v.failed} failed)` : ""} ${formatBytes(v.bytesDone)}/${formatBytes(v.totalBytes)}` : "";

@@ -3,6 +3,7 @@
  * the Restore (or print it), follow it to the end. Everything outside (API, clock, sleep, terminal) is injected.
  */
 import { stringify } from "yaml";
+import { BACKUP_LABEL, VELERO_EXCLUDE_LABEL } from "../../../components/labels";
 import { ApiError, type VeleroApi } from "./client";
 import type { RestoreOptions } from "./args";
 import { buildRestore } from "./build";
@@ -68,7 +69,7 @@ async function chooseBackup(o: RestoreOptions, deps: RestoreDeps): Promise<Veler
         `no Completed backup of schedule ${o.schedule} contains namespace ${o.tenant} (${backups.length} backups looked at):`,
         ...listed,
         ...more,
-        `Is '${o.tenant}' the right tenant? A tenant labelled backup=false (velero.io/exclude-from-backup=true) is never backed up.`,
+        `Is '${o.tenant}' the right tenant? A tenant labelled ${BACKUP_LABEL}=false (${VELERO_EXCLUDE_LABEL}=true) is never backed up.`,
       ].join("\n"),
     );
   }

@@ -8,6 +8,7 @@
  * backed up something (`status.progress.totalItems > 0`). A namespace that matched the filters but did not exist
  * when the backup ran is not detectable here; Velero then restores nothing and reports it in the restore's warnings.
  */
+import { VELERO_EXCLUDE_LABEL } from "../../../components/labels";
 import { namespaceGlobMatches } from "../../../components/schema/namespace-glob";
 import type { BackupPhase, VeleroBackup } from "./velero-types";
 
@@ -22,7 +23,7 @@ export function namespaceFilterProblem(backup: VeleroBackup, namespace: string):
   const exclusion = excluded.find((glob) => namespaceGlobMatches(glob, namespace));
   if (exclusion !== undefined) {
     return exclusion === namespace
-      ? `excludes namespace ${namespace} (spec.excludedNamespaces; a namespace labelled velero.io/exclude-from-backup=true when the backup ran is listed there)`
+      ? `excludes namespace ${namespace} (spec.excludedNamespaces; a namespace labelled ${VELERO_EXCLUDE_LABEL}=true when the backup ran is listed there)`
       : `excludes namespace ${namespace} (spec.excludedNamespaces pattern '${exclusion}')`;
   }
   if (included.length > 0 && !included.some((glob) => namespaceGlobMatches(glob, namespace))) {
