@@ -1,3 +1,6 @@
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { manifestsOf } from "../scripts/lib/plan-output";
 import { planStack } from "./harness";
@@ -9,6 +12,17 @@ const validSchedule = {
   metadata: { name: "tenants-daily", namespace: "backup-system" },
   spec: { schedule: "0 1 * * *", useOwnerReferencesInBackup: false, template: { includedNamespaces: ["cust-*"], ttl: "720h0m0s" } },
 };
+
+describe("the vendored velero.io CRDs", () => {
+  const dir = join(__dirname, "fixtures", "velero-crds");
+  it("are the files SHA256SUMS lists, unchanged (Velero v1.18.1, see SOURCE.md)", () => {
+    const listed = readFileSync(join(dir, "SHA256SUMS"), "utf8").trim().split("\n").map((line) => line.split(/\s+/));
+    const actual = readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort().map((f) => [createHash("sha256").update(readFileSync(join(dir, f))).digest("hex"), f]);
+    expect(listed).toEqual(actual);
+    expect(actual.map(([, f]) => f)).toContain("velero.io_restores.yaml");
+    expect(actual).toHaveLength(13);
+  });
+});
 
 describe("conformance harness", () => {
   it.skipIf(!veleroCrdsAvailable())(`accepts a valid Schedule and rejects invalid ones (CRDs from ${VELERO_CRDS_DIR})`, async () => {

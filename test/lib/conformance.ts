@@ -12,7 +12,8 @@ import { parseAllDocuments } from "yaml";
 
 type Obj = Record<string, unknown>;
 
-export const VELERO_CRDS_DIR = resolve(process.env.VELERO_CRDS_DIR ?? join(__dirname, "..", "..", "..", "shared", "velero-crds"));
+/** The velero.io CRDs: vendored from Velero's repository (see fixtures/velero-crds/SOURCE.md), or `VELERO_CRDS_DIR`. */
+export const VELERO_CRDS_DIR = resolve(process.env.VELERO_CRDS_DIR ?? join(__dirname, "..", "fixtures", "velero-crds"));
 /** CRDs of other projects this program writes objects of (copied from their upstream repositories). */
 const EXTRA_CRDS_DIR = join(__dirname, "..", "fixtures", "crds");
 
@@ -52,6 +53,13 @@ function loadCrds(dir: string): void {
 
 export function veleroCrdsAvailable(): boolean {
   return existsSync(VELERO_CRDS_DIR) && readdirSync(VELERO_CRDS_DIR).some((f) => f.endsWith(".yaml"));
+}
+
+/** The one line printed (locally) or thrown (with `CI` set) when the CRDs are missing: CI never skips them. */
+export const MISSING_CRDS_LINE = `velero.io CRDs not found in ${VELERO_CRDS_DIR}: unset VELERO_CRDS_DIR to use the vendored copy in test/fixtures/velero-crds, or point it at a folder of velero.io_*.yaml files`;
+if (!veleroCrdsAvailable()) {
+  if (process.env.CI) throw new Error(MISSING_CRDS_LINE);
+  console.warn(`SKIPPING the velero.io conformance checks: ${MISSING_CRDS_LINE}`);
 }
 
 loadCrds(VELERO_CRDS_DIR);

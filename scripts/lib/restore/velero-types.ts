@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 
 /**
- * The parts of Velero's `velero.io/v1` objects the restore command reads or writes (Velero v1.18 CRDs:
- * /work/shared/velero-crds). Fields are optional where the API server may omit them.
+ * The parts of Velero's `velero.io/v1` objects the restore command reads or writes (Velero v1.18 CRDs, vendored in
+ * test/fixtures/velero-crds). Fields are optional where the API server may omit them.
  */
 
 /** Velero's label on every Backup a Schedule creates (`pkg/apis/velero/v1/labels_annotations.go`). */
