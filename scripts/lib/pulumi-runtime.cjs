@@ -15,7 +15,7 @@
  *     module/moduleResolution nodenext and sourceMap, overridden by the file's compilerOptions.
  *
  * CLI: node scripts/lib/pulumi-runtime.cjs --stack <name>   evaluates index.ts under the SDK's mocks (as `npm run
- *      plan` does, without writing files) and prints the resource count;
+ *      plan` does, without writing files) and prints the resource count and what it loaded (packages, project files);
  *      node scripts/lib/pulumi-runtime.cjs --require <file>  only loads the file.
  */
 const { existsSync, readFileSync } = require("node:fs");
@@ -52,7 +52,18 @@ function registerLikePulumi(root = ROOT) {
   return { typescript: true, tsconfig: tsConfigPath, transpileOnly, swc: Boolean(service.options.swc), typeCheck: !service.options.transpileOnly && !service.options.swc };
 }
 
-module.exports = { runtimeOptions, registerLikePulumi };
+/** Packages (`@scope/name`) and project files (relative paths) loaded so far, sorted. */
+function loadedModules() {
+  const found = new Set();
+  for (const file of Object.keys(require.cache)) {
+    const inPackage = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
+    if (inPackage) found.add(inPackage[1]);
+    else if (file.startsWith(ROOT)) found.add(file.slice(ROOT.length + 1));
+  }
+  return [...found].sort();
+}
+
+module.exports = { runtimeOptions, registerLikePulumi, loadedModules };
 
 if (require.main === module) {
   const [flag, value] = process.argv.slice(2);
@@ -65,7 +76,10 @@ if (require.main === module) {
     const { runProgram } = require("./run-program.ts");
     const { config, secretKeys } = readStackFile(ROOT, value);
     runProgram({ stack: value, config, secretKeys, load: async () => require(join(ROOT, "index.ts")) }).then(
-      (run) => console.log(`${value}: ${run.registrations.length} resources`),
+      (run) => {
+        console.log(`${value}: ${run.registrations.length} resources`);
+        console.log(`loaded: ${loadedModules().join(" ")}`);
+      },
       (err) => {
         console.error(err);
         process.exit(1);
