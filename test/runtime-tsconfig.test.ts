@@ -45,4 +45,14 @@ describe("the Pulumi runtime path does not type-check", () => {
     expect(JSON.parse(mode)).toEqual({ typescript: true, tsconfig: join(ROOT, "tsconfig.runtime.json"), transpileOnly: true, swc: true, typeCheck: false });
     expect(result.status).toBe(0);
   });
+  it("evaluating the dev stack that way loads neither unused provider SDKs nor the policy pack, restore or plan-output code", () => {
+    const result = spawnSync(process.execPath, [join(ROOT, "scripts", "lib", "pulumi-runtime.cjs"), "--stack", "dev"], { cwd: ROOT, encoding: "utf8" });
+    expect(result.status).toBe(0);
+    const [count, loaded] = result.stdout.trim().split("\n");
+    expect(count).toMatch(/^dev: \d+ resources$/);
+    const modules = loaded.replace(/^loaded: /, "").split(" ");
+    expect(modules).toEqual(expect.arrayContaining(["@pulumi/kubernetes", "@pulumi/random", "index.ts", "components/storage/minio.ts"]));
+    const unwanted = modules.filter((m) => /^(@pulumi\/aws|@pulumiverse\/scaleway|@pulumi\/policy|@kubernetes\/client-node|policy\/(index|policies)\.ts|scripts\/lib\/(restore\/|policy-runner|plan-output|coverage|runbook))/.test(m));
+    expect(unwanted).toEqual([]);
+  });
 });
