@@ -74,6 +74,12 @@ function computeMaxIntervalSeconds(expression: string): number {
   };
 
   const months = [...(month.values as number[])].sort((a, b) => a - b);
+  const acrossDays = (days: number) => Math.max(withinDay, days * 1440 - (times[times.length - 1] - times[0])) * 60;
+  // Every month, any day of the month: the gap between days is that of the weekdays (1 with none restricted).
+  if (months.length === 12 && !domRestricted && !dayOfWeek.hasLastChar && nth <= 0) {
+    const weekdays = [...new Set(dowValues as number[])].sort((a, b) => a - b);
+    return acrossDays(Math.max(...weekdays.map((d, i) => (i + 1 < weekdays.length ? weekdays[i + 1] : weekdays[0] + 7) - d)));
+  }
   let first: number | undefined;
   let previous: number | undefined;
   let longestDays = 0;
@@ -92,9 +98,7 @@ function computeMaxIntervalSeconds(expression: string): number {
     }
   }
   if (first === undefined || previous === undefined) throw new Error(`cron '${expression}' never runs`);
-  longestDays = Math.max(longestDays, first + CYCLE_DAYS - previous);
-  const acrossDays = longestDays * 1440 - (times[times.length - 1] - times[0]);
-  return Math.max(withinDay, acrossDays) * 60;
+  return acrossDays(Math.max(longestDays, first + CYCLE_DAYS - previous));
 }
 
 /** Whether the IANA time zone name is known to this runtime's ICU data (the same database Kubernetes uses). */
