@@ -3,8 +3,14 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // Each file runs the program under fresh mocks in its own process: the Pulumi SDK keeps global state.
+    // Integration tests against real servers: `npm run test:integration` (vitest.integration.config.mts).
+    exclude: ["test/integration/**", "**/node_modules/**"],
+    // Workers are reused across files: the modules (the Pulumi SDK above all) load once per worker, not once per
+    // file. Runs of the program share the SDK's global state safely: each one resets the module registry and
+    // installs fresh mocks and config (test/harness.ts), and runs of the same configuration are evaluated once and
+    // shared through test/lib/plan-cache.ts.
     pool: "forks",
+    isolate: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -1,41 +1,123 @@
 /**
  * npm run bench [-- --runs N]
- * Wall time of the offline plan for dev and prod against a bare `@pulumi/pulumi` import (the floor every Pulumi
- * program pays), each a fresh process, interleaved in one run so machine load affects all alike. Prints medians and
- * ratios.
+ * Where users wait, each case a fresh process, interleaved in one run so machine load affects all alike; prints the
+ * median wall time, its ratio to the bare `@pulumi/pulumi` import (the floor every Pulumi program pays), the median
+ * peak RSS, and whether the goals hold (program evaluation and plan prod ≤ 2.5 × the bare import and ≤ 300 MB).
+ *
+ * - bare import, all dependencies import: `require` of @pulumi/pulumi, of every package.json dependency;
+ * - program evaluation: index.ts as `pulumi preview` loads it (cmd/run's ts-node registration with the Pulumi.yaml
+ *   runtime options, scripts/lib/pulumi-runtime.cjs) under the SDK's mocks;
+ * - plan dev/prod: the `npm run plan` command of package.json;
+ * - policy pack start-up: @pulumi/pulumi's cmd/run-policy-pack started in policy/ as the CLI does (TypeScript on),
+ *   until it prints its port.
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(__dirname, "..");
 const runsArg = process.argv.indexOf("--runs");
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
-const out = mkdtempSync(join(tmpdir(), "bench-"));
-const tsNode = [require.resolve("ts-node/dist/bin.js"), "--transpile-only"];
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+const work = mkdtempSync(join(tmpdir(), "bench-"));
+const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string>; scripts: Record<string, string> };
 
-const cases: Record<string, string[]> = {
-  "bare @pulumi/pulumi import": ["-e", "require('@pulumi/pulumi')"],
-  "plan dev": [...tsNode, join(ROOT, "scripts", "plan.ts"), "--stack", "dev", "--out", join(out, "dev")],
-  "plan prod": [...tsNode, join(ROOT, "scripts", "plan.ts"), "--stack", "prod", "--out", join(out, "prod")],
+interface Case {
+  args: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Stop the process once its stdout matches (the policy pack serves until killed). */
+  until?: RegExp;
+}
+
+/** `ts-node --swc scripts/plan.ts` of package.json as node arguments. */
+function npmScript(name: string, extra: string[]): string[] {
+  const [bin, ...args] = pkg.scripts[name].split(/\s+/);
+  if (bin !== "ts-node") throw new Error(`bench: script ${name} no longer starts with ts-node: ${pkg.scripts[name]}`);
+  return [require.resolve("ts-node/dist/bin.js"), ...args, ...extra];
+}
+
+const BARE = "bare @pulumi/pulumi import";
+const cases: Record<string, Case> = {
+  [BARE]: { args: ["-e", "require('@pulumi/pulumi')"] },
+  "all dependencies import": { args: ["-e", Object.keys(pkg.dependencies).map((d) => `require(${JSON.stringify(d)});`).join("")] },
+  "program evaluation dev": { args: [join(ROOT, "scripts", "lib", "pulumi-runtime.cjs"), "--stack", "dev"] },
+  "program evaluation prod": { args: [join(ROOT, "scripts", "lib", "pulumi-runtime.cjs"), "--stack", "prod"] },
+  "plan dev": { args: npmScript("plan", ["--stack", "dev", "--out", join(work, "dev")]) },
+  "plan prod": { args: npmScript("plan", ["--stack", "prod", "--out", join(work, "prod")]) },
+  "policy pack start-up": {
+    args: [require.resolve("@pulumi/pulumi/cmd/run-policy-pack"), "127.0.0.1:0", "."],
+    cwd: join(ROOT, "policy"),
+    env: { PULUMI_NODEJS_TYPESCRIPT: "true" },
+    until: /^\d+\s*$/m,
+  },
 };
+const GOALS = ["program evaluation dev", "program evaluation prod", "plan prod"];
 
-function time(args: string[]): number {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`${args.join(" ")} failed: ${result.stderr}`);
-  return Number(process.hrtime.bigint() - start) / 1e6;
+interface Sample {
+  ms: number;
+  rssMb: number;
+}
+
+function measure(name: string, c: Case, run: number): Promise<Sample> {
+  const rssFile = join(work, `rss-${run}-${name.replace(/\W+/g, "-")}`);
+  return new Promise((done, fail) => {
+    const start = process.hrtime.bigint();
+    let ms: number | undefined;
+    let stdout = "";
+    let stderr = "";
+    const child = spawn(process.execPath, ["-r", join(ROOT, "scripts", "lib", "peak-rss.cjs"), ...c.args], {
+      cwd: c.cwd ?? ROOT,
+      env: { ...process.env, ...c.env, BENCH_RSS_FILE: rssFile },
+    });
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      if (c.until && ms === undefined && c.until.test(stdout)) {
+        ms = Number(process.hrtime.bigint() - start) / 1e6;
+        child.kill("SIGTERM");
+      }
+    });
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => {
+      ms ??= Number(process.hrtime.bigint() - start) / 1e6;
+      if (c.until ? !c.until.test(stdout) : code !== 0) return fail(new Error(`${name}: exit ${code}: ${(stderr || stdout).trim().split("\n").slice(0, 4).join(" | ")}`));
+      done({ ms, rssMb: Number(readFileSync(rssFile, "utf8")) / 1024 });
+    });
+  });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const samples: Record<string, number[]> = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
-for (let i = 0; i < RUNS; i++) for (const [name, args] of Object.entries(cases)) samples[name].push(time(args));
-rmSync(out, { recursive: true, force: true });
 
-const baseline = median(samples["bare @pulumi/pulumi import"]);
-console.log(`node ${process.version}, ${RUNS} runs each, median wall time`);
-for (const [name, xs] of Object.entries(samples)) {
-  const m = median(xs);
-  console.log(`${name.padEnd(28)} ${m.toFixed(0).padStart(6)} ms   ×${(m / baseline).toFixed(2)} of the bare import   (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`);
+async function main(): Promise<void> {
+  const samples: Record<string, Sample[]> = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+  const failures: Record<string, string> = {};
+  for (let i = 0; i < RUNS; i++) {
+    for (const [name, c] of Object.entries(cases)) {
+      if (failures[name]) continue;
+      try {
+        samples[name].push(await measure(name, c, i));
+      } catch (err) {
+        failures[name] = (err as Error).message;
+      }
+    }
+  }
+  rmSync(work, { recursive: true, force: true });
+
+  const bare = median(samples[BARE].map((s) => s.ms));
+  console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}, ${RUNS} runs each interleaved; median wall time and peak RSS`);
+  for (const [name, xs] of Object.entries(samples)) {
+    if (failures[name]) {
+      console.log(`${name.padEnd(26)} failed: ${failures[name]}`);
+      continue;
+    }
+    const ms = median(xs.map((s) => s.ms));
+    const rss = median(xs.map((s) => s.rssMb));
+    const goal = GOALS.includes(name) ? `   goal ≤ ×2.50, ≤ 300 MB: ${ms / bare <= 2.5 && rss <= 300 ? "met" : "NOT met"}` : "";
+    console.log(`${name.padEnd(26)} ${ms.toFixed(0).padStart(6)} ms  ×${(ms / bare).toFixed(2).padEnd(5)} ${rss.toFixed(0).padStart(5)} MB   (min ${Math.min(...xs.map((s) => s.ms)).toFixed(0)}, max ${Math.max(...xs.map((s) => s.ms)).toFixed(0)} ms)${goal}`);
+  }
 }
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,6 +1,8 @@
 /**
  * Runs the real program (index.ts) under the SDK's mocks for a stack file or a literal config, and answers questions
- * about what it registered. Every run gets a fresh module registry so stacks do not leak into each other.
+ * about what it registered. Every run gets a fresh module registry so stacks do not leak into each other. Runs of the
+ * program (planStack, planWith, planConfig) are evaluated once per configuration and version of the sources and
+ * shared across test files (test/lib/plan-cache.ts); planProgram always runs.
  */
 import { resolve } from "node:path";
 import { vi } from "vitest";
@@ -8,6 +10,7 @@ import { ConfigError, parseStackConfig } from "../components/config";
 import { runProgram, type ProgramRun, type Registration } from "../scripts/lib/run-program";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { manifestsOf } from "../scripts/lib/plan-output";
+import { cachedRun } from "./lib/plan-cache";
 
 export const ROOT = resolve(__dirname, "..");
 
@@ -60,8 +63,12 @@ export class Plan {
 }
 
 async function run(stack: string, config: Record<string, string>, secretKeys: string[]): Promise<Plan> {
-  vi.resetModules();
-  return new Plan(await runProgram({ stack, config, secretKeys, load: () => import("../index.ts") }));
+  return new Plan(
+    await cachedRun(stack, config, secretKeys, () => {
+      vi.resetModules();
+      return runProgram({ stack, config, secretKeys, load: () => import("../index.ts") });
+    }),
+  );
 }
 
 /** Runs the program with a stack file of this repository. */

@@ -8,7 +8,7 @@ import { ROOT } from "./harness";
 const TS_NODE = join(ROOT, "node_modules", ".bin", "ts-node");
 
 function plan(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(TS_NODE, ["--transpile-only", join(ROOT, "scripts", "plan.ts"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+  const result = spawnSync(TS_NODE, ["--swc", join(ROOT, "scripts", "plan.ts"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -20,7 +20,7 @@ const tmp = mkdtempSync(join(tmpdir(), "restore-cli-"));
 
 function cli(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(TS_NODE, ["--transpile-only", join(ROOT, "scripts", "restore.ts"), ...args], {
+    const child = spawn(TS_NODE, ["--swc", join(ROOT, "scripts", "restore.ts"), ...args], {
       cwd: ROOT,
       env: { ...process.env, HOME: tmp, KUBERNETES_SERVICE_HOST: "", ...env },
     });

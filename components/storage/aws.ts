@@ -3,7 +3,7 @@
  * plus an IAM user whose inline policy covers exactly those buckets, and its access key.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import type * as aws from "@pulumi/aws";
 import type { ConsumerBuckets, S3Target } from "./types";
 import {
   ABORT_MULTIPART_DAYS,
@@ -18,6 +18,14 @@ import {
   type Consumer,
   type ObjectLockArgs,
 } from "./common";
+
+/**
+ * @pulumi/aws, loaded on first use: it is the largest provider SDK (about 100 MB of heap and a second of start-up) and
+ * only stacks with an AWS location need it.
+ */
+export function loadAws(): typeof aws {
+  return require("@pulumi/aws");
+}
 
 /** IAM path of the users this program creates. */
 export const AWS_IAM_PATH = "/cluster-backup/";
@@ -54,6 +62,7 @@ export class AwsBucket extends pulumi.ComponentResource implements ConsumerBucke
 
   constructor(name: string, args: AwsBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cluster-backup:storage:AwsBucket", name, {}, opts);
+    const aws = loadAws();
     checkBucketArgs("AwsBucket", name, args);
     const production = args.production ?? false;
     const noncurrentDays = args.noncurrentVersionDays ?? 14;

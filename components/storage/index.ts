@@ -2,14 +2,14 @@
  * Object storage entry point: from the stack config, one component per backend and consumer (Velero, Benji), each
  * bucket created once, and one S3Target per Velero location and for Benji.
  */
-import * as aws from "@pulumi/aws";
+import type * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";
 import type { StackConfig } from "../config";
 import type { Backend } from "../config-schema";
 import type { ConsumerBuckets, S3Target } from "./types";
 import { iamPrincipalName, prefixedBucketName, versionedFor, type Consumer } from "./common";
 import { SCALEWAY_PERMISSION_SETS, ScalewayBucket } from "./scaleway";
-import { AwsBucket } from "./aws";
+import { AwsBucket, loadAws } from "./aws";
 import { GarageBucket, garageKeyName } from "./garage";
 import { DevMinio, MinioBucket, minioPolicyName } from "./minio";
 
@@ -90,7 +90,7 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
       }
       case "aws": {
         const a = cfg.storage.aws!;
-        awsProvider ??= new aws.Provider("aws", { region: a.region as aws.Region });
+        awsProvider ??= new (loadAws().Provider)("aws", { region: a.region as aws.Region });
         component = new AwsBucket(name, {
           consumer,
           buckets,

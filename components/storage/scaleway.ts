@@ -3,7 +3,6 @@
  * all from the Pulumi host through @pulumiverse/scaleway.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as scaleway from "@pulumiverse/scaleway";
 import type { ConsumerBuckets, S3Target } from "./types";
 import {
   ABORT_MULTIPART_DAYS,
@@ -61,6 +60,8 @@ export class ScalewayBucket extends pulumi.ComponentResource implements Consumer
 
   constructor(name: string, args: ScalewayBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cluster-backup:storage:ScalewayBucket", name, {}, opts);
+    // Loaded on first use: only stacks with a Scaleway location need the provider SDK.
+    const scaleway: typeof import("@pulumiverse/scaleway") = require("@pulumiverse/scaleway");
     checkBucketArgs("ScalewayBucket", name, args);
     const production = args.production ?? false;
     const noncurrentDays = args.noncurrentVersionDays ?? 14;

@@ -1,0 +1,92 @@
+/**
+ * Loads TypeScript exactly as the Pulumi CLI's Node.js runtime does for this project, from the Pulumi.yaml runtime
+ * options, so `npm run bench` and test/runtime-tsconfig.test.ts measure and check the path `pulumi preview` takes.
+ *
+ * pulumi-language-nodejs (sdk/nodejs/cmd/pulumi-language-nodejs/main.go, parseOptions and Run) turns
+ * `runtime.options.typescript` into PULUMI_NODEJS_TYPESCRIPT=true and `runtime.options.tsconfig` into
+ * PULUMI_NODEJS_TSCONFIG_PATH; @pulumi/pulumi 3.270.0 cmd/run/run.js then
+ *   - :241-242 takes that path (default tsconfig.json, relative to the program directory),
+ *   - :280-299 reads the file's own compilerOptions with tsutils.loadTypeScriptCompilerOptions (no `extends`) and sets
+ *     ts-node's transpileOnly from PULUMI_NODEJS_TRANSPILE_ONLY when set, else from compilerOptions.noCheck (unset:
+ *     ts-node type-checks),
+ *   - :300-310 builds the ts-node options (project = that file, so its "ts-node" block applies),
+ *   - :319 loads the typescript module for its version check,
+ *   - :348-361 (package.json `type` is not `module`, so not the ESM branch) registers ts-node with target ES2020,
+ *     module/moduleResolution nodenext and sourceMap, overridden by the file's compilerOptions.
+ *
+ * CLI: node scripts/lib/pulumi-runtime.cjs --stack <name>   evaluates index.ts under the SDK's mocks (as `npm run
+ *      plan` does, without writing files) and prints the resource count and what it loaded (packages, project files);
+ *      node scripts/lib/pulumi-runtime.cjs --require <file>  only loads the file.
+ */
+const { existsSync, readFileSync } = require("node:fs");
+const { join, resolve } = require("node:path");
+
+const ROOT = resolve(__dirname, "..", "..");
+
+/** The `runtime.options` of Pulumi.yaml. */
+function runtimeOptions(root = ROOT) {
+  const { parse } = require("yaml");
+  const project = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8"));
+  return (project.runtime && project.runtime.options) || {};
+}
+
+/** Registers ts-node as cmd/run does; returns what it decided. */
+function registerLikePulumi(root = ROOT) {
+  const options = runtimeOptions(root);
+  if (options.typescript === false) return { typescript: false };
+  const tsConfigPath = join(root, options.tsconfig || "tsconfig.json");
+  if (!existsSync(tsConfigPath)) throw new Error(`tsconfig path was set to ${tsConfigPath} but the file was not found`);
+  const tsutils = require("@pulumi/pulumi/tsutils");
+  const compilerOptions = tsutils.loadTypeScriptCompilerOptions(tsConfigPath);
+  const env = process.env.PULUMI_NODEJS_TRANSPILE_ONLY;
+  const transpileOnly = env ? env === "true" : compilerOptions.noCheck;
+  const { tsnodeRequire, typescriptRequire } = tsutils.typeScriptRequireStrings();
+  require(typescriptRequire);
+  const service = require(tsnodeRequire).register({
+    compiler: typescriptRequire,
+    transpileOnly,
+    project: tsConfigPath,
+    skipProject: false,
+    compilerOptions: { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", sourceMap: "true", ...compilerOptions },
+  });
+  return { typescript: true, tsconfig: tsConfigPath, transpileOnly, swc: Boolean(service.options.swc), typeCheck: !service.options.transpileOnly && !service.options.swc };
+}
+
+/** Packages (`@scope/name`) and project files (relative paths) loaded so far, sorted. */
+function loadedModules() {
+  const found = new Set();
+  for (const file of Object.keys(require.cache)) {
+    const inPackage = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
+    if (inPackage) found.add(inPackage[1]);
+    else if (file.startsWith(ROOT)) found.add(file.slice(ROOT.length + 1));
+  }
+  return [...found].sort();
+}
+
+module.exports = { runtimeOptions, registerLikePulumi, loadedModules };
+
+if (require.main === module) {
+  const [flag, value] = process.argv.slice(2);
+  const mode = registerLikePulumi();
+  if (flag === "--require") {
+    require(resolve(value));
+    console.log(JSON.stringify(mode));
+  } else if (flag === "--stack") {
+    const { readStackFile } = require("./stack-file.ts");
+    const { runProgram } = require("./run-program.ts");
+    const { config, secretKeys } = readStackFile(ROOT, value);
+    runProgram({ stack: value, config, secretKeys, load: async () => require(join(ROOT, "index.ts")) }).then(
+      (run) => {
+        console.log(`${value}: ${run.registrations.length} resources`);
+        console.log(`loaded: ${loadedModules().join(" ")}`);
+      },
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  } else {
+    console.error("usage: node scripts/lib/pulumi-runtime.cjs --stack <name> | --require <file>");
+    process.exit(2);
+  }
+}

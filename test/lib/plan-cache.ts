@@ -1,0 +1,111 @@
+/**
+ * Each stack configuration is evaluated once per version of the sources, whichever test file asks first; the others
+ * read the recorded run from disk. The key is a hash of everything a run depends on: the program's sources (index.ts,
+ * components/, policy/ rules, scripts/lib/, the lock file, this harness) and the run's stack, config and secret keys.
+ * A configuration being evaluated by one worker is waited for by the others (a lock file beside the entry), so
+ * parallel test files do not evaluate it twice. Failed runs are not recorded. PLAN_CACHE=off turns the cache off.
+ *
+ * Entries are v8-serialized (structured clone: Sets, undefined members and key order survive); every read returns
+ * fresh objects, so a test may mutate what it gets.
+ */
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { join, relative } from "node:path";
+import { deserialize, serialize } from "node:v8";
+import type { ProgramRun } from "../../scripts/lib/run-program";
+
+const ROOT = join(__dirname, "..", "..");
+const CACHE_ROOT = join(ROOT, "node_modules", ".cache", "cluster-backup-plans");
+/** What a run depends on besides its config (directories are walked, node_modules skipped). */
+const SOURCES = ["index.ts", "components", "policy", "scripts/lib", "package-lock.json", "test/harness.ts", "test/lib/plan-cache.ts"];
+const WAIT_MS = 120_000;
+
+let sourcesHashMemo: string | undefined;
+
+function walk(path: string, into: string[]): void {
+  if (!existsSync(path)) return;
+  if (statSync(path).isDirectory()) {
+    for (const entry of readdirSync(path).sort()) if (entry !== "node_modules") walk(join(path, entry), into);
+  } else into.push(path);
+}
+
+/** sha256 over the path and content of every source file. */
+export function sourcesHash(): string {
+  if (sourcesHashMemo) return sourcesHashMemo;
+  const files: string[] = [];
+  for (const source of SOURCES) walk(join(ROOT, source), files);
+  const hash = createHash("sha256");
+  for (const file of files) hash.update(relative(ROOT, file)).update("\0").update(readFileSync(file)).update("\0");
+  return (sourcesHashMemo = hash.digest("hex").slice(0, 16));
+}
+
+/** The cache key of one run. */
+export function runKey(stack: string, config: Record<string, string>, secretKeys: string[]): string {
+  const canonical = JSON.stringify([stack, Object.entries(config).sort(([a], [b]) => a.localeCompare(b)), [...new Set(secretKeys)].sort()]);
+  return createHash("sha256").update(canonical).digest("hex").slice(0, 24);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Entries of older sources are of no further use. */
+function dropStaleEntries(current: string): void {
+  if (!existsSync(CACHE_ROOT)) return;
+  for (const dir of readdirSync(CACHE_ROOT)) if (dir !== current) rmSync(join(CACHE_ROOT, dir), { recursive: true, force: true });
+}
+
+/** The recorded run of this configuration, evaluating it with `evaluate` when no worker has yet. */
+export async function cachedRun(stack: string, config: Record<string, string>, secretKeys: string[], evaluate: () => Promise<ProgramRun>): Promise<ProgramRun> {
+  if (process.env.PLAN_CACHE === "off") return evaluate();
+  const hash = sourcesHash();
+  const dir = join(CACHE_ROOT, hash);
+  const entry = join(dir, `${runKey(stack, config, secretKeys)}.v8`);
+  const lock = `${entry}.lock`;
+  if (!existsSync(dir)) {
+    dropStaleEntries(hash);
+    mkdirSync(dir, { recursive: true });
+  }
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    if (existsSync(entry)) return deserialize(readFileSync(entry)) as ProgramRun;
+    let fd: number | undefined;
+    try {
+      fd = openSync(lock, "wx");
+    } catch {
+      // Another worker evaluates it: wait, unless it died or takes far too long.
+      const holder = Number(readFileSafe(lock));
+      if ((holder && !alive(holder)) || Date.now() > deadline) rmSync(lock, { force: true });
+      else await sleep(50);
+      continue;
+    }
+    try {
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      const bytes = serialize(await evaluate());
+      const staging = `${entry}.${process.pid}.tmp`;
+      writeFileSync(staging, bytes);
+      renameSync(staging, entry);
+      return deserialize(bytes) as ProgramRun;
+    } finally {
+      rmSync(lock, { force: true });
+    }
+  }
+}
+
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
