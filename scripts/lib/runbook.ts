@@ -190,7 +190,7 @@ export const PG_RESET_SQL = [
  * first error (exit 3) instead of carrying on and exiting 0.
  */
 export const PG_LOAD_SCRIPT =
-  'u=${POSTGRES_USER:-postgres}; grep -vxF -e "DROP ROLE IF EXISTS $u;" -e "CREATE ROLE $u;" -e "DROP ROLE IF EXISTS \\"$u\\";" -e "CREATE ROLE \\"$u\\";" | psql -X -q -o /dev/null -v ON_ERROR_STOP=1 -U "$u" -d template1';
+  'u=${POSTGRES_USER:-postgres}; grep -vxF -e "DROP ROLE IF EXISTS $u;" -e "CREATE ROLE $u;" -e "DROP ROLE IF EXISTS \\"$u\\";" -e "CREATE ROLE \\"$u\\";" | PGOPTIONS="-c client_min_messages=warning" psql -X -q -o /dev/null -v ON_ERROR_STOP=1 -U "$u" -d template1';
 
 /** The local check that a copied dump ends with pg_dumpall's completion line (guards the destructive load). */
 export const PG_DUMP_CHECK = `tail -n 3 dump.sql | grep -qxF -e '${PG_DUMP_COMPLETE_LINE}'`;
@@ -259,7 +259,7 @@ function postgresSection(n: Names): string[] {
     "",
     "### Load the dump",
     "",
-    `The same steps for both cases, run where \`dump.sql\` is. The first line must print \`dump.sql is complete\` (a copy cut off in transit lacks pg_dumpall's last line \`${PG_DUMP_COMPLETE_LINE}\`; copy it again). The load runs from \`template1\`: it drops every database (\`WITH (FORCE)\` disconnects clients, PostgreSQL ≥ 13), then feeds the dump to psql with \`ON_ERROR_STOP=1\`, leaving out only the two lines that always fail (\`DROP ROLE\`/\`CREATE ROLE\` of the role psql runs as). \`load exit status: 0\` means every statement succeeded; anything else means psql stopped at the error it printed (\`psql:<stdin>:<line>: ERROR: ...\`): fix the cause and run the load line again, it starts over. The last two commands list the databases now on the server and the ones the dump creates: the first list must hold every name of the second.`,
+    `The same steps for both cases, run where \`dump.sql\` is. The first line must print \`dump.sql is complete\` (a copy cut off in transit lacks pg_dumpall's last line \`${PG_DUMP_COMPLETE_LINE}\`; copy it again). The load runs from \`template1\`: it drops every database (\`WITH (FORCE)\` disconnects clients, PostgreSQL ≥ 13), then feeds the dump to psql with \`ON_ERROR_STOP=1\`, leaving out only the two lines that always fail (\`DROP ROLE\`/\`CREATE ROLE\` of the role psql runs as). \`load exit status: 0\` means every statement succeeded; anything else means psql stopped at the error it printed (\`ERROR: ...\` with the statement after \`LINE 1:\`): fix the cause and run the load line again, it starts over. The last two commands list the databases now on the server and the ones the dump creates: the first list must hold every name of the second.`,
     "",
     ...sh(...postgresLoadCommands(exec, postgresExec(ns, workload, container, true))),
     "Then start the clients again and check the applications (see [After a restore](#after-a-restore)).",
