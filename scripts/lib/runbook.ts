@@ -519,7 +519,7 @@ function disasterRecoverySection(input: RunbookInput, n: Names): string[] {
     ),
     "### 3. Wait for the storage locations and the backups",
     "",
-    "Velero reads the Backups back from the buckets once a location is Available (it checks every minute):",
+    "Velero reads the Backups back from the buckets once a location is Available (it checks every minute). It also takes a first backup as soon as a Schedule is created, so each Schedule now has one backup of the still-empty cluster: restore from backups taken before the loss (compare the CREATED column).",
     "",
     ...sh(`velero -n ${v} backup-location get`, `velero -n ${v} backup get`),
     `Go on when every location shows \`Available\` and the list holds the old backups; otherwise see [Backup storage locations](#${RUNBOOK_ANCHORS.storageLocations}).`,
@@ -593,7 +593,7 @@ function afterRestoreSection(n: Names): string[] {
     `- a pod volume Failed or timed out (node-agent restarted or OOM-killed, node gone): delete that tenant's restored namespace and restore it alone again (\`npm run restore -- --tenant ${t} --velero-namespace ${v}\`, or \`velero -n ${v} restore create --from-backup <backup> --include-namespaces ${t} --wait\`); see [Velero node-agent](#${RUNBOOK_ANCHORS.nodeAgent}).`,
     "- an admission webhook or PodSecurity refused an object: the log line names it; restore that namespace again once the policy allows it, or into a new namespace with a mapping.",
     "- the backup itself was PartiallyFailed for that tenant (its `describe` lists the tenant's pods or volumes under errors): restore that tenant from the previous Completed backup (`--from-backup`); the other tenants of the partial backup are fine.",
-    "- a Postgres backup PartiallyFailed: the dump hook failed (its message is in `velero backup logs`) and the backup holds no dump; take the previous Completed one.",
+    `- a Postgres backup PartiallyFailed: the dump hook failed (its message is in \`velero -n ${v} backup logs <backup>\`) and the backup holds no dump; take the previous Completed one.`,
     "",
   ];
 }
