@@ -41,16 +41,18 @@ const KUBECTL: Record<string, readonly string[]> = {
   "rollout undo": ["-n"],
   "config use-context": [],
   "create namespace": [],
-  "create secret": ["-n", "--from-literal"],
+  "create secret": ["-n", "--from-literal", "--dry-run", "-o"],
+  apply: ["-f"],
+  "rollout restart": ["-n"],
   "create job": ["-n", "--from", "--dry-run", "-o"],
   "create -f": ["-f"],
-  delete: ["-n", "-l"],
+  delete: ["-n", "-l", "--all"],
   scale: ["-n", "--replicas"],
   patch: ["-n", "-p"],
   wait: ["-n", "--for", "--timeout"],
 };
 /** Every program a command may start: the prerequisites name them (ZFS and ssh only in the zrepl steps, on the nodes). */
-const BINARIES = new Set(["velero", "kubectl", "pulumi", "npm", "jq", "curl", "tar", "install", "export", "tail", "grep", "cat", "cut", "echo", "zfs", "ssh"]);
+const BINARIES = new Set(["velero", "kubectl", "pulumi", "npm", "jq", "curl", "tar", "install", "export", "tail", "grep", "cat", "cut", "echo", "base64", "zfs", "ssh"]);
 
 function files(plan: Plan, stack: string): Map<string, string> {
   return buildPlanFiles(stack, plan.run).files;
@@ -197,8 +199,14 @@ for (const stack of ["prod", "dev"] as const) {
         "8. Resume the backups and prove them",
       ]);
       expect(dr).toContain("velero -n backup-system schedule pause --all\n");
+      expect(dr).toContain("kubectl -n backup-system get secret velero-repo-credentials -o jsonpath='{.data.repository-password}' | base64 -d\n");
+      expect(dr).toContain("kubectl -n backup-system delete backuprepositories --all\nkubectl -n backup-system rollout restart deployment/velero daemonset/node-agent\n");
       expect(dr).toContain("velero -n backup-system backup-location get\nvelero -n backup-system backup get\n");
       expect(dr).toContain("velero -n backup-system schedule unpause --all\n");
+      // prod keeps the Postgres backups on Garage, inside the cluster: Garage must come back before Postgres.
+      const garageNote = "Its location `postgres` is on Garage inside this cluster: it turns Available only once Garage is back, so do the Garage part of step 7 first.";
+      if (stack === "prod") expect(dr.slice(dr.indexOf("### 5. PostgreSQL"), dr.indexOf("### 6."))).toContain(garageNote);
+      else expect(dr).not.toContain("Garage inside this cluster");
     });
 
     it("names the velero CLI version, where the keys come from, and how to run without a checkout", () => {

@@ -486,6 +486,14 @@ function prerequisitesSection(input: RunbookInput, n: Names): string[] {
   ];
 }
 
+/** When a Schedule stores its backups on Garage (inside the cluster), the DR note saying Garage must come back first. */
+function garageFirst(n: Names, s: Obj | undefined): string {
+  const location = s ? String(s.spec.template.storageLocation) : "";
+  return s && n.bsls[location]?.backend === "garage"
+    ? ` Its location \`${location}\` is on Garage inside this cluster: it turns Available only once Garage is back, so do the Garage part of step 7 first.`
+    : "";
+}
+
 function disasterRecoverySection(input: RunbookInput, n: Names): string[] {
   const v = n.velero;
   const stack = pulumiStack(input);
@@ -509,38 +517,46 @@ function disasterRecoverySection(input: RunbookInput, n: Names): string[] {
     "",
     "### 2. Restore the keys, then Velero",
     "",
-    `\`pulumi up\` recreates Velero with the kopia password from the state (Secret \`${REPO_CREDENTIALS_SECRET}\`, key \`${REPO_PASSWORD_KEY}\`)${benji ? " and Benji's configuration with its encryption key" : ""}. Without the state, create that Secret from the escrow copy **before** Velero starts (Velero otherwise writes its own default password and the existing repositories cannot be opened). Then pause the Schedules until the restore is done: a backup of the half-restored cluster would become the newest one.`,
+    `With this stack's Pulumi state, \`pulumi up\` recreates Velero with the same kopia password (Secret \`${REPO_CREDENTIALS_SECRET}\`, key \`${REPO_PASSWORD_KEY}\`)${benji ? " and Benji's configuration with the same encryption key" : ""}. Check it against the escrow copy, then pause the Schedules until the restore is done (a backup of the half-restored cluster would become the newest one):`,
     "",
     ...sh(
-      `kubectl create namespace ${v}`,
-      `kubectl -n ${v} create secret generic ${REPO_CREDENTIALS_SECRET} --from-literal=${REPO_PASSWORD_KEY}='<kopia password from the escrow>'`,
       `pulumi up --stack ${stack}`,
+      `kubectl -n ${v} get secret ${REPO_CREDENTIALS_SECRET} -o jsonpath='{.data.${REPO_PASSWORD_KEY}}' | base64 -d`,
       `velero -n ${v} schedule pause --all`,
     ),
+    `If the state is lost, restore it from the state backend's backups first: on an empty state \`pulumi up\` generates new keys (resources \`velero-repo-password\`${benji ? ", \`benji-aes-password\`, \`benji-aes-salt\`" : ""}) and writes them into the Secrets, and no existing backup can be opened with them. If it already happened, put the escrowed password back and let Velero reconnect its repositories (it recreates the BackupRepository objects on the next backup or restore):`,
+    "",
+    ...sh(
+      `kubectl -n ${v} create secret generic ${REPO_CREDENTIALS_SECRET} --from-literal=${REPO_PASSWORD_KEY}='<kopia password from the escrow>' --dry-run=client -o yaml | kubectl apply -f -`,
+      `kubectl -n ${v} delete backuprepositories --all`,
+      `kubectl -n ${v} rollout restart deployment/velero daemonset/${VELERO_NODE_AGENT_DAEMONSET}`,
+    ),
+    "The next `pulumi up` on that state writes its own keys again: keep the stack away from the cluster until its state is restored.",
+    "",
     "### 3. Wait for the storage locations and the backups",
     "",
     "Velero reads the Backups back from the buckets once a location is Available (it checks every minute). It also takes a first backup as soon as a Schedule is created, so each Schedule now has one backup of the still-empty cluster: restore from backups taken before the loss (compare the CREATED column).",
     "",
     ...sh(`velero -n ${v} backup-location get`, `velero -n ${v} backup get`),
-    `Go on when every location shows \`Available\` and the list holds the old backups; otherwise see [Backup storage locations](#${RUNBOOK_ANCHORS.storageLocations}).`,
+    `Go on when every location shows \`Available\` (locations on Garage only once Garage is back) and the list holds the old backups; otherwise see [Backup storage locations](#${RUNBOOK_ANCHORS.storageLocations}).`,
     "",
     "### 4. System namespaces and cluster resources",
     "",
     sys
-      ? `Restore the newest \`${sys.metadata.name}\` backup as a whole (\`velero -n ${v} restore create system-${TS} --from-backup ${sys.metadata.name}-${TS} --wait\`, details in [System namespaces](#${RUNBOOK_ANCHORS.system})). Check: \`velero -n ${v} restore describe system-${TS}\` shows \`Completed\` and \`kubectl get pods -A\` the system pods Running.`
+      ? `Restore the newest \`${sys.metadata.name}\` backup from before the loss as a whole (\`velero -n ${v} restore create system-${TS} --from-backup ${sys.metadata.name}-${TS} --wait\`, details in [System namespaces](#${RUNBOOK_ANCHORS.system})). Check: \`velero -n ${v} restore describe system-${TS}\` shows \`Completed\` and \`kubectl get pods -A\` the system pods Running.${garageFirst(n, sys)}`
       : "No system flow in this stack: redeploy the system namespaces from their own sources.",
     "",
     "### 5. PostgreSQL",
     "",
     pg
-      ? `Follow [Postgres lost](#${RUNBOOK_ANCHORS.postgres}) with the newest \`${pg.metadata.name}\` backup and load the dump before the applications start. Check: \`load exit status: 0\` and the two database lists match.`
+      ? `Follow [Postgres lost](#${RUNBOOK_ANCHORS.postgres}) with the newest \`${pg.metadata.name}\` backup from before the loss and load the dump before the applications start. Check: \`load exit status: 0\` and the two database lists match.${garageFirst(n, pg)}`
       : "No Postgres flow in this stack.",
     "",
     "### 6. Tenants",
     "",
     ...(tenants
       ? [
-          `One Restore brings back every tenant of the newest \`${tenants.metadata.name}\` backup (if it is PartiallyFailed for a tenant that matters, restore that tenant from an older one afterwards):`,
+          `One Restore brings back every tenant of the newest \`${tenants.metadata.name}\` backup from before the loss (if it is PartiallyFailed for a tenant that matters, restore that tenant from an older one afterwards):${garageFirst(n, tenants)}`,
           "",
           ...sh(`velero -n ${v} restore create all-tenants-${TS} --from-backup ${tenants.metadata.name}-${TS} --existing-resource-policy none --wait`, `velero -n ${v} restore describe all-tenants-${TS} --details`),
           "Check each tenant as in [After a restore](#after-a-restore).",
