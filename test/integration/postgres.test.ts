@@ -9,13 +9,12 @@
  * server's environment, and lines that need a cluster (`velero`, `kubectl rollout status`) are checked, not run.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BACKUPS_MOUNT_PATH, DUMP_PATH, PG_DUMP_COMPLETE_LINE, PG_DUMP_FAILED_MESSAGE } from "../../components/postgres/hooks";
 import { ROOT } from "../harness";
-import { HAVE_PG, startServer, tempDir, type PgServer } from "./pg";
+import { HAVE_PG, startServer, tempDir as serverTempDir, type PgServer } from "./pg";
 import { generatedDev, localise, shBlocks, type Generated, type LocalPod } from "./runbook-commands";
 
 /** The bootstrap superuser: not `postgres`, and a name pg_dumpall has to quote. */
@@ -26,6 +25,17 @@ const SHELLS = [
 ] as const;
 const TRAILER = `--\n${PG_DUMP_COMPLETE_LINE}\n--\n\n`;
 const NON_ASCII = "Grüße aus Köln — 日本語 — 🐘 — ½";
+
+/** Temp directories of this file, removed after it. */
+const scratch: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = serverTempDir(prefix);
+  scratch.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
 
 interface Result {
   status: number | null;
@@ -112,7 +122,7 @@ describe.skipIf(!HAVE_PG)("Postgres dump and restore against a real server", () 
   it("Postgres lost: RESTORE.md's procedure rebuilds the original cluster on a fresh server, byte for byte", async () => {
     const fresh = await server();
     fresh.sql("postgres", "CREATE DATABASE appdb"); // what the image's entrypoint does with POSTGRES_DB
-    const work = mkdtempSync(join(tmpdir(), "restore-lost-"));
+    const work = tempDir("restore-lost-");
     const pods = { [g.namespace]: pod(fresh, "busybox sh") };
     const [fetch] = shBlocks(g.runbook, `Postgres lost (namespace \`${g.namespace}\` gone)`);
     const step1 = runBlock(fetch, pods, dumpFile, work);
@@ -144,7 +154,7 @@ describe.skipIf(!HAVE_PG)("Postgres dump and restore against a real server", () 
       await new Promise((r) => setTimeout(r, 100));
     }
 
-    const work = mkdtempSync(join(tmpdir(), "restore-rollback-"));
+    const work = tempDir("restore-rollback-");
     const pods = { [g.namespace]: pod(live), [`${g.namespace}-restore`]: pod(live) };
     const [fetch] = shBlocks(g.runbook, "Postgres running, data to roll back");
     const step1 = runBlock(fetch, pods, dumpFile, work);
@@ -170,7 +180,7 @@ describe.skipIf(!HAVE_PG)("Postgres dump and restore against a real server", () 
 
   it("a dump with a statement that fails: the load stops there and says so instead of exiting 0", async () => {
     const target = await server();
-    const work = mkdtempSync(join(tmpdir(), "restore-broken-"));
+    const work = tempDir("restore-broken-");
     const broken = readFileSync(dumpFile, "utf8").replace("\\connect appdb\n", "\\connect appdb\nSELECT no_such_function();\n");
     writeFileSync(join(work, "dump.sql"), broken);
     const [load] = shBlocks(g.runbook, "Load the dump");
@@ -183,7 +193,7 @@ describe.skipIf(!HAVE_PG)("Postgres dump and restore against a real server", () 
   it("a cut-off copy of the dump is refused before anything is dropped", async () => {
     const target = await server();
     target.sql("postgres", "CREATE DATABASE precious");
-    const work = mkdtempSync(join(tmpdir(), "restore-cut-"));
+    const work = tempDir("restore-cut-");
     const full = readFileSync(dumpFile, "utf8");
     writeFileSync(join(work, "dump.sql"), full.slice(0, full.length - 30));
     const [load] = shBlocks(g.runbook, "Load the dump");
@@ -195,7 +205,7 @@ describe.skipIf(!HAVE_PG)("Postgres dump and restore against a real server", () 
 
   it("the restore drill's check script loads the same dump into a fresh server and runs its query", async () => {
     const fresh = await server();
-    const dir = mkdtempSync(join(tmpdir(), "drill-check-"));
+    const dir = tempDir("drill-check-");
     writeFileSync(join(dir, "dump.sql"), readFileSync(dumpFile));
     const script = readFileSync(join(ROOT, "components", "drills", "postgres-check.sh"), "utf8");
     const r = spawnSync("sh", ["-c", script, "postgres-check", join(dir, "dump.sql"), "postgres", "SELECT body FROM notes WHERE id = 1"], { env: fresh.env(), encoding: "utf8" });
@@ -222,7 +232,7 @@ describe.skipIf(!HAVE_PG)("Postgres dump and restore against a real server", () 
     busy.sql("postgres", "CREATE DATABASE shop");
     busy.sql("shop", "CREATE SEQUENCE s; CREATE TABLE a (id bigint PRIMARY KEY); CREATE TABLE b (id bigint PRIMARY KEY); CREATE TABLE filler (t text)");
     busy.sql("shop", "INSERT INTO filler SELECT repeat(md5(g::text), 20) FROM generate_series(1, 100000) g");
-    const work = mkdtempSync(join(tmpdir(), "busy-"));
+    const work = tempDir("busy-");
     // One transaction writes both tables: a consistent snapshot has the same ids in a and b.
     writeFileSync(join(work, "tx.sql"), "BEGIN;\nINSERT INTO a VALUES (nextval('s'));\nINSERT INTO b VALUES (currval('s'));\nCOMMIT;\n");
     const writer = spawn("pgbench", ["-n", "-c", "2", "-T", "120", "-f", join(work, "tx.sql"), "-U", SUPERUSER, "shop"], { env: busy.env(), stdio: "ignore" });
