@@ -126,7 +126,7 @@ describe("coverage of the prod stack", () => {
       {
         kind: "in-cluster-only",
         subject: "postgresql",
-        message: "PostgreSQL (`postgres`, consistent dump): every copy (postgres) is stored inside the cluster it protects; a cluster loss takes the backup with it",
+        message: "PostgreSQL (`postgres`, pg_dumpall: each database consistent on its own, not across databases): every copy (postgres) is stored inside the cluster it protects; a cluster loss takes the backup with it",
       },
       {
         kind: "unversioned",

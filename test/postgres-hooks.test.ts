@@ -37,7 +37,14 @@ describe("dump hook annotations (SPEC §3.5)", () => {
 
   it("wrap the command in /bin/sh -c as a JSON array Velero can parse", () => {
     const command = JSON.parse(dbDumpAnnotations(options)["pre.hook.backup.velero.io/command"]);
-    expect(command).toEqual(["/bin/sh", "-c", 'pg_dumpall -U "${POSTGRES_USER:-postgres}" -f /backups/dump.sql.tmp && mv /backups/dump.sql.tmp /backups/dump.sql']);
+    expect(command).toEqual([
+      "/bin/sh",
+      "-c",
+      "rm -f /backups/dump.sql /backups/dump.sql.tmp; " +
+        'pg_dumpall --clean --if-exists -U "${POSTGRES_USER:-postgres}" -f /backups/dump.sql.tmp && ' +
+        "tail -n 3 /backups/dump.sql.tmp | grep -qxF -e '-- PostgreSQL database cluster dump complete' && " +
+        "mv /backups/dump.sql.tmp /backups/dump.sql || { rm -f /backups/dump.sql.tmp; echo 'dump hook: pg_dumpall failed or its output lacks the completion line (disk full?); no dump published' >&2; exit 1; }",
+    ]);
   });
 
   it("MySQL variant: mysqldump as root, the same volume and cleanup, and the data volume excluded", () => {
@@ -154,7 +161,12 @@ describe("the dump stays inside the backups volume", () => {
   });
 
   it("accepts a file below /backups", () => {
-    expect(dumpScript("postgres", "/backups/db/all.sql")).toBe('pg_dumpall -U "${POSTGRES_USER:-postgres}" -f /backups/db/all.sql.tmp && mv /backups/db/all.sql.tmp /backups/db/all.sql');
+    expect(dumpScript("postgres", "/backups/db/all.sql")).toBe(
+      "rm -f /backups/db/all.sql /backups/db/all.sql.tmp; " +
+        'pg_dumpall --clean --if-exists -U "${POSTGRES_USER:-postgres}" -f /backups/db/all.sql.tmp && ' +
+        "tail -n 3 /backups/db/all.sql.tmp | grep -qxF -e '-- PostgreSQL database cluster dump complete' && " +
+        "mv /backups/db/all.sql.tmp /backups/db/all.sql || { rm -f /backups/db/all.sql.tmp; echo 'dump hook: pg_dumpall failed or its output lacks the completion line (disk full?); no dump published' >&2; exit 1; }",
+    );
     expect(cleanupScript("/backups/db/all.sql")).toBe("rm -f /backups/db/all.sql /backups/db/all.sql.tmp");
   });
 

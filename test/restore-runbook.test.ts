@@ -85,7 +85,12 @@ describe("RESTORE.md of the prod stack", () => {
   it("loads the PostgreSQL dump with the workload's real names", () => {
     const s = section(md, RUNBOOK_ANCHORS.postgres);
     expect(s).toContain("velero -n backup-system restore create postgres-<yyyyMMddHHmmss> --from-backup postgres-backup-<yyyyMMddHHmmss> --include-namespaces postgres --wait\n");
-    expect(s).toContain(`kubectl -n postgres exec statefulset/postgres -c postgres -- sh -c 'psql -U "\${POSTGRES_USER:-postgres}" -d postgres -f /backups/dump.sql'\n`);
+    expect(s).toContain("kubectl -n postgres exec statefulset/postgres -c postgres -- cat /backups/dump.sql > dump.sql\n");
+    expect(s).toContain(
+      `tail -n 3 dump.sql | grep -qxF -e '-- PostgreSQL database cluster dump complete' && cat reset.sql dump.sql | kubectl -n postgres exec -i statefulset/postgres -c postgres -- sh -c 'u=\${POSTGRES_USER:-postgres}; grep -vxF -e "DROP ROLE IF EXISTS $u;" -e "CREATE ROLE $u;" -e "DROP ROLE IF EXISTS \\"$u\\";" -e "CREATE ROLE \\"$u\\";" | PGOPTIONS="-c client_min_messages=warning" psql -X -q -o /dev/null -v ON_ERROR_STOP=1 -U "$u" -d template1'; echo "load exit status: $?"\n`,
+    );
+    expect(s).toContain("SELECT format('DROP DATABASE %I WITH (FORCE)', datname) FROM pg_database WHERE NOT datistemplate \\gexec\nCREATE DATABASE postgres;\n\\connect postgres\nSQL\n");
+    expect(s).not.toContain("-U postgres");
     expect(s).toContain("kubectl -n postgres-restore exec statefulset/postgres -c postgres -- cat /backups/dump.sql > dump.sql\n");
     expect(s).toContain("stored in location `postgres` (garage bucket `velero-postgres`, prefix `postgres`)");
   });

@@ -58,15 +58,38 @@ type Obj = Record<string, unknown>;
 const SAFE_PATH = /^[A-Za-z0-9._/-]+$/;
 
 /**
+ * The last comment line `pg_dumpall` writes (`main()` of src/bin/pg_dump/pg_dumpall.c, identical in PostgreSQL 15, 16
+ * and 17: `fprintf(OPF, "--\n-- PostgreSQL database cluster dump complete\n--\n\n")`, then an unchecked
+ * `fclose(OPF)`). pg_dumpall exits 0 even when that last buffered write fails on a full disk, so the hook publishes a
+ * dump only when this line is among its last three lines.
+ */
+export const PG_DUMP_COMPLETE_LINE = "-- PostgreSQL database cluster dump complete";
+/** What the pre-hook prints (to Velero's backup log) when it publishes nothing. */
+export const PG_DUMP_FAILED_MESSAGE = "dump hook: pg_dumpall failed or its output lacks the completion line (disk full?); no dump published";
+
+/**
  * The shell script of the pre-hook: dump to `<dumpPath>.tmp`, then rename. `dumpPath` must lie inside the `backups`
  * volume, otherwise the dump would land on the data volume (or the container's root filesystem) and never be backed up.
+ *
+ * Postgres: `pg_dumpall --clean --if-exists`, so the dump drops and recreates every database it holds (`postgres` and
+ * `template1` included, with their owner, encoding, locale, settings and grants) and its roles before loading them: the
+ * same file restores a fresh server (the drops are no-ops; a `POSTGRES_DB` created by the image's entrypoint is
+ * replaced instead of failing `CREATE DATABASE`) and rolls a running one back. The only statements that fail on any
+ * server are `DROP ROLE` / `CREATE ROLE` of the role the load runs as (pg_dumpall emits both for every role, see
+ * `dropRoles()`/`dumpRoles()` in pg_dumpall.c); the runbook's load filters exactly those two lines. Any old dump and any
+ * partial file are removed first and on failure, so a failed hook leaves no file behind.
  */
 export function dumpScript(engine: DumpEngine, dumpPath: string = DUMP_PATH): string {
   checkDumpPath(dumpPath);
   const tmp = `${dumpPath}${TMP_SUFFIX}`;
   switch (engine) {
     case "postgres":
-      return `pg_dumpall -U "\${POSTGRES_USER:-postgres}" -f ${tmp} && mv ${tmp} ${dumpPath}`;
+      return (
+        `rm -f ${dumpPath} ${tmp}; ` +
+        `pg_dumpall --clean --if-exists -U "\${POSTGRES_USER:-postgres}" -f ${tmp} && ` +
+        `tail -n 3 ${tmp} | grep -qxF -e '${PG_DUMP_COMPLETE_LINE}' && ` +
+        `mv ${tmp} ${dumpPath} || { rm -f ${tmp}; echo '${PG_DUMP_FAILED_MESSAGE}' >&2; exit 1; }`
+      );
     case "mysql":
       return `mysqldump --single-transaction --routines --events --all-databases -uroot -p"$MYSQL_ROOT_PASSWORD" > ${tmp} && mv ${tmp} ${dumpPath}`;
     default:

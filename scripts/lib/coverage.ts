@@ -443,7 +443,7 @@ export function dataClasses(flows: readonly FlowRow[]): DataClass[] {
     { id: "cluster-resources", title: "Cluster-scoped resources (CRDs, ClusterRoles, StorageClasses, PVs)", sample: { kind: "cluster" } },
     { id: "garage-metadata", title: `Garage metadata PVCs (\`${garage}\`, \`${BACKUP_THIS_PVC_LABEL}=true\`, Ceph RBD)`, sample: { kind: "pvc", namespace: garage, labels: { [BACKUP_THIS_PVC_LABEL]: "true" }, storage: "rbd" } },
     { id: "garage-data", title: `Garage data (\`${garage}\`, \`${BACKUP_STRATEGY_LABEL}=${BACKUP_STRATEGY_ZFS_LOCAL}\`, ZFS-LocalPV)`, sample: { kind: "pvc", namespace: garage, labels: { [BACKUP_STRATEGY_LABEL]: BACKUP_STRATEGY_ZFS_LOCAL }, storage: "zfs" } },
-    { id: "postgresql", title: `PostgreSQL (\`${postgres}\`, consistent dump)`, sample: { kind: "database", namespace: postgres } },
+    { id: "postgresql", title: `PostgreSQL (\`${postgres}\`, pg_dumpall: each database consistent on its own, not across databases)`, sample: { kind: "database", namespace: postgres } },
     { id: "rbd-pvcs", title: `Ceph RBD PVCs labelled \`${BACKUP_THIS_PVC_LABEL}=true\`, all namespaces (block level)`, sample: { kind: "pvc", namespace: "*", labels: { [BACKUP_THIS_PVC_LABEL]: "true" }, storage: "rbd" } },
   ];
 }

@@ -7,7 +7,7 @@
 import { parse } from "yaml";
 import { BACKUP_LABEL, BACKUP_THIS_PVC_LABEL, BENJI_INSTANCE_LABEL, DRILL_LABEL, DRILL_NAMESPACE_PREFIX, FLOW_LABEL, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_ANNOTATIONS, VELERO_EXCLUDE_LABEL } from "../../components/labels";
 import { VELERO_NODE_AGENT_DAEMONSET } from "../../components/monitoring/targets";
-import { DUMP_PATH } from "../../components/postgres/hooks";
+import { DUMP_PATH, PG_DUMP_COMPLETE_LINE } from "../../components/postgres/hooks";
 import { globToRegExp } from "../../components/schema/namespace-glob";
 import { RUNBOOK_ANCHORS, type RunbookAnchor } from "../../components/runbook-anchors";
 import { credentialSecretName, CREDENTIALS_KEY, REPO_CREDENTIALS_SECRET, REPO_PASSWORD_KEY } from "../../components/velero/values";
@@ -16,6 +16,9 @@ import type { Registration } from "./run-program";
 import { RESTORE_NAME_LABEL, SCHEDULE_NAME_LABEL } from "./restore/velero-types";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The Pulumi project name (Pulumi.yaml), for fully qualified stack names. */
+const PULUMI_PROJECT = "cluster-backup";
 
 export interface RunbookInput {
   readonly stack: string;
@@ -138,7 +141,7 @@ function tenantsSection(n: Names): string[] {
     "Restore next to the live tenant (namespace mapping) to compare or copy data back:",
     "",
     ...sh(`npm run restore -- --tenant ${t1} --as ${t1}-restore --velero-namespace ${v}`, `velero -n ${v} restore create ${t1}-restore-${TS} --from-backup ${name}-${TS} --include-namespaces ${t1} --namespace-mappings ${t1}:${t1}-restore --wait`),
-    `The copy gets new PVs filled by the node-agent (fs-restore) and the tenant's labels, \`${TENANT_LABEL}=true\` included: remove that label or delete the copy when done, and mind Ingress hosts and Services the copy duplicates. Fs-restore adds a \`restore-wait\` init container; PSA-restricted tenants need its securityContext (chart \`configMaps.fs-restore-action-config\`, SPEC §3.4.7). Follow the volume data with \`kubectl -n ${v} get podvolumerestores -l ${RESTORE_NAME_LABEL}=<restore>\`.`,
+    `The copy gets new PVs filled by the node-agent (fs-restore) and the tenant's labels, \`${TENANT_LABEL}=true\` included: remove that label or delete the copy when done, and mind Ingress hosts and Services the copy duplicates. Fs-restore adds a \`restore-wait\` init container; PSA-restricted tenants need its securityContext (chart value \`configMaps.fs-restore-action-config\`). Follow the volume data with \`kubectl -n ${v} get podvolumerestores -l ${RESTORE_NAME_LABEL}=<restore>\`.`,
     "",
   ];
 }
@@ -170,6 +173,46 @@ function podTemplateOwner(n: Names, namespace: string): { kind: string; name: st
   return { kind: String(o.kind).toLowerCase(), name: String(o.metadata.name), container: String(o.spec.template.metadata.annotations[VELERO_ANNOTATIONS.preHookContainer]) };
 }
 
+/**
+ * SQL run from `template1` before a dump is loaded: drop every database (clients are disconnected, PostgreSQL ≥ 13) and
+ * give the load an empty `postgres` to start from. The dump (pg_dumpall --clean --if-exists) then drops and recreates
+ * `template1` and `postgres` itself, and its roles; it must run connected to a database other than `template1`.
+ */
+export const PG_RESET_SQL = [
+  "SELECT format('DROP DATABASE %I WITH (FORCE)', datname) FROM pg_database WHERE NOT datistemplate \\gexec",
+  "CREATE DATABASE postgres;",
+  "\\connect postgres",
+] as const;
+
+/**
+ * The shell script the load runs in the Postgres container, reading reset.sql + dump.sql on stdin: drop the two lines
+ * that always fail (`DROP ROLE` / `CREATE ROLE` of the role the load runs as, quoted or not), then psql stopping at the
+ * first error (exit 3) instead of carrying on and exiting 0.
+ */
+export const PG_LOAD_SCRIPT =
+  'u=${POSTGRES_USER:-postgres}; grep -vxF -e "DROP ROLE IF EXISTS $u;" -e "CREATE ROLE $u;" -e "DROP ROLE IF EXISTS \\"$u\\";" -e "CREATE ROLE \\"$u\\";" | PGOPTIONS="-c client_min_messages=warning" psql -X -q -o /dev/null -v ON_ERROR_STOP=1 -U "$u" -d template1';
+
+/** The local check that a copied dump ends with pg_dumpall's completion line (guards the destructive load). */
+export const PG_DUMP_CHECK = `tail -n 3 dump.sql | grep -qxF -e '${PG_DUMP_COMPLETE_LINE}'`;
+
+/** `kubectl exec` into the Postgres container (`-i` when stdin is piped in). */
+export function postgresExec(namespace: string, workload: string, container: string, stdin = false): string {
+  return `kubectl -n ${namespace} exec${stdin ? " -i" : ""} ${workload} -c ${container} --`;
+}
+
+/** The one load procedure (both cases), parameterised by the exec prefix of the target container. */
+export function postgresLoadCommands(exec: string, execStdin: string): string[] {
+  return [
+    `${PG_DUMP_CHECK} && echo "dump.sql is complete" || echo "dump.sql is cut off: copy it again"`,
+    "cat > reset.sql <<'SQL'",
+    ...PG_RESET_SQL,
+    "SQL",
+    `${PG_DUMP_CHECK} && cat reset.sql dump.sql | ${execStdin} sh -c '${PG_LOAD_SCRIPT}'; echo "load exit status: $?"`,
+    `${exec} sh -c 'psql -X -At -U "\${POSTGRES_USER:-postgres}" -d postgres -c "SELECT datname FROM pg_database WHERE NOT datistemplate ORDER BY 1"'`,
+    "grep '^CREATE DATABASE ' dump.sql | cut -d' ' -f3",
+  ];
+}
+
 function postgresSection(n: Names): string[] {
   const s = scheduleOf(n, "postgres");
   if (!s) return notEnabled(n.stack, "flows.postgres.enabled");
@@ -180,31 +223,46 @@ function postgresSection(n: Names): string[] {
   const workload = owner ? `${owner.kind}/${owner.name}` : "<statefulset/postgres>";
   const container = owner?.container ?? "<container>";
   const scratch = `${ns}-restore`;
+  const exec = postgresExec(ns, workload, container);
   return [
-    `${scheduleLine(n, s)} Before each backup a hook runs \`pg_dumpall\` in container \`${container}\` of \`${workload}\` into \`${DUMP_PATH}\` (an emptyDir); only that volume is backed up, PGDATA is not.${owner ? "" : " No pod template of this stack carries the hooks: the workload owner applies the `podTemplatePatch` output."}`,
+    `${scheduleLine(n, s)} Before each backup a hook runs \`pg_dumpall --clean --if-exists\` in container \`${container}\` of \`${workload}\` into \`${DUMP_PATH}\` (an emptyDir) and publishes it only when it ends with pg_dumpall's completion line; only that volume is backed up, PGDATA is not.${owner ? "" : " No pod template of this stack carries the hooks: the workload owner applies the `podTemplatePatch` output."}`,
+    "",
+    "What a dump is and is not:",
+    "",
+    "- Each database is consistent on its own (one snapshot per database); two databases are dumped one after the other, so they are not consistent with each other.",
+    "- Loading it drops and recreates every database of the server (`postgres` and `template1` included), so databases created after the backup are gone afterwards; roles created after the backup stay; every role in the dump gets the backup's attributes and password back, the superuser's included: if the password in the workload's Secret changed since, set it again (`ALTER ROLE ... PASSWORD`).",
+    "- A failed dump publishes nothing: the hook removes its partial file and the backup of the pod fails (the Backup ends `PartiallyFailed`, see [After a restore](#after-a-restore)).",
     "",
     ...listBackups(n, name),
     `### Postgres lost (namespace \`${ns}\` gone)`,
     "",
+    "PGDATA comes back empty (the image initialises a new server), the dump comes back in the restored `/backups` volume. Keep the clients stopped until the load is done:",
+    "",
     ...sh(
       `velero -n ${v} restore create ${ns}-${TS} --from-backup ${name}-${TS} --include-namespaces ${ns} --wait`,
       `kubectl -n ${ns} rollout status ${workload}`,
-      `kubectl -n ${ns} exec ${workload} -c ${container} -- sh -c 'psql -U "\${POSTGRES_USER:-postgres}" -d postgres -f ${DUMP_PATH}'`,
+      `${exec} cat ${DUMP_PATH} > dump.sql`,
     ),
-    "PGDATA comes back empty (it is not in the backup); the dump is in the restored `/backups` volume. Load it before clients connect.",
+    "Then [load the dump](#load-the-dump).",
     "",
     `### Postgres running, data to roll back`,
     "",
-    `Restore next to it, take the dump out, feed it to the live server, then remove the copy:`,
+    `Restore the backup next to the live server (namespace \`${scratch}\`), copy its dump out, keep a dump of the current state, then [load the dump](#load-the-dump) into the live server and remove the copy. Stop the clients (scale the applications that use Postgres to 0) first: the load disconnects every session anyway, and writes made during it are lost.`,
     "",
     ...sh(
       `velero -n ${v} restore create ${scratch}-${TS} --from-backup ${name}-${TS} --include-namespaces ${ns} --namespace-mappings ${ns}:${scratch} --wait`,
       `kubectl -n ${scratch} rollout status ${workload}`,
-      `kubectl -n ${scratch} exec ${workload} -c ${container} -- cat ${DUMP_PATH} > dump.sql`,
-      `kubectl -n ${ns} exec -i ${workload} -c ${container} -- sh -c 'psql -U "\${POSTGRES_USER:-postgres}" -d postgres' < dump.sql`,
-      `kubectl delete namespace ${scratch}`,
+      `${postgresExec(scratch, workload, container)} cat ${DUMP_PATH} > dump.sql`,
+      `${exec} sh -c 'pg_dumpall --clean --if-exists -U "\${POSTGRES_USER:-postgres}"' > before-rollback.sql`,
     ),
-    "`pg_dumpall` output recreates roles and databases: drop (or rename) the databases to roll back first, or edit `dump.sql` down to the ones you need.",
+    "After the load: `kubectl delete namespace " + scratch + "`.",
+    "",
+    "### Load the dump",
+    "",
+    `The same steps for both cases, run where \`dump.sql\` is. The first line must print \`dump.sql is complete\` (a copy cut off in transit lacks pg_dumpall's last line \`${PG_DUMP_COMPLETE_LINE}\`; copy it again). The load runs from \`template1\`: it drops every database (\`WITH (FORCE)\` disconnects clients, PostgreSQL ≥ 13), then feeds the dump to psql with \`ON_ERROR_STOP=1\`, leaving out only the two lines that always fail (\`DROP ROLE\`/\`CREATE ROLE\` of the role psql runs as). \`load exit status: 0\` means every statement succeeded; anything else means psql stopped at the error it printed (\`ERROR: ...\` with the statement after \`LINE 1:\`): fix the cause and run the load line again, it starts over. The last two commands list the databases now on the server and the ones the dump creates: the first list must hold every name of the second.`,
+    "",
+    ...sh(...postgresLoadCommands(exec, postgresExec(ns, workload, container, true))),
+    "Then start the clients again and check the applications (see [After a restore](#after-a-restore)).",
     "",
   ];
 }
@@ -392,6 +450,184 @@ function drillsSection(n: Names): string[] {
   ];
 }
 
+/** The Velero version the stack deploys (chart `image.tag`), for the matching CLI. */
+function veleroVersion(input: RunbookInput): string | undefined {
+  const chart = input.registrations.find((r) => r.type === "kubernetes:helm.sh/v4:Chart");
+  const tag = (chart?.inputs.values as Obj | undefined)?.image?.tag;
+  return typeof tag === "string" && /^v\d+\.\d+\.\d+$/.test(tag) ? tag : undefined;
+}
+
+/** The `--stack` of `pulumi stack output` for this stack (fully qualified when the org is known from the stack reference). */
+function pulumiStack(input: RunbookInput): string {
+  const stackRef = input.registrations.find((r) => r.type === "pulumi:pulumi:StackReference");
+  const parts = typeof stackRef?.inputs.name === "string" ? String(stackRef.inputs.name).split("/") : [];
+  return parts.length === 3 ? `${parts[0]}/${PULUMI_PROJECT}/${input.stack}` : input.stack;
+}
+
+function hasFlowObject(n: Names, kind: string, flow: string): boolean {
+  return n.objects.some((o) => o.kind === kind && labelsOf(o)[FLOW_LABEL] === flow);
+}
+
+function prerequisitesSection(input: RunbookInput, n: Names): string[] {
+  const version = veleroVersion(input) ?? "<version>";
+  const stack = pulumiStack(input);
+  const benji = hasFlowObject(n, "CronJob", "benji");
+  const tarball = `velero-${version}-linux-amd64`;
+  return [
+    `- **velero CLI ${version}**, the version this stack deploys. Check with \`velero version --client-only\`; install it from the release tarball:`,
+    "",
+    ...sh(`curl -fsSLO https://github.com/vmware-tanzu/velero/releases/download/${version}/${tarball}.tar.gz`, `tar -xzf ${tarball}.tar.gz && install ${tarball}/velero /usr/local/bin/velero`, "velero version --client-only"),
+    "- **kubectl** with access to the cluster (see [Before you start](#before-you-start)), and **jq** (the Benji steps and the triage commands use it).",
+    `- **The keys**, which a lost cluster no longer holds: the kopia repository password (without it no fs-backup can be read: tenants, system, the Postgres dump)${benji ? " and Benji's encryption key (without it no Benji block can be read)" : ""}. They live in the Pulumi state of this stack; keep an escrow copy outside it (password manager or sealed envelope) and refresh it when they change:`,
+    "",
+    ...sh(`pulumi stack output --stack ${stack} --show-secrets kopiaRepositoryPassword`, ...(benji ? [`pulumi stack output --stack ${stack} --show-secrets benjiEncryption --json`] : [])),
+    "- **`npm run restore`** needs this repository and Node.js ≥ 20 (`git clone --depth 1 <repository> && cd <repository> && npm ci`), nothing else of the project. Every step that uses it also gives the plain `velero` command, which needs only the velero CLI and kubectl.",
+    "",
+  ];
+}
+
+/** When a Schedule stores its backups on Garage (inside the cluster), the DR note saying Garage must come back first. */
+function garageFirst(n: Names, s: Obj | undefined): string {
+  const location = s ? String(s.spec.template.storageLocation) : "";
+  return s && n.bsls[location]?.backend === "garage"
+    ? ` Its location \`${location}\` is on Garage inside this cluster: it turns Available only once Garage is back, so do the Garage part of step 7 first.`
+    : "";
+}
+
+function disasterRecoverySection(input: RunbookInput, n: Names): string[] {
+  const v = n.velero;
+  const stack = pulumiStack(input);
+  const sys = scheduleOf(n, "system");
+  const pg = scheduleOf(n, "postgres");
+  const tenants = scheduleOf(n, "tenants");
+  const garage = scheduleOf(n, "garage-meta-ceph");
+  const zrepl = hasFlowObject(n, "DaemonSet", "zrepl");
+  const benji = hasFlowObject(n, "CronJob", "benji");
+  const later = [
+    garage ? `Garage metadata from \`${garage.metadata.name}\` ([Garage metadata PVCs](#${RUNBOOK_ANCHORS.garageMetaCeph}))` : "",
+    zrepl ? `Garage data from the zrepl replica ([Garage data from the zrepl replica](#${RUNBOOK_ANCHORS.garageDataZrepl}); the local ZFS snapshots died with the node)` : "",
+    benji ? `other Ceph RBD volumes from Benji ([Benji](#${RUNBOOK_ANCHORS.benji}); rebuild its database first if it was lost, see there)` : "",
+  ].filter(Boolean);
+  return [
+    "The cluster is gone and rebuilt empty. Work in this order; each step says how to know it worked before the next one.",
+    "",
+    "### 1. Rebuild the cluster and its storage",
+    "",
+    "Recreate the cluster and what this program builds on (CSI snapshot controller, Rook/Ceph, OpenEBS ZFS-LocalPV, Garage, the PostgreSQL workload) from their own stacks. Check: `kubectl get nodes` shows every node Ready and `kubectl get storageclass` lists the classes the backups used.",
+    "",
+    "### 2. Restore the keys, then Velero",
+    "",
+    `With this stack's Pulumi state, \`pulumi up\` recreates Velero with the same kopia password (Secret \`${REPO_CREDENTIALS_SECRET}\`, key \`${REPO_PASSWORD_KEY}\`)${benji ? " and Benji's configuration with the same encryption key" : ""}. Check it against the escrow copy, then pause the Schedules until the restore is done (a backup of the half-restored cluster would become the newest one):`,
+    "",
+    ...sh(
+      `pulumi up --stack ${stack}`,
+      `kubectl -n ${v} get secret ${REPO_CREDENTIALS_SECRET} -o jsonpath='{.data.${REPO_PASSWORD_KEY}}' | base64 -d`,
+      `velero -n ${v} schedule pause --all`,
+    ),
+    `If the state is lost, restore it from the state backend's backups first: on an empty state \`pulumi up\` generates new keys (resources \`velero-repo-password\`${benji ? ", \`benji-aes-password\`, \`benji-aes-salt\`" : ""}) and writes them into the Secrets, and no existing backup can be opened with them. If it already happened, put the escrowed password back and let Velero reconnect its repositories (it recreates the BackupRepository objects on the next backup or restore):`,
+    "",
+    ...sh(
+      `kubectl -n ${v} create secret generic ${REPO_CREDENTIALS_SECRET} --from-literal=${REPO_PASSWORD_KEY}='<kopia password from the escrow>' --dry-run=client -o yaml | kubectl apply -f -`,
+      `kubectl -n ${v} delete backuprepositories --all`,
+      `kubectl -n ${v} rollout restart deployment/velero daemonset/${VELERO_NODE_AGENT_DAEMONSET}`,
+    ),
+    "The next `pulumi up` on that state writes its own keys again: keep the stack away from the cluster until its state is restored.",
+    "",
+    "### 3. Wait for the storage locations and the backups",
+    "",
+    "Velero reads the Backups back from the buckets once a location is Available (it checks every minute). It also takes a first backup as soon as a Schedule is created, so each Schedule now has one backup of the still-empty cluster: restore from backups taken before the loss (compare the CREATED column).",
+    "",
+    ...sh(`velero -n ${v} backup-location get`, `velero -n ${v} backup get`),
+    `Go on when every location shows \`Available\` (locations on Garage only once Garage is back) and the list holds the old backups; otherwise see [Backup storage locations](#${RUNBOOK_ANCHORS.storageLocations}).`,
+    "",
+    "### 4. System namespaces and cluster resources",
+    "",
+    sys
+      ? `Restore the newest \`${sys.metadata.name}\` backup from before the loss as a whole (\`velero -n ${v} restore create system-${TS} --from-backup ${sys.metadata.name}-${TS} --wait\`, details in [System namespaces](#${RUNBOOK_ANCHORS.system})). Check: \`velero -n ${v} restore describe system-${TS}\` shows \`Completed\` and \`kubectl get pods -A\` the system pods Running.${garageFirst(n, sys)}`
+      : "No system flow in this stack: redeploy the system namespaces from their own sources.",
+    "",
+    "### 5. PostgreSQL",
+    "",
+    pg
+      ? `Follow [Postgres lost](#${RUNBOOK_ANCHORS.postgres}) with the newest \`${pg.metadata.name}\` backup from before the loss and load the dump before the applications start. Check: \`load exit status: 0\` and the two database lists match.${garageFirst(n, pg)}`
+      : "No Postgres flow in this stack.",
+    "",
+    "### 6. Tenants",
+    "",
+    ...(tenants
+      ? [
+          `One Restore brings back every tenant of the newest \`${tenants.metadata.name}\` backup from before the loss (if it is PartiallyFailed for a tenant that matters, restore that tenant from an older one afterwards):${garageFirst(n, tenants)}`,
+          "",
+          ...sh(`velero -n ${v} restore create all-tenants-${TS} --from-backup ${tenants.metadata.name}-${TS} --existing-resource-policy none --wait`, `velero -n ${v} restore describe all-tenants-${TS} --details`),
+          "Check each tenant as in [After a restore](#after-a-restore).",
+          "",
+        ]
+      : ["No tenant flow in this stack.", ""]),
+    "### 7. Garage, Benji, zrepl",
+    "",
+    later.length ? `${later.join("; ")}. Check: \`garage status\` in a Garage pod lists every node and \`garage bucket list\` the buckets; Benji restore Jobs end Complete.` : "None of these flows is enabled in this stack.",
+    "",
+    "### 8. Resume the backups and prove them",
+    "",
+    ...sh(`velero -n ${v} schedule unpause --all`, `velero -n ${v} schedule get`),
+    `Once the first new backups completed, run a restore drill (see [Restore drills](#${RUNBOOK_ANCHORS.drills})) and refresh the escrow copy of the keys if they changed.`,
+    "",
+  ];
+}
+
+function afterRestoreSection(n: Names): string[] {
+  const v = n.velero;
+  const tenants = scheduleOf(n, "tenants");
+  const t = tenants ? includedNamespace(tenants).replace(/\*$/, "1001") : "<namespace>";
+  return [
+    "Check every restore before calling it done:",
+    "",
+    "| flow | done when |",
+    "| --- | --- |",
+    `| every Velero restore | \`velero -n ${v} restore describe <restore> --details\` shows \`Phase: Completed\`, no errors, every pod volume restore Completed |`,
+    `| tenants | \`kubectl -n <tenant> get pods,pvc\` shows everything Running/Bound; \`kubectl -n ${v} get podvolumerestores -l ${RESTORE_NAME_LABEL}=<restore>\` all Completed; the tenant's sites answer |`,
+    "| system | `kubectl get pods -A` shows no restored pod Pending or in CrashLoopBackOff; DNS, mail and the panel answer |",
+    "| PostgreSQL | `load exit status: 0`; the database list holds every database of the dump; each application connects with its own role (its password is the backup's) |",
+    `| Garage metadata | \`kubectl -n ${v} get datadownloads -l ${RESTORE_NAME_LABEL}=<restore>\` all Completed; \`garage status\` healthy; an object of each bucket downloads |`,
+    "| Garage data (ZFS, zrepl) | the PVCs are Bound on the right node; `zfs list` shows the dataset; Garage serves an object written before the backup |",
+    "| Benji | the restore Job is Complete; the PVC is Bound; the workload starts with its data |",
+    "",
+    "### A restore or backup ended PartiallyFailed",
+    "",
+    "Velero finished but some items failed. Find the namespace (tenant) and the item:",
+    "",
+    ...sh(
+      `velero -n ${v} restore describe <restore> --details`,
+      `velero -n ${v} restore logs <restore> | grep -E 'level=(error|warning)'`,
+      `kubectl -n ${v} get podvolumerestores -l ${RESTORE_NAME_LABEL}=<restore> -o json | jq -r '.items[] | select(.status.phase != "Completed") | [.spec.pod.namespace, .spec.pod.name, .spec.volume, .status.phase, .status.message] | @tsv'`,
+      `velero -n ${v} backup describe <backup> --details`,
+      `velero -n ${v} backup logs <backup> | grep -E 'level=error'`,
+    ),
+    "`describe` lists errors and warnings per namespace; the jq line names each pod volume that did not come back. Then:",
+    "",
+    "- `already exists` warnings: Velero skipped objects that were there (it never overwrites); expected when restoring into an existing namespace.",
+    `- a pod volume Failed or timed out (node-agent restarted or OOM-killed, node gone): delete that tenant's restored namespace and restore it alone again (\`npm run restore -- --tenant ${t} --velero-namespace ${v}\`, or \`velero -n ${v} restore create --from-backup <backup> --include-namespaces ${t} --wait\`); see [Velero node-agent](#${RUNBOOK_ANCHORS.nodeAgent}).`,
+    "- an admission webhook or PodSecurity refused an object: the log line names it; restore that namespace again once the policy allows it, or into a new namespace with a mapping.",
+    "- the backup itself was PartiallyFailed for that tenant (its `describe` lists the tenant's pods or volumes under errors): restore that tenant from the previous Completed backup (`--from-backup`); the other tenants of the partial backup are fine.",
+    `- a Postgres backup PartiallyFailed: the dump hook failed (its message is in \`velero -n ${v} backup logs <backup>\`) and the backup holds no dump; take the previous Completed one.`,
+    "",
+  ];
+}
+
+function riskyChangeSection(n: Names): string[] {
+  const v = n.velero;
+  const all = [...n.schedules.values()];
+  if (all.length === 0) return ["No Velero schedule in this stack.", ""];
+  const example = String((scheduleOf(n, "tenants") ?? all[0]).metadata.name);
+  return [
+    "Take a backup now with exactly the settings of a Schedule (selection, hooks, location, ttl). Velero names it `<schedule>-<yyyyMMddHHmmss>` and labels it with the Schedule, so `npm run restore` and the drills see it like a scheduled one:",
+    "",
+    ...sh(...all.map((s) => `velero -n ${v} backup create --from-schedule ${s.metadata.name} --wait`), `velero -n ${v} backup get -l ${SCHEDULE_NAME_LABEL}=${example}`),
+    `Go ahead only when it shows \`Completed\`. To undo the change, restore that backup with the procedure of its flow above, naming it with \`--from-backup\` (e.g. \`npm run restore -- --tenant <tenant> --velero-namespace ${v} --schedule ${example} --from-backup ${example}-${TS}\`).`,
+    "",
+  ];
+}
+
 /** RESTORE.md for the stack. Pure. */
 export function buildRunbook(input: RunbookInput): string {
   const schedules = new Map<string, Obj>();
@@ -423,10 +659,27 @@ export function buildRunbook(input: RunbookInput): string {
     "",
     "Generated by `npm run plan` from this stack's configuration: every name below is the one this stack deploys. What each flow keeps is in [coverage.md](coverage.md).",
     "",
+    "- [Prerequisites](#prerequisites)",
+    "- [Before you start](#before-you-start)",
+    "- [Disaster recovery: the cluster is lost](#disaster-recovery-the-cluster-is-lost)",
     ...sections.map(([id, title]) => `- [${title}](#${id})`),
+    "- [After a restore](#after-a-restore)",
+    "- [Before a risky change](#before-a-risky-change)",
     "",
+    "## Prerequisites",
+    "",
+    ...prerequisitesSection(input, n),
     ...clusterAccess(input, n),
+    "## Disaster recovery: the cluster is lost",
+    "",
+    ...disasterRecoverySection(input, n),
     ...sections.flatMap(([id, title, lines]) => [...anchor(id, title), ...lines]),
+    "## After a restore",
+    "",
+    ...afterRestoreSection(n),
+    "## Before a risky change",
+    "",
+    ...riskyChangeSection(n),
   ]
     .join("\n")
     .replace(/\n{3,}/g, "\n\n")

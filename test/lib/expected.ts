@@ -8,7 +8,7 @@ export const PG_ANNOTATIONS = {
   "backup.velero.io/backup-volumes": "backups",
   "pre.hook.backup.velero.io/container": "postgres",
   "pre.hook.backup.velero.io/command":
-    '["/bin/sh","-c","pg_dumpall -U \\"${POSTGRES_USER:-postgres}\\" -f /backups/dump.sql.tmp && mv /backups/dump.sql.tmp /backups/dump.sql"]',
+    '["/bin/sh","-c","rm -f /backups/dump.sql /backups/dump.sql.tmp; pg_dumpall --clean --if-exists -U \\"${POSTGRES_USER:-postgres}\\" -f /backups/dump.sql.tmp && tail -n 3 /backups/dump.sql.tmp | grep -qxF -e \'-- PostgreSQL database cluster dump complete\' && mv /backups/dump.sql.tmp /backups/dump.sql || { rm -f /backups/dump.sql.tmp; echo \'dump hook: pg_dumpall failed or its output lacks the completion line (disk full?); no dump published\' >&2; exit 1; }"]',
   "pre.hook.backup.velero.io/on-error": "Fail",
   "pre.hook.backup.velero.io/timeout": "30m",
   "post.hook.backup.velero.io/container": "postgres",
