@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { objectMeta } from "../k8s";
 import type { ConsumerBuckets, S3Target } from "./types";
-import { checkBucketArgs, credentialChecksum, hash8, jobName, protection, provisionJobSpec, RANDOM_ID_SECRET_OUTPUTS, type Consumer } from "./common";
+import { checkBucketArgs, credentialChecksum, hash8, jobName, protection, provisionJobSpec, type Consumer } from "./common";
 
 /** Name prefix of the provisioning Secret and Job of a bucket (`garage-provision-<bucket>`). */
 export const GARAGE_PROVISION_PREFIX = "garage-provision";
@@ -141,8 +141,10 @@ export class GarageBucket extends pulumi.ComponentResource implements ConsumerBu
     const k8sOpts = { parent: this, provider: args.provider };
     const keyName = garageKeyName(args.consumer);
 
-    const idBytes = new random.RandomId(`${name}-key-id`, { byteLength: GARAGE_KEY_ID_BYTES }, { parent: this, additionalSecretOutputs: RANDOM_ID_SECRET_OUTPUTS, ...protection(production) });
-    const secretBytes = new random.RandomId(`${name}-key-secret`, { byteLength: GARAGE_KEY_SECRET_BYTES }, { parent: this, additionalSecretOutputs: RANDOM_ID_SECRET_OUTPUTS, ...protection(production) });
+    // RandomBytes, not RandomId: a RandomId's resource ID is its bytes in base64 and IDs are never secret
+    // (terraform-provider-random internal/provider/resource_id.go vs resource_bytes.go, ID "none"; pulumi-random 4.21.2).
+    const idBytes = new random.RandomBytes(`${name}-key-id`, { length: GARAGE_KEY_ID_BYTES }, { parent: this, ...protection(production) });
+    const secretBytes = new random.RandomBytes(`${name}-key-secret`, { length: GARAGE_KEY_SECRET_BYTES }, { parent: this, ...protection(production) });
     this.accessKeyId = pulumi.secret(pulumi.interpolate`GK${idBytes.hex}`);
     this.secretAccessKey = pulumi.secret(secretBytes.hex);
     const checksum = credentialChecksum([this.accessKeyId, this.secretAccessKey]);

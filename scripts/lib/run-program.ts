@@ -27,8 +27,23 @@ export interface Registration {
   aliases: string[];
 }
 
+/** What the (mock) provider answered for a custom resource: what the engine writes to the state. */
+export interface ResourceState {
+  urn: string;
+  type: string;
+  /** The resource ID: never secret, in the state and the console in clear. */
+  id: string;
+  outputs: Record<string, Json>;
+  /** Output keys the engine keeps secret: `additionalSecretOutputs` and outputs whose input was secret. */
+  secretOutputs: string[];
+}
+
 export interface ProgramRun {
   registrations: Registration[];
+  /** Provider answers of every custom resource, in registration order. */
+  states: ResourceState[];
+  /** Stack exports that are secret. */
+  secretExports: string[];
   /** Resolved stack exports (secrets unwrapped). */
   exports: Record<string, Json>;
   /** Every string that was a secret somewhere: config, provider outputs, secret inputs and exports. */
@@ -112,6 +127,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
   await pulumi.runtime.setMocks(mocks, "cluster-backup", options.stack, false);
 
   const registrations: Registration[] = [];
+  const states: ResourceState[] = [];
   const marked = new Set<string>();
   const failures: unknown[] = [];
   const monitor = runtime.getMonitor();
@@ -128,11 +144,21 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
       aliases: (req.getAliasesList?.() ?? []).map((a: any) => a.getUrn?.() || a.getSpec?.()?.getName?.() || ""),
     });
     registrations.push(record);
+    const rawInputs: Record<string, Json> = req.getObject()?.toJavaScript() ?? {};
+    const secretInputKeys = Object.keys(rawInputs).filter((key) => {
+      const found = new Set<string>();
+      unwrap(rawInputs[key], found);
+      return found.size > 0;
+    });
     register(req, (err: unknown, resp: any) => {
       if (resp) {
         record.urn = resp.getUrn();
         const state = resp.getObject()?.toJavaScript() ?? {};
         for (const key of record.additionalSecretOutputs) mocks.remember(state[key]);
+        if (record.custom && resp.getId()) {
+          const secretOutputs = [...new Set([...record.additionalSecretOutputs, ...secretInputKeys])];
+          states.push({ urn: record.urn, type: record.type, id: resp.getId(), outputs: unwrap(state, new Set()) as Record<string, Json>, secretOutputs });
+        }
       }
       callback(err, resp);
     });
@@ -163,17 +189,19 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
   try {
     const module = await options.load();
     const exports: Record<string, Json> = {};
+    const secretExports: string[] = [];
     for (const [key, value] of Object.entries(module)) {
       if (key === "default" || key === "__esModule") continue;
       const output = pulumi.output(value as any) as any;
       const [resolved, secret] = await Promise.all([output.promise(), output.isSecret]);
       exports[key] = unwrap(resolved, marked, secret);
+      if (secret) secretExports.push(key);
     }
     await runtime.waitForRPCs();
     if (failures.length > 0) throw failures[0];
     const secretStrings = new Set<string>(mocks.secretOutputs);
     for (const key of options.secretKeys) collectStrings(tryJson(options.config[key]), secretStrings);
-    return { registrations, exports, secretStrings, secretMarked: marked };
+    return { registrations, states, secretExports, exports, secretStrings, secretMarked: marked };
   } finally {
     process.off("unhandledRejection", onRejection);
   }
