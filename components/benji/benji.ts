@@ -15,7 +15,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { objectMeta, ownedNamespace } from "../k8s";
+import { jobAwaitTimeouts, objectMeta, ownedNamespace } from "../k8s";
 import { APP_COMPONENT_LABEL, APP_NAME_LABEL, BACKUP_THIS_PVC_LABEL, BENJI_INSTANCE_LABEL, standardLabels } from "../labels";
 import { hash8, protection } from "../storage/common";
 import { parseBenjiEncryption } from "../key-material";
@@ -139,6 +139,9 @@ export interface BenjiArgs {
   /** Container resources. Default {@link BENJI_DEFAULT_RESOURCES}. */
   readonly resources?: k8s.types.input.core.v1.ResourceRequirements;
 }
+
+/** Upper bound of the database-init Job (its retries included). */
+export const DB_INIT_DEADLINE_SECONDS = 600;
 
 /** Length of the generated PBKDF2 salt of the `aes` transform, in bytes. */
 export const BENJI_KDF_SALT_BYTES = 16;
@@ -420,12 +423,13 @@ export class Benji extends pulumi.ComponentResource {
       `${name}-db-init`,
       {
         metadata: objectMeta(this.dbInitJobName, ns, "benji", { labels: benjiLabels("db-init") }),
-        spec: { backoffLimit: DB_INIT_BACKOFF_LIMIT, template: benjiPodTemplate(pod, "db-init", initCommand, false) },
+        spec: { backoffLimit: DB_INIT_BACKOFF_LIMIT, activeDeadlineSeconds: DB_INIT_DEADLINE_SECONDS, template: benjiPodTemplate(pod, "db-init", initCommand, false) },
       },
       {
         ...k8sOpts,
         dependsOn: [serviceAccount, clusterRoleBinding, configSecret, s3Secret, cephSecret, ...target.ready],
         deleteBeforeReplace: true,
+        customTimeouts: jobAwaitTimeouts(DB_INIT_DEADLINE_SECONDS),
         // A new database (the URL is a secret, so it cannot go into the Job's name) re-runs the init.
         replacementTrigger: args.databaseUrl,
       },

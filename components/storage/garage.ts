@@ -6,9 +6,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import { objectMeta } from "../k8s";
+import { jobAwaitTimeouts, objectMeta } from "../k8s";
 import type { ConsumerBuckets, S3Target } from "./types";
-import { checkBucketArgs, credentialChecksum, hash8, jobName, protection, provisionJobSpec, type Consumer } from "./common";
+import { checkBucketArgs, credentialChecksum, hash8, JOB_ACTIVE_DEADLINE_SECONDS, jobName, protection, provisionJobSpec, type Consumer } from "./common";
 
 /** Name prefix of the provisioning Secret and Job of a bucket (`garage-provision-<bucket>`). */
 export const GARAGE_PROVISION_PREFIX = "garage-provision";
@@ -180,7 +180,7 @@ export class GarageBucket extends pulumi.ComponentResource implements ConsumerBu
       const job = new k8s.batch.v1.Job(
         `${name}-${bucket}-job`,
         { metadata: objectMeta(jobName(GARAGE_PROVISION_PREFIX, bucket, hash), namespace), spec: provisionJobSpec({ image: args.jobImage, script, env, checksum }) },
-        { ...k8sOpts, dependsOn: [secret], deleteBeforeReplace: true },
+        { ...k8sOpts, dependsOn: [secret], deleteBeforeReplace: true, customTimeouts: jobAwaitTimeouts(JOB_ACTIVE_DEADLINE_SECONDS) },
       );
       jobs.push(job);
       targets[bucket] = {

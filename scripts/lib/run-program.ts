@@ -25,6 +25,8 @@ export interface Registration {
   additionalSecretOutputs: string[];
   ignoreChanges: string[];
   aliases: string[];
+  /** `customTimeouts` (Go durations, "" when unset). */
+  customTimeouts: { create: string; update: string; delete: string };
 }
 
 /** What the (mock) provider answered for a custom resource: what the engine writes to the state. */
@@ -87,6 +89,30 @@ function unwrap(value: Json, marked: Set<string>, inSecret = false): Json {
   return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrap(v, marked, inSecret)]));
 }
 
+/**
+ * The packages whose default provider `pulumi:disable-default-providers` denies (a JSON list; `*` = all). The engine
+ * refuses a resource of such a package registered without an explicit provider (pulumi/pulumi#8829, Pulumi ≥ 3.23);
+ * the mocks do not, so the run does it here.
+ */
+export function disabledDefaultProviders(config: Readonly<Record<string, string>>): string[] {
+  const raw = config["pulumi:disable-default-providers"];
+  if (raw === undefined) return [];
+  const list = tryJson(raw);
+  if (!Array.isArray(list) || !list.every((p) => typeof p === "string")) {
+    throw new Error(`pulumi:disable-default-providers: expected a list of package names such as ["kubernetes"] (got ${JSON.stringify(raw)})`);
+  }
+  return list;
+}
+
+function packageOf(type: string): string {
+  return type.startsWith("pulumi:providers:") ? "" : type.split(":")[0];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the protobuf request objects of the SDK are untyped
+function timeoutsOf(t: any): Registration["customTimeouts"] {
+  return { create: t?.getCreate?.() ?? "", update: t?.getUpdate?.() ?? "", delete: t?.getDelete?.() ?? "" };
+}
+
 function collectStrings(value: Json, into: Set<string>): void {
   if (typeof value === "string") into.add(value);
   else if (Array.isArray(value)) value.forEach((v) => collectStrings(v, into));
@@ -116,6 +142,7 @@ function registrationOf(req: any, own: Omit<Registration, RequestFields>): Regis
     additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
     ignoreChanges: own.ignoreChanges,
     aliases: own.aliases,
+    customTimeouts: own.customTimeouts,
   };
 }
 
@@ -142,6 +169,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
       deleteBeforeReplace: Boolean(req.getDeletebeforereplace()),
       ignoreChanges: req.getIgnorechangesList(),
       aliases: (req.getAliasesList?.() ?? []).map((a: any) => a.getUrn?.() || a.getSpec?.()?.getName?.() || ""),
+      customTimeouts: timeoutsOf(req.getCustomtimeouts?.()),
     });
     registrations.push(record);
     const rawInputs: Record<string, Json> = req.getObject()?.toJavaScript() ?? {};
@@ -176,6 +204,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
       deleteBeforeReplace: false,
       ignoreChanges: [],
       aliases: [],
+      customTimeouts: timeoutsOf(undefined),
     });
     registrations.push(record);
     read(req, (err: unknown, resp: any) => {
@@ -183,6 +212,9 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
       callback(err, resp);
     });
   };
+
+  const denied = disabledDefaultProviders(options.config);
+  const usesDeniedDefault = (r: Registration) => r.custom && !r.provider && packageOf(r.type) !== "pulumi" && (denied.includes("*") || denied.includes(packageOf(r.type)));
 
   const onRejection = (reason: unknown) => failures.push(reason);
   process.on("unhandledRejection", onRejection);
@@ -199,6 +231,12 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     }
     await runtime.waitForRPCs();
     if (failures.length > 0) throw failures[0];
+    const strays = registrations.filter(usesDeniedDefault);
+    if (strays.length > 0) {
+      throw new Error(
+        strays.map((r) => `${r.type} ${r.name}: no explicit provider, and pulumi:disable-default-providers denies the default ${packageOf(r.type)} provider`).join("\n"),
+      );
+    }
     const secretStrings = new Set<string>(mocks.secretOutputs);
     for (const key of options.secretKeys) collectStrings(tryJson(options.config[key]), secretStrings);
     return { registrations, states, secretExports, exports, secretStrings, secretMarked: marked };
