@@ -52,7 +52,7 @@ describe("kubeconfigText", () => {
 });
 
 describe("pulumi:disable-default-providers", () => {
-  it.each(["dev", "prod"])("%s: the stack file denies the default kubernetes provider and every Kubernetes object uses the explicit one", async (stack) => {
+  it.each(["dev", "prod"])("%s: the project config denies the default kubernetes provider and every Kubernetes object uses the explicit one", async (stack) => {
     expect(JSON.parse(readStackFile(ROOT, stack).config["pulumi:disable-default-providers"])).toEqual(["kubernetes"]);
     const plan = await planStack(stack);
     const provider = target(plan);
