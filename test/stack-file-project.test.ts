@@ -105,3 +105,15 @@ describe("config namespaces", () => {
     expect(configProblems({ ...rawConfig({ environment: "dev", kubernetes: { context: "k" }, flow: {} }), "cluster-backups:flows": "{}" }, [], "dev")[0]).toMatch(/^cluster-backups:flows: unknown config namespace/);
   });
 });
+
+describe("secure placeholders", () => {
+  it("an encrypted benjiEncryption becomes a placeholder of the form the program checks", () => {
+    const dir = project({
+      "Pulumi.yaml": PROJECT,
+      "Pulumi.p.yaml": "config:\n  cluster-backup:environment: prod\n  cluster-backup:benjiEncryption:\n    secure: v1:AAAA\n",
+    });
+    const { config, secretKeys } = readStackFile(dir, "p");
+    expect(secretKeys).toEqual(["cluster-backup:benjiEncryption"]);
+    expect(JSON.parse(config["cluster-backup:benjiEncryption"])).toEqual({ kdfSalt: "b2ZmbGluZS1wbGFjZWhvbGRlcg==", kdfIterations: 20000, password: "offline-placeholder" });
+  });
+});

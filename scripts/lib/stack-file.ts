@@ -16,6 +16,7 @@ export interface StackConfigInput {
 /** Placeholders shaped like the real value, so validation of the secret's form still runs offline. */
 const SHAPED_PLACEHOLDERS: Record<string, string> = {
   "cluster-backup:benjiDatabaseUrl": "postgresql://benji:offline-placeholder@postgres.postgres.svc.cluster.local:5432/benji",
+  "cluster-backup:benjiEncryption": '{"kdfSalt":"b2ZmbGluZS1wbGFjZWhvbGRlcg==","kdfIterations":20000,"password":"offline-placeholder"}',
 };
 
 export function securePlaceholder(key: string): string {
