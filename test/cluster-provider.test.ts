@@ -61,6 +61,16 @@ describe("pulumi:disable-default-providers", () => {
     expect(objects.filter((r) => !r.provider?.startsWith(`${provider.urn}::`)).map((r) => `${r.type} ${r.name}`)).toEqual([]);
   });
 
+  it.each([
+    ["dev", ["random"]],
+    ["prod", ["random", "scaleway", "tls"]],
+  ])("%s: only packages whose default provider is wanted go without an explicit one", async (stack, packages) => {
+    // random and tls read no config; scaleway's default provider is configured by the stack's scaleway:* keys.
+    const plan = await planStack(stack);
+    const defaults = plan.registrations.filter((r) => r.custom && !r.provider && !r.type.startsWith("pulumi:")).map((r) => r.type.split(":")[0]);
+    expect([...new Set(defaults)].sort()).toEqual(packages);
+  });
+
   it("the offline run refuses a Kubernetes object without an explicit provider, as the engine would", async () => {
     const run = runProgram({
       stack: "dev",
