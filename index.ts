@@ -75,6 +75,7 @@ const velero =
           serviceMonitorLabels: cfg.monitoring.ruleLabels,
           enableCsi: csiEnabled,
           repositoryPassword: cfg.velero.repositoryPassword,
+          existingRepositoryPassword: cfg.secrets.veleroRepositoryPassword,
           extraValues: cfg.velero.extraValues,
           production: cfg.production,
         },
@@ -99,7 +100,9 @@ if (velero) {
     `Velero runs in namespace ${cfg.velero.namespace}: use \`velero -n ${cfg.velero.namespace} ...\` or \`velero client config set namespace=${cfg.velero.namespace}\``,
     cfg.velero.repositoryPassword === "random"
       ? "kopia repository password: generated (Secret velero-repo-credentials; output kopiaRepositoryPassword); keep it: a rebuilt cluster needs the same value before Velero starts, and changing it orphans existing repositories"
-      : "kopia repository password: Velero's built-in default (velero.repositoryPassword: legacy-default); anyone with bucket access can decrypt the fs-backups",
+      : cfg.velero.repositoryPassword === "existing"
+        ? "kopia repository password: the existing repositories' password (secret veleroRepositoryPassword) in Secret velero-repo-credentials; output kopiaRepositoryPassword"
+        : "kopia repository password: Velero's built-in default (velero.repositoryPassword: legacy-default); anyone with bucket access can decrypt the fs-backups",
   );
   if (cfg.flows.system.enabled && (cfg.velero.concurrentBackups ?? 1) > 1) {
     summaryNotes.push("system-daily covers all namespaces: while it runs no other backup runs in parallel (concurrent backups need non-overlapping namespaces)");

@@ -11,6 +11,7 @@ import { parseZreplDuration } from "./zrepl/grid";
 import { monitoringConfigProblems } from "./monitoring/targets";
 import { drillConfigProblems } from "./drills/spec";
 import { prefixedBucketName } from "./storage/common";
+import { keyMaterialProblems } from "./key-material";
 
 export interface ConfigProblem {
   /** Dotted path below the `cluster-backup:` namespace, e.g. `flows.tenants.ttl`. */
@@ -264,7 +265,7 @@ const postgresRule: Rule = (cfg) => {
 };
 
 /** The last two live beside what they check: alert thresholds (monitoring/targets.ts), drill windows (drills/spec.ts). */
-const RULES: Rule[] = [uploaderRule, imageRule, extraValuesRule, locationRule, locationOverlapRule, veleroCsiRule, retentionRule, tenantGlobRule, storageRule, benjiRule, zreplRule, postgresRule, monitoringConfigProblems, drillConfigProblems];
+const RULES: Rule[] = [uploaderRule, imageRule, extraValuesRule, locationRule, locationOverlapRule, veleroCsiRule, retentionRule, tenantGlobRule, storageRule, benjiRule, zreplRule, postgresRule, monitoringConfigProblems, drillConfigProblems, keyMaterialProblems];
 
 /** Every cross-field problem of an otherwise well-formed config. */
 export function crossFieldProblems(cfg: ParsedConfig): ConfigProblem[] {

@@ -163,7 +163,7 @@ const velero = z
     image: image.default(PINS.veleroImage),
     awsPluginImage: image.default(PINS.awsPluginImage),
     uploaderType: z.string().default("kopia"),
-    repositoryPassword: z.enum(["random", "legacy-default"]).default("random"),
+    repositoryPassword: z.enum(["random", "legacy-default", "existing"]).default("random"),
     nodeAgent: z
       .strictObject({
         podVolumePath: z.string().regex(/^\/\S+$/, { error: "expected an absolute path such as /var/lib/kubelet/pods" }).default("/var/lib/kubelet/pods"),
@@ -301,6 +301,8 @@ const flows = z
         backupSchedule: cron.default("30 7 * * *"),
         enforceSchedule: cron.default("0 6 * * *"),
         cleanupSchedule: cron.default("0 5 * * *"),
+        /** Prod: generate new AES key material (a first deploy) rather than take `benjiEncryption` (existing or escrowed). */
+        generateEncryption: z.boolean().default(false),
         pushGateway: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { error: "expected the Prometheus Pushgateway as host:port, e.g. 'pushgateway.monitoring.svc:9091'" }).optional(),
         ceph: z
           .strictObject({
@@ -435,8 +437,12 @@ export const stackConfigSchema = z.strictObject({
   timeZone: z.string().refine(isTimeZone, { error: "expected an IANA time zone name such as 'UTC' or 'Europe/Paris'" }).default("UTC"),
   kubernetes: z.union(
     [
-      z.strictObject({ context: z.string().min(1) }),
-      z.strictObject({ stackReference: z.string().regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, { error: "expected '<org>/<project>/<stack>'" }), kubeconfigOutput: z.string().default("kubeconfig") }),
+      z.strictObject({ context: z.string().min(1), adoptExisting: z.boolean().default(false) }),
+      z.strictObject({
+        stackReference: z.string().regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, { error: "expected '<org>/<project>/<stack>'" }),
+        kubeconfigOutput: z.string().default("kubeconfig"),
+        adoptExisting: z.boolean().default(false),
+      }),
     ],
     { error: "expected either {context: <kubeconfig context>} or {stackReference: <org>/<project>/<stack>, kubeconfigOutput: kubeconfig}" },
   ),
@@ -460,10 +466,12 @@ export const stackConfigSchema = z.strictObject({
   garageAdminToken: z.string().min(1).optional(),
   benjiDatabaseUrl: z.string().regex(/^postgresql(\+\w+)?:\/\/\S+$/, { error: "expected a PostgreSQL URL 'postgresql://user:password@host:5432/benji'" }).optional(),
   benjiCephKey: z.string().min(1).optional(),
+  veleroRepositoryPassword: z.string().min(1).optional(),
+  benjiEncryption: z.string().min(1).optional(),
 });
 
 /** Config keys that hold credentials and must be set with `pulumi config set --secret`. */
-export const SECRET_KEYS = ["garageAdminToken", "benjiDatabaseUrl", "benjiCephKey"] as const;
+export const SECRET_KEYS = ["garageAdminToken", "benjiDatabaseUrl", "benjiCephKey", "veleroRepositoryPassword", "benjiEncryption"] as const;
 /** Top-level keys whose value is a plain string rather than a structured (JSON) value. */
 export const STRING_KEYS = new Set<string>(["environment", "timeZone", ...SECRET_KEYS]);
 

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { stackConfigSchema, SECRET_KEYS, STRING_KEYS, type ParsedConfig } from "./config-schema";
 import { crossFieldProblems, type ConfigProblem } from "./config-rules";
+import { unknownNamespaceProblems } from "./config-namespaces";
 
 export const NAMESPACE = "cluster-backup";
 
@@ -108,7 +109,10 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, secretKe
   const parsed = stackConfigSchema.safeParse(decoded, { reportInput: true });
   if (!parsed.success) problems.push(...zodProblems(parsed.error));
   else problems.push(...crossFieldProblems(parsed.data));
-  if (problems.length > 0) throw new ConfigError(problems.map((p) => formatProblem(p, isSecret(p.path.split(".")[0]))));
+  const namespaceProblems = unknownNamespaceProblems(Object.keys(raw), NAMESPACE, allowedKeys([]));
+  if (problems.length > 0 || namespaceProblems.length > 0) {
+    throw new ConfigError([...namespaceProblems, ...problems.map((p) => formatProblem(p, isSecret(p.path.split(".")[0])))]);
+  }
 
   const data = parsed.data!;
   const secrets: Partial<Record<SecretKey, pulumi.Output<string>>> = {};

@@ -42,6 +42,19 @@ export function restrictedPodSecurity(uid: number, options: { fsGroup?: boolean 
   return { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, ...(options.fsGroup ? { fsGroup: uid } : {}), seccompProfile: { type: "RuntimeDefault" } };
 }
 
+/** Time the provider keeps waiting after a Job's activeDeadlineSeconds, so it sees the Job fail rather than time out. */
+export const JOB_AWAIT_MARGIN_SECONDS = 60;
+
+/**
+ * customTimeouts for a Job with that activeDeadlineSeconds. pulumi-kubernetes waits for a Job to complete for 10
+ * minutes unless customTimeouts say otherwise (provider/pkg/await/job.go `DefaultJobTimeoutMins = 10`,
+ * awaiters.go `getTimeout`; 4.34.2); a longer deadline would make `up` time out while the Job still runs.
+ */
+export function jobAwaitTimeouts(activeDeadlineSeconds: number): pulumi.CustomTimeouts {
+  const wait = `${activeDeadlineSeconds + JOB_AWAIT_MARGIN_SECONDS}s`;
+  return { create: wait, update: wait };
+}
+
 /** The explicit provider a component got in `opts.provider`; throws naming the component when it is missing. */
 export function requireProvider(component: string, opts: pulumi.ComponentResourceOptions | undefined): pulumi.ProviderResource {
   const provider = opts?.provider;

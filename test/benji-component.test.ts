@@ -188,13 +188,13 @@ describe("Benji component (literal args, Garage store)", () => {
 
   it("protects and retains the AES salt and password in production, and exports them as a secret", () => {
     for (const [type, name] of [
-      ["random:index/randomId:RandomId", "benji-aes-salt"],
+      ["random:index/randomBytes:RandomBytes", "benji-aes-salt"],
       ["random:index/randomPassword:RandomPassword", "benji-aes-password"],
     ]) {
       const r = plan.resource(type, name);
       expect([r.protect, r.retainOnDelete]).toEqual([true, true]);
     }
-    expect(plan.resource("random:index/randomId:RandomId", "benji-aes-salt").inputs.byteLength).toBe(16);
+    expect(plan.resource("random:index/randomBytes:RandomBytes", "benji-aes-salt").inputs).toEqual({ length: 16 });
     expect(plan.resource("random:index/randomPassword:RandomPassword", "benji-aes-password").inputs).toMatchObject({ length: 48, special: false });
     expect(plan.run.secretMarked.has(plan.exports.encryption.password)).toBe(true);
     expect(plan.run.secretMarked.has(plan.exports.encryption.kdfSalt)).toBe(true);
@@ -224,6 +224,6 @@ describe("Benji component outside production", () => {
   it("does not protect the AES material", async () => {
     const plan = await planProgram("dev", program(false));
     expect(plan.resource("random:index/randomPassword:RandomPassword", "benji-aes-password").protect).toBe(false);
-    expect(plan.resource("random:index/randomId:RandomId", "benji-aes-salt").retainOnDelete).toBe(false);
+    expect(plan.resource("random:index/randomBytes:RandomBytes", "benji-aes-salt").retainOnDelete).toBe(false);
   });
 });

@@ -173,7 +173,7 @@ describe("storage: bucket requests", () => {
             archive: { backend: "scaleway", bucket: "velero-archive" },
           },
         },
-        flows: { benji: { enabled: true, storage: { backend: "scaleway", bucket: "benji" }, ceph: { monHost: "10.0.0.1:6789", pools: ["rbd"] } } },
+        flows: { benji: { enabled: true, generateEncryption: true, storage: { backend: "scaleway", bucket: "benji" }, ceph: { monHost: "10.0.0.1:6789", pools: ["rbd"] } } },
         benjiDatabaseUrl: "postgresql://b:p@h:5432/benji",
         benjiCephKey: "key",
       }),

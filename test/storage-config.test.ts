@@ -15,7 +15,7 @@ const base = {
   },
 };
 const benjiOn = (storage: Record<string, unknown>) => ({
-  flows: { benji: { enabled: true, storage, ceph: { monHost: "10.0.0.1:6789", pools: ["replicapool"] } } },
+  flows: { benji: { enabled: true, generateEncryption: true, storage, ceph: { monHost: "10.0.0.1:6789", pools: ["replicapool"] } } },
   benjiDatabaseUrl: "postgresql://benji:pw@db:5432/benji",
   benjiCephKey: "AQD-key",
 });

@@ -15,9 +15,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { objectMeta, ownedNamespace } from "../k8s";
+import { jobAwaitTimeouts, objectMeta, ownedNamespace } from "../k8s";
 import { APP_COMPONENT_LABEL, APP_NAME_LABEL, BACKUP_THIS_PVC_LABEL, BENJI_INSTANCE_LABEL, standardLabels } from "../labels";
-import { hash8, protection, RANDOM_ID_SECRET_OUTPUTS } from "../storage/common";
+import { hash8, protection } from "../storage/common";
+import { parseBenjiEncryption } from "../key-material";
 import { benjiS3SecretData } from "../storage/credentials";
 import type { S3Target } from "../storage/types";
 import type { StackConfig } from "../config";
@@ -126,13 +127,24 @@ export interface BenjiArgs {
     /** RBD pools whose images may be backed up; each becomes a Benji io of the same name. */
     readonly pools: readonly string[];
   };
-  /** Production: protect and retain the AES key material. Default false. */
+  /** Production: protect and retain the namespace, the AES key material and the Secret holding it. Default false. */
   readonly protect?: boolean;
+  /**
+   * Existing or escrowed AES key material (a secret) to use instead of generating it: a rebuilt installation or a
+   * stack adopting an existing Benji needs exactly the values its blocks were written with.
+   */
+  readonly encryption?: pulumi.Input<BenjiEncryption>;
   /** `PROM_PUSH_GATEWAY` (`host:port`) for Benji's own metrics; unset = no push. */
   readonly pushGateway?: string;
   /** Container resources. Default {@link BENJI_DEFAULT_RESOURCES}. */
   readonly resources?: k8s.types.input.core.v1.ResourceRequirements;
 }
+
+/** Upper bound of the database-init Job (its retries included). */
+export const DB_INIT_DEADLINE_SECONDS = 600;
+
+/** Length of the generated PBKDF2 salt of the `aes` transform, in bytes. */
+export const BENJI_KDF_SALT_BYTES = 16;
 
 /** The AES key material of Benji's `aes` transform; without it no block can be decrypted. */
 export interface BenjiEncryption {
@@ -277,6 +289,11 @@ export function benjiArgsFromConfig(cfg: StackConfig, storage: S3Target | undefi
     databaseUrl,
     ceph: { monHost: b.ceph.monHost, clientId: b.ceph.clientId, key: cephKey, pools: b.ceph.pools },
     protect: cfg.production,
+    encryption: cfg.secrets.benjiEncryption?.apply((text) => {
+      const parsed = parseBenjiEncryption(text);
+      if (typeof parsed === "string") throw new Error(`benjiEncryption: ${parsed}; config validation should have refused it`);
+      return parsed;
+    }),
     pushGateway: b.pushGateway,
   };
 }
@@ -313,7 +330,8 @@ export class Benji extends pulumi.ComponentResource {
     const ns = args.namespace;
     this.namespace = ns;
 
-    const namespace = ownedNamespace(`${name}-namespace`, ns, "privileged", k8sOpts, "benji");
+    // Retained in prod: deleting the namespace deletes the Secret holding the AES key material with it.
+    const namespace = ownedNamespace(`${name}-namespace`, ns, "privileged", { ...k8sOpts, ...keep }, "benji");
     const inNs: pulumi.CustomResourceOptions = { ...k8sOpts, dependsOn: [namespace] };
 
     const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: objectMeta(BENJI_K8S.serviceAccount, ns, "benji") }, inNs);
@@ -341,16 +359,19 @@ export class Benji extends pulumi.ComponentResource {
       { ...k8sOpts, dependsOn: [clusterRole, serviceAccount] },
     );
 
-    // The AES key material: stored with no block, so it must never change (protect + retain in production).
-    const salt = new random.RandomId(
-      `${name}-aes-salt`,
-      { byteLength: 16 },
-      { parent: this, additionalSecretOutputs: RANDOM_ID_SECRET_OUTPUTS, ...keep },
-    );
-    const password = new random.RandomPassword(`${name}-aes-password`, { length: 48, special: false }, { parent: this, ...keep });
-    this.encryption = pulumi.secret(
-      pulumi.all([salt.b64Std, password.result]).apply(([kdfSalt, pw]): BenjiEncryption => ({ kdfSalt, kdfIterations: BENJI_KDF_ITERATIONS, password: pw })),
-    );
+    // The AES key material: stored with no block, so it must never change (protect + retain in production; that
+    // keeps the state entry, the value itself survives a teardown only in the benjiEncryption output and its escrow).
+    // RandomBytes, not RandomId: a RandomId's resource ID is its bytes in base64, and IDs are never secret
+    // (terraform-provider-random internal/provider/resource_id.go vs resource_bytes.go, pulumi-random 4.21.2).
+    if (args.encryption !== undefined) {
+      this.encryption = pulumi.secret(pulumi.output(args.encryption));
+    } else {
+      const salt = new random.RandomBytes(`${name}-aes-salt`, { length: BENJI_KDF_SALT_BYTES }, { parent: this, ...keep });
+      const password = new random.RandomPassword(`${name}-aes-password`, { length: 48, special: false }, { parent: this, ...keep });
+      this.encryption = pulumi.secret(
+        pulumi.all([salt.base64, password.result]).apply(([kdfSalt, pw]): BenjiEncryption => ({ kdfSalt, kdfIterations: BENJI_KDF_ITERATIONS, password: pw })),
+      );
+    }
 
     const target = args.storage;
     const benjiYaml = pulumi.secret(
@@ -368,7 +389,7 @@ export class Benji extends pulumi.ComponentResource {
     const configSecret = new k8s.core.v1.Secret(
       `${name}-config`,
       { metadata: objectMeta(BENJI_K8S.configSecret, ns, "benji"), type: "Opaque", stringData: { [BENJI_FILES.config]: benjiYaml } },
-      inNs,
+      { ...inNs, ...keep },
     );
     const s3Secret = new k8s.core.v1.Secret(
       `${name}-s3`,
@@ -402,12 +423,13 @@ export class Benji extends pulumi.ComponentResource {
       `${name}-db-init`,
       {
         metadata: objectMeta(this.dbInitJobName, ns, "benji", { labels: benjiLabels("db-init") }),
-        spec: { backoffLimit: DB_INIT_BACKOFF_LIMIT, template: benjiPodTemplate(pod, "db-init", initCommand, false) },
+        spec: { backoffLimit: DB_INIT_BACKOFF_LIMIT, activeDeadlineSeconds: DB_INIT_DEADLINE_SECONDS, template: benjiPodTemplate(pod, "db-init", initCommand, false) },
       },
       {
         ...k8sOpts,
         dependsOn: [serviceAccount, clusterRoleBinding, configSecret, s3Secret, cephSecret, ...target.ready],
         deleteBeforeReplace: true,
+        customTimeouts: jobAwaitTimeouts(DB_INIT_DEADLINE_SECONDS),
         // A new database (the URL is a secret, so it cannot go into the Job's name) re-runs the init.
         replacementTrigger: args.databaseUrl,
       },

@@ -29,9 +29,6 @@ export function iamPrincipalName(bucketPrefix: string, consumer: Consumer): stri
   return `${bucketPrefix}-${consumer}`;
 }
 
-/** Outputs of random.RandomId that hold the key material: all marked secret wherever a RandomId is a key. */
-export const RANDOM_ID_SECRET_OUTPUTS = ["hex", "b64Std", "b64Url", "dec"];
-
 /** Tags of the aws and scaleway buckets of one consumer. */
 export function bucketTags(consumer: Consumer): Record<string, string> {
   return { "managed-by": "pulumi", "part-of": "cluster-backup", consumer };

@@ -6,9 +6,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import { objectMeta } from "../k8s";
+import { jobAwaitTimeouts, objectMeta } from "../k8s";
 import type { ConsumerBuckets, S3Target } from "./types";
-import { checkBucketArgs, credentialChecksum, hash8, jobName, protection, provisionJobSpec, RANDOM_ID_SECRET_OUTPUTS, type Consumer } from "./common";
+import { checkBucketArgs, credentialChecksum, hash8, JOB_ACTIVE_DEADLINE_SECONDS, jobName, protection, provisionJobSpec, type Consumer } from "./common";
 
 /** Name prefix of the provisioning Secret and Job of a bucket (`garage-provision-<bucket>`). */
 export const GARAGE_PROVISION_PREFIX = "garage-provision";
@@ -141,8 +141,10 @@ export class GarageBucket extends pulumi.ComponentResource implements ConsumerBu
     const k8sOpts = { parent: this, provider: args.provider };
     const keyName = garageKeyName(args.consumer);
 
-    const idBytes = new random.RandomId(`${name}-key-id`, { byteLength: GARAGE_KEY_ID_BYTES }, { parent: this, additionalSecretOutputs: RANDOM_ID_SECRET_OUTPUTS, ...protection(production) });
-    const secretBytes = new random.RandomId(`${name}-key-secret`, { byteLength: GARAGE_KEY_SECRET_BYTES }, { parent: this, additionalSecretOutputs: RANDOM_ID_SECRET_OUTPUTS, ...protection(production) });
+    // RandomBytes, not RandomId: a RandomId's resource ID is its bytes in base64 and IDs are never secret
+    // (terraform-provider-random internal/provider/resource_id.go vs resource_bytes.go, ID "none"; pulumi-random 4.21.2).
+    const idBytes = new random.RandomBytes(`${name}-key-id`, { length: GARAGE_KEY_ID_BYTES }, { parent: this, ...protection(production) });
+    const secretBytes = new random.RandomBytes(`${name}-key-secret`, { length: GARAGE_KEY_SECRET_BYTES }, { parent: this, ...protection(production) });
     this.accessKeyId = pulumi.secret(pulumi.interpolate`GK${idBytes.hex}`);
     this.secretAccessKey = pulumi.secret(secretBytes.hex);
     const checksum = credentialChecksum([this.accessKeyId, this.secretAccessKey]);
@@ -178,7 +180,7 @@ export class GarageBucket extends pulumi.ComponentResource implements ConsumerBu
       const job = new k8s.batch.v1.Job(
         `${name}-${bucket}-job`,
         { metadata: objectMeta(jobName(GARAGE_PROVISION_PREFIX, bucket, hash), namespace), spec: provisionJobSpec({ image: args.jobImage, script, env, checksum }) },
-        { ...k8sOpts, dependsOn: [secret], deleteBeforeReplace: true },
+        { ...k8sOpts, dependsOn: [secret], deleteBeforeReplace: true, customTimeouts: jobAwaitTimeouts(JOB_ACTIVE_DEADLINE_SECONDS) },
       );
       jobs.push(job);
       targets[bucket] = {

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import { objectMeta, ownedNamespace, RESTRICTED_CONTAINER, restrictedPodSecurity } from "../k8s";
+import { jobAwaitTimeouts, objectMeta, ownedNamespace, RESTRICTED_CONTAINER, restrictedPodSecurity } from "../k8s";
 import { APP_NAME_LABEL, standardLabels } from "../labels";
 import type { ConsumerBuckets, S3Target } from "./types";
 import {
@@ -14,6 +14,7 @@ import {
   credentialChecksum,
   CREDENTIALS_CHECKSUM_ANNOTATION,
   hash8,
+  JOB_ACTIVE_DEADLINE_SECONDS,
   jobName,
   LIFECYCLE_RULE_NONCURRENT,
   protection,
@@ -284,7 +285,7 @@ export class MinioBucket extends pulumi.ComponentResource implements ConsumerBuc
           volumes: [{ mount: { name: "config", mountPath: MINIO.configDir, readOnly: true }, volume: { name: "config", configMap: { name: configName } } }],
         }),
       },
-      { ...k8sOpts, dependsOn: [userSecret, config, ...(args.serverReady ?? [])], deleteBeforeReplace: true },
+      { ...k8sOpts, dependsOn: [userSecret, config, ...(args.serverReady ?? [])], deleteBeforeReplace: true, customTimeouts: jobAwaitTimeouts(JOB_ACTIVE_DEADLINE_SECONDS) },
     );
 
     const targets: Record<string, S3Target> = {};

@@ -72,11 +72,16 @@ export interface VeleroArgs {
   readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
   /** Enable CSI snapshots (`EnableCSI`); default false. */
   readonly enableCsi?: boolean;
-  /** `random` (default): a generated kopia password; `legacy-default`: keep Velero's `static-passw0rd`. */
-  readonly repositoryPassword?: "random" | "legacy-default";
+  /**
+   * `random` (default): a generated kopia password; `legacy-default`: keep Velero's `static-passw0rd`; `existing`: the
+   * password of repositories that already exist, from {@link existingRepositoryPassword}.
+   */
+  readonly repositoryPassword?: "random" | "legacy-default" | "existing";
+  /** The password of the existing kopia repositories (a secret), with `repositoryPassword: existing`. */
+  readonly existingRepositoryPassword?: pulumi.Input<string>;
   /** Chart values deep-merged over the generated ones; default none. */
   readonly extraValues?: Readonly<Record<string, unknown>>;
-  /** Protect and retain the repository password (prod); default false. */
+  /** Protect and retain the namespace and the repository password and its Secret (prod); default false. */
   readonly production?: boolean;
 }
 
@@ -104,7 +109,8 @@ export class Velero extends pulumi.ComponentResource {
     const defaultLocation = defaultLocationName(args.locations);
     this.namespaceName = namespace;
 
-    this.namespace = ownedNamespace(`${name}-namespace`, namespace, "privileged", { parent: this, provider });
+    // Retained in prod: deleting the namespace deletes the repository password Secret with it.
+    this.namespace = ownedNamespace(`${name}-namespace`, namespace, "privileged", { parent: this, provider, ...retain });
     const inNamespace = { parent: this, provider, dependsOn: [this.namespace] };
 
     // One Secret per distinct key: locations sharing a key (same bucket, or one key per backend) share a Secret.
@@ -129,14 +135,23 @@ export class Velero extends pulumi.ComponentResource {
     }
     this.credentialSecrets = secrets;
 
-    if ((args.repositoryPassword ?? "random") === "random") {
-      const password = new random.RandomPassword(`${name}-repo-password`, { length: 48, special: false }, { parent: this, ...retain });
+    const mode = args.repositoryPassword ?? "random";
+    if (mode === "existing" && args.existingRepositoryPassword === undefined) {
+      throw new Error(`Velero ${name}: repositoryPassword 'existing' needs existingRepositoryPassword`);
+    }
+    if (mode === "random" || mode === "existing") {
+      // retainOnDelete on the RandomPassword keeps nothing (its value lives only in the state): the Secret and the
+      // kopiaRepositoryPassword output are what survive a teardown.
+      const password =
+        mode === "random"
+          ? new random.RandomPassword(`${name}-repo-password`, { length: 48, special: false }, { parent: this, ...retain }).result
+          : pulumi.secret(pulumi.output(args.existingRepositoryPassword!));
       this.repositorySecret = new k8s.core.v1.Secret(
         `${name}-repo-credentials`,
-        { metadata: objectMeta(REPO_CREDENTIALS_SECRET, namespace), type: "Opaque", stringData: { [REPO_PASSWORD_KEY]: password.result } },
+        { metadata: objectMeta(REPO_CREDENTIALS_SECRET, namespace), type: "Opaque", stringData: { [REPO_PASSWORD_KEY]: password } },
         { ...inNamespace, ...retain },
       );
-      this.repositoryPassword = pulumi.secret(password.result);
+      this.repositoryPassword = pulumi.secret(password);
     } else {
       this.repositorySecret = undefined;
       this.repositoryPassword = pulumi.secret(LEGACY_REPO_PASSWORD);

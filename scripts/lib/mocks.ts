@@ -11,6 +11,7 @@ type Inputs = Record<string, unknown>;
 /** Output names that providers return as secrets whatever the program asks (provider schemas). */
 const ALWAYS_SECRET: Record<string, readonly string[]> = {
   "random:index/randomPassword:RandomPassword": ["result", "bcryptHash"],
+  "random:index/randomBytes:RandomBytes": ["base64", "hex"],
   "tls:index/privateKey:PrivateKey": ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"],
   "aws:iam/accessKey:AccessKey": ["secret", "sesSmtpPasswordV4"],
   "scaleway:iam/apiKey:ApiKey": ["secretKey"],
@@ -38,8 +39,17 @@ function fakeBytes(seed: string, length: number): Buffer {
 }
 
 function fakePem(label: string, seed: string): string {
-  const body = fakeBytes(seed, 96).toString("base64").replace(/(.{64})/g, "$1\n");
+  return pemOf(label, fakeBytes(seed, 96));
+}
+
+function pemOf(label: string, der: Buffer): string {
+  const body = der.toString("base64").replace(/(.{64})/g, "$1\n");
   return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+}
+
+/** The stand-in DER of a key's public half or of a certificate request (what the tls provider hashes into the ID). */
+function fakeDer(seed: string): Buffer {
+  return fakeBytes(seed, 91);
 }
 
 function fakeKubeconfig(seed: string): string {
@@ -61,6 +71,10 @@ export function computedOutputs(type: string, name: string, inputs: Inputs): Inp
     case "random:index/randomPassword:RandomPassword":
     case "random:index/randomString:RandomString":
       return { result: fakeString(seed, Number(inputs.length ?? 32)), bcryptHash: `$2a$10$${fakeString(seed + "bcrypt", 53)}` };
+    case "random:index/randomBytes:RandomBytes": {
+      const bytes = fakeBytes(seed, Number(inputs.length ?? 32));
+      return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
+    }
     case "random:index/randomId:RandomId": {
       const bytes = fakeBytes(seed, Number(inputs.byteLength ?? 8));
       return { hex: bytes.toString("hex"), b64Std: bytes.toString("base64"), b64Url: bytes.toString("base64url"), dec: BigInt(`0x${bytes.toString("hex")}`).toString() };
@@ -70,7 +84,7 @@ export function computedOutputs(type: string, name: string, inputs: Inputs): Inp
         privateKeyPem: fakePem("PRIVATE KEY", seed),
         privateKeyPemPkcs8: fakePem("PRIVATE KEY", seed + "pkcs8"),
         privateKeyOpenssh: fakePem("OPENSSH PRIVATE KEY", seed),
-        publicKeyPem: fakePem("PUBLIC KEY", seed + "pub"),
+        publicKeyPem: pemOf("PUBLIC KEY", fakeDer(seed + "pub")),
         publicKeyOpenssh: `ecdsa-sha2-nistp256 ${fakeString(seed + "ssh", 40)}`,
         publicKeyFingerprintSha256: `SHA256:${fakeString(seed + "fp", 43)}`,
       };
@@ -78,7 +92,7 @@ export function computedOutputs(type: string, name: string, inputs: Inputs): Inp
     case "tls:index/locallySignedCert:LocallySignedCert":
       return { certPem: fakePem("CERTIFICATE", seed), validityStartTime: "2026-01-01T00:00:00Z", validityEndTime: "2036-01-01T00:00:00Z" };
     case "tls:index/certRequest:CertRequest":
-      return { certRequestPem: fakePem("CERTIFICATE REQUEST", seed) };
+      return { certRequestPem: pemOf("CERTIFICATE REQUEST", fakeDer(seed + "csr")) };
     case "aws:iam/accessKey:AccessKey":
       return { secret: fakeString(seed, 40), sesSmtpPasswordV4: fakeString(seed + "smtp", 44) };
     case "aws:iam/user:User":
@@ -106,7 +120,37 @@ function fakeUuid(seed: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-function resourceId(type: string, name: string, inputs: Inputs): string {
+/** SHA-1 hex of a value, as terraform-provider-tls's `hashForState` (internal/provider/util.go) computes IDs. */
+function hashForState(value: Buffer): string {
+  return createHash("sha1").update(value).digest("hex");
+}
+
+/**
+ * The ID the real provider gives a resource. IDs are never secret, so the ones that carry the generated value are
+ * modelled exactly: terraform-provider-random (pulumi-random 4.21.2) internal/provider/resource_id.go sets the ID of
+ * random_id to the bytes in unpadded base64url, resource_string.go the ID of random_string to its result, while
+ * resource_password.go and resource_bytes.go set "none"; terraform-provider-tls (pulumi-tls 5.6.1)
+ * internal/provider/common_key.go sets a private key's ID to the SHA-1 of its public key's DER, resource_cert_request.go
+ * a request's to the SHA-1 of its DER, and certificates carry their serial number.
+ */
+function resourceId(type: string, name: string, inputs: Inputs, computed: Inputs): string {
+  const seed = `${type}/${name}`;
+  switch (type) {
+    case "random:index/randomId:RandomId":
+      return String(computed.b64Url).replace(/=+$/, "");
+    case "random:index/randomString:RandomString":
+      return String(computed.result);
+    case "random:index/randomPassword:RandomPassword":
+    case "random:index/randomBytes:RandomBytes":
+      return "none";
+    case "tls:index/privateKey:PrivateKey":
+      return hashForState(fakeDer(seed + "pub"));
+    case "tls:index/certRequest:CertRequest":
+      return hashForState(fakeDer(seed + "csr"));
+    case "tls:index/selfSignedCert:SelfSignedCert":
+    case "tls:index/locallySignedCert:LocallySignedCert":
+      return BigInt(`0x${digest(seed, "serial").toString("hex").slice(0, 32)}`).toString();
+  }
   if (type.startsWith("kubernetes:")) {
     const meta = (inputs.metadata ?? {}) as { name?: string; namespace?: string };
     const objectName = meta.name ?? name;
@@ -126,7 +170,7 @@ export class PlanMocks implements pulumi.runtime.Mocks {
     const computed = computedOutputs(args.type, args.name, args.inputs);
     for (const key of ALWAYS_SECRET[args.type] ?? []) this.remember(computed[key]);
     if (args.type === "pulumi:pulumi:StackReference") this.remember((computed.outputs as Inputs).kubeconfig);
-    return { id: args.custom === false ? undefined : resourceId(args.type, args.name, args.inputs), state: { ...args.inputs, ...computed } };
+    return { id: args.custom === false ? undefined : resourceId(args.type, args.name, args.inputs, computed), state: { ...args.inputs, ...computed } };
   }
 
   /** The program reads nothing from providers at run time (no invokes), so an invoke here is a change to review. */

@@ -25,10 +25,27 @@ export interface Registration {
   additionalSecretOutputs: string[];
   ignoreChanges: string[];
   aliases: string[];
+  /** `customTimeouts` (Go durations, "" when unset). */
+  customTimeouts: { create: string; update: string; delete: string };
+}
+
+/** What the (mock) provider answered for a custom resource: what the engine writes to the state. */
+export interface ResourceState {
+  urn: string;
+  type: string;
+  /** The resource ID: never secret, in the state and the console in clear. */
+  id: string;
+  outputs: Record<string, Json>;
+  /** Output keys the engine keeps secret: `additionalSecretOutputs` and outputs whose input was secret. */
+  secretOutputs: string[];
 }
 
 export interface ProgramRun {
   registrations: Registration[];
+  /** Provider answers of every custom resource, in registration order. */
+  states: ResourceState[];
+  /** Stack exports that are secret. */
+  secretExports: string[];
   /** Resolved stack exports (secrets unwrapped). */
   exports: Record<string, Json>;
   /** Every string that was a secret somewhere: config, provider outputs, secret inputs and exports. */
@@ -72,6 +89,30 @@ function unwrap(value: Json, marked: Set<string>, inSecret = false): Json {
   return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrap(v, marked, inSecret)]));
 }
 
+/**
+ * The packages whose default provider `pulumi:disable-default-providers` denies (a JSON list; `*` = all). The engine
+ * refuses a resource of such a package registered without an explicit provider (pulumi/pulumi#8829, Pulumi ≥ 3.23);
+ * the mocks do not, so the run does it here.
+ */
+export function disabledDefaultProviders(config: Readonly<Record<string, string>>): string[] {
+  const raw = config["pulumi:disable-default-providers"];
+  if (raw === undefined) return [];
+  const list = tryJson(raw);
+  if (!Array.isArray(list) || !list.every((p) => typeof p === "string")) {
+    throw new Error(`pulumi:disable-default-providers: expected a list of package names such as ["kubernetes"] (got ${JSON.stringify(raw)})`);
+  }
+  return list;
+}
+
+function packageOf(type: string): string {
+  return type.startsWith("pulumi:providers:") ? "" : type.split(":")[0];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the protobuf request objects of the SDK are untyped
+function timeoutsOf(t: any): Registration["customTimeouts"] {
+  return { create: t?.getCreate?.() ?? "", update: t?.getUpdate?.() ?? "", delete: t?.getDelete?.() ?? "" };
+}
+
 function collectStrings(value: Json, into: Set<string>): void {
   if (typeof value === "string") into.add(value);
   else if (Array.isArray(value)) value.forEach((v) => collectStrings(v, into));
@@ -101,6 +142,7 @@ function registrationOf(req: any, own: Omit<Registration, RequestFields>): Regis
     additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
     ignoreChanges: own.ignoreChanges,
     aliases: own.aliases,
+    customTimeouts: own.customTimeouts,
   };
 }
 
@@ -112,6 +154,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
   await pulumi.runtime.setMocks(mocks, "cluster-backup", options.stack, false);
 
   const registrations: Registration[] = [];
+  const states: ResourceState[] = [];
   const marked = new Set<string>();
   const failures: unknown[] = [];
   const monitor = runtime.getMonitor();
@@ -126,13 +169,24 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
       deleteBeforeReplace: Boolean(req.getDeletebeforereplace()),
       ignoreChanges: req.getIgnorechangesList(),
       aliases: (req.getAliasesList?.() ?? []).map((a: any) => a.getUrn?.() || a.getSpec?.()?.getName?.() || ""),
+      customTimeouts: timeoutsOf(req.getCustomtimeouts?.()),
     });
     registrations.push(record);
+    const rawInputs: Record<string, Json> = req.getObject()?.toJavaScript() ?? {};
+    const secretInputKeys = Object.keys(rawInputs).filter((key) => {
+      const found = new Set<string>();
+      unwrap(rawInputs[key], found);
+      return found.size > 0;
+    });
     register(req, (err: unknown, resp: any) => {
       if (resp) {
         record.urn = resp.getUrn();
         const state = resp.getObject()?.toJavaScript() ?? {};
         for (const key of record.additionalSecretOutputs) mocks.remember(state[key]);
+        if (record.custom && resp.getId()) {
+          const secretOutputs = [...new Set([...record.additionalSecretOutputs, ...secretInputKeys])];
+          states.push({ urn: record.urn, type: record.type, id: resp.getId(), outputs: unwrap(state, new Set()) as Record<string, Json>, secretOutputs });
+        }
       }
       callback(err, resp);
     });
@@ -150,6 +204,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
       deleteBeforeReplace: false,
       ignoreChanges: [],
       aliases: [],
+      customTimeouts: timeoutsOf(undefined),
     });
     registrations.push(record);
     read(req, (err: unknown, resp: any) => {
@@ -158,22 +213,33 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     });
   };
 
+  const denied = disabledDefaultProviders(options.config);
+  const usesDeniedDefault = (r: Registration) => r.custom && !r.provider && packageOf(r.type) !== "pulumi" && (denied.includes("*") || denied.includes(packageOf(r.type)));
+
   const onRejection = (reason: unknown) => failures.push(reason);
   process.on("unhandledRejection", onRejection);
   try {
     const module = await options.load();
     const exports: Record<string, Json> = {};
+    const secretExports: string[] = [];
     for (const [key, value] of Object.entries(module)) {
       if (key === "default" || key === "__esModule") continue;
       const output = pulumi.output(value as any) as any;
       const [resolved, secret] = await Promise.all([output.promise(), output.isSecret]);
       exports[key] = unwrap(resolved, marked, secret);
+      if (secret) secretExports.push(key);
     }
     await runtime.waitForRPCs();
     if (failures.length > 0) throw failures[0];
+    const strays = registrations.filter(usesDeniedDefault);
+    if (strays.length > 0) {
+      throw new Error(
+        strays.map((r) => `${r.type} ${r.name}: no explicit provider, and pulumi:disable-default-providers denies the default ${packageOf(r.type)} provider`).join("\n"),
+      );
+    }
     const secretStrings = new Set<string>(mocks.secretOutputs);
     for (const key of options.secretKeys) collectStrings(tryJson(options.config[key]), secretStrings);
-    return { registrations, exports, secretStrings, secretMarked: marked };
+    return { registrations, states, secretExports, exports, secretStrings, secretMarked: marked };
   } finally {
     process.off("unhandledRejection", onRejection);
   }
