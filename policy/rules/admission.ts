@@ -14,7 +14,7 @@ import {
   TENANT_LABEL,
   TENANT_NAMESPACE_PREFIX,
   VELERO_EXCLUDE_LABEL,
-} from "../../components/labels";
+} from "../shared/labels";
 import { at, isObj, TYPES } from "./k8s";
 import type { PolicyContext, PolicyResource, Rule } from "./types";
 

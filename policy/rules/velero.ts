@@ -1,7 +1,7 @@
 /** Rules about Velero objects: Schedules, pod annotations (hooks, fs-backup volumes), the chart, snapshot classes. */
-import { BACKUP_LABEL, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_ANNOTATIONS, VELERO_EXCLUDE_LABEL, VELERO_VSC_LABEL } from "../../components/labels";
-import { REMOVED_CHART_KEYS } from "../../components/config-rules";
-import { parseGoDuration } from "../../components/schema/duration";
+import { BACKUP_LABEL, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_ANNOTATIONS, VELERO_EXCLUDE_LABEL, VELERO_VSC_LABEL } from "../shared/labels";
+import { REMOVED_CHART_KEYS } from "../shared/velero-chart";
+import { parseGoDuration } from "../shared/go-duration";
 import { annotationsOf, at, chartOf, containersOf, describeObject, isObj, isVeleroChart, labelsOf, list, metadataOf, obj, podTemplateOf, str, TYPES, type Obj } from "./k8s";
 import { resourceRule, type PolicyResource, type Rule } from "./types";
 

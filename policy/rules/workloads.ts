@@ -1,6 +1,6 @@
 /** Rules about pods, images, ConfigMaps and namespaces' Pod Security labels. */
-import { FLOW_LABEL, OWNERSHIP_LABELS, PART_OF_LABEL, PSA_LABELS } from "../../components/labels";
-import { REDACTED } from "../../scripts/lib/redact";
+import { FLOW_LABEL, OWNERSHIP_LABELS, PART_OF_LABEL, PSA_LABELS } from "../shared/labels";
+import { REDACTED } from "../shared/redaction";
 import { chartOf, containerKind, containersOf, describeObject, isObj, isVeleroChart, labelsOf, list, metadataOf, obj, podTemplateOf, str, TYPES, type Obj } from "./k8s";
 import { resourceRule, type PolicyResource, type Rule } from "./types";
 
