@@ -276,7 +276,7 @@ export function packRule(rule: AdmissionRule): Rule {
     name: rule.name,
     description: rule.description,
     enforcementLevel: "mandatory",
-    stackWide: lists.length > 0,
+    stackWide: false,
     settings: lists,
     validate: (resource: PolicyResource, context: PolicyContext) => (resource.type === rule.target.pulumiType ? admissionViolations(rule, resource.inputs, context) : []),
   };

@@ -171,11 +171,11 @@ function usesFsBackup(s: ScheduleView): boolean {
 
 export const NODE_AGENT_KOPIA: Rule = {
   name: "node-agent-kopia",
-  description: "Velero runs the node-agent with kopia: no restic keys, uploaderType kopia, deployNodeAgent when a Schedule uses fs-backup.",
+  description: "Velero runs the node-agent with kopia: no restic keys, uploaderType kopia, deployNodeAgent when a Schedule of the chart uses fs-backup.",
   enforcementLevel: "mandatory",
-  stackWide: true,
+  stackWide: false,
   settings: [],
-  validate: (r, context) => {
+  validate: (r) => {
     const messages = schedulesOf(r)
       .filter((s) => s.template.defaultVolumesToRestic !== undefined)
       .map((s) => `${s.label} sets ${s.at}.template.defaultVolumesToRestic, which Velero removed with restic; use defaultVolumesToFsBackup (kopia).`);
@@ -187,8 +187,10 @@ export const NODE_AGENT_KOPIA: Rule = {
     }
     for (const key of removedKeysIn(chart.values)) messages.push(`The Velero chart values set '${key}', removed from the chart (rendering aborts); use ${REMOVED_CHART_KEYS[key]}.`);
     if (chart.values.deployNodeAgent !== true) {
-      const fsBackup = context.resources.flatMap(schedulesOf).filter(usesFsBackup).map((s) => s.label);
-      if (fsBackup.length) messages.push(`${fsBackup.join(", ")} back up pod volumes (defaultVolumesToFsBackup: true) but the Velero chart does not deploy the node-agent: set deployNodeAgent: true.`);
+      // The chart's own schedules: a resource policy sees this resource only (the program always deploys the node-agent).
+      const fsBackup = schedulesOf(r).filter(usesFsBackup).map((s) => s.label);
+      const verb = fsBackup.length > 1 ? "back up" : "backs up";
+      if (fsBackup.length) messages.push(`${fsBackup.join(", ")} ${verb} pod volumes (defaultVolumesToFsBackup: true) but the Velero chart does not deploy the node-agent: set deployNodeAgent: true.`);
     }
     return messages;
   },

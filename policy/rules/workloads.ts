@@ -130,7 +130,7 @@ export const PRIVILEGED_PODS_IN_THEIR_NAMESPACES: Rule = {
   name: "privileged-pods-in-their-namespaces",
   description: "No privileged pod outside the namespaces meant for it (Velero node-agent, Benji, zrepl).",
   enforcementLevel: "mandatory",
-  stackWide: true,
+  stackWide: false,
   settings: ["privilegedNamespaces"],
   validate: (r, context) => {
     const allowed = context.privilegedNamespaces;
@@ -161,7 +161,7 @@ export const PRIVILEGED_NAMESPACES_PSA: Rule = {
   name: "privileged-namespaces-psa",
   description: "The namespaces meant for privileged pods allow them (Pod Security enforce/audit/warn: privileged); no other namespace of this program does.",
   enforcementLevel: "mandatory",
-  stackWide: true,
+  stackWide: false,
   settings: ["privilegedNamespaces"],
   validate: (r, context) => {
     if (r.type !== TYPES.namespace) return [];
