@@ -4,9 +4,12 @@
  * way the language host passes it, against the fake engine and resource monitor of test/lib. A program that would not
  * compile or run under the CLI fails here; what it registers must be what `npm run plan` registers under the mocks.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { planStack, ROOT, type Plan } from "./harness";
+import { startFakeEngine, type FakeEngine } from "./lib/fake-engine";
+import { PolicyPackHost, type Diagnostic } from "./lib/policy-pack-host";
 import { readProjectFile, runThroughCli, type CliRun } from "./lib/program-host";
 
 const STACKS = ["dev", "prod"] as const;
@@ -14,17 +17,26 @@ const STACKS = ["dev", "prod"] as const;
 describe("the program under Pulumi's cmd/run (pulumi preview), per stack", () => {
   const runs = new Map<string, CliRun>();
   const plans = new Map<string, Plan>();
+  let engine: FakeEngine;
+  let pack: PolicyPackHost;
 
   beforeAll(async () => {
-    // Both stacks at once: each run type-checks the program in its own process.
-    await Promise.all(
-      STACKS.map(async (stack) => {
+    engine = await startFakeEngine();
+    // Both stacks and the policy pack at once: each type-checks in its own process.
+    await Promise.all([
+      ...STACKS.map(async (stack) => {
         const { config, secretKeys } = readStackFile(ROOT, stack);
         runs.set(stack, await runThroughCli({ root: ROOT, stack, config, secretKeys }));
       }),
-    );
+      PolicyPackHost.start(join(ROOT, "policy"), engine.address).then((p) => (pack = p)),
+    ]);
     for (const stack of STACKS) plans.set(stack, await planStack(stack));
   }, 400_000);
+
+  afterAll(async () => {
+    await pack?.stop();
+    await engine?.close();
+  });
 
   it("reads the runtime options from Pulumi.yaml (TypeScript, the tsconfig it names)", () => {
     const project = readProjectFile(ROOT);
@@ -50,6 +62,18 @@ describe("the program under Pulumi's cmd/run (pulumi preview), per stack", () =>
         expect(rest.length).toBe(plan.length);
         const types = (list: { type: string }[]) => Object.entries(list.reduce<Record<string, number>>((n, r) => ({ ...n, [r.type]: (n[r.type] ?? 0) + 1 }), {})).sort();
         expect(types(rest)).toEqual(types(plan));
+      });
+
+      it("passes the policy pack as `pulumi preview --policy-pack policy` would run it: Analyze per registration, then AnalyzeStack", async () => {
+        const run = runs.get(stack)!;
+        const found: Diagnostic[] = [];
+        const registered = run.registrations.filter((r) => r.kind === "register");
+        for (const r of registered) found.push(...(await pack.analyze({ type: r.type, urn: r.urn, name: r.name, properties: r.inputs, protect: r.protect, parent: r.parent })));
+        // Outputs: a custom resource's are its inputs plus what the provider computes; a component's what it registered.
+        const outputs = registered.map((r) => ({ type: r.type, urn: r.urn, name: r.name, properties: r.custom ? r.inputs : (run.componentOutputs.get(r.urn) ?? {}), protect: r.protect, parent: r.parent }));
+        found.push(...(await pack.analyzeStack(outputs)));
+        expect(registered.length).toBe(run.registrations.length - (stack === "prod" ? 1 : 0));
+        expect(found.map((d) => `${d.enforcementLevel} ${d.policy} ${d.urn}: ${d.message}`)).toEqual([]);
       });
 
       it("sends the same inputs for every Kubernetes object as the plan", () => {
