@@ -36,7 +36,7 @@ describe("the policy pack", () => {
     const stack = policies.filter((p) => "validateStack" in p).map((p) => p.name);
     expect(stack).toEqual(["prod-buckets-protected", "vsc-velero-label"]);
     const resource = policies.filter((p) => "validateResource" in p).map((p) => p.name);
-    expect(resource).toHaveLength(17);
+    expect(resource).toHaveLength(RULES.length - 2);
     expect(resource).toEqual(expect.arrayContaining(["node-agent-kopia", "images-pinned", "privileged-pods-in-their-namespaces", "benji-pvc-ceph-rbd", "garage-pvc-one-strategy", "privileged-namespaces-psa"]));
   });
 
