@@ -7,6 +7,7 @@ import { cronMaxIntervalSeconds } from "./schema/cron";
 import { parseGoDuration, humanDuration } from "./schema/duration";
 import { globToRegExp, namespaceGlobMatches } from "./schema/namespace-glob";
 import { TENANT_NAMESPACE_PREFIX } from "./labels";
+import { REMOVED_CHART_KEYS } from "../policy/shared/velero-chart";
 import { parseZreplDuration } from "./zrepl/grid";
 import { monitoringConfigProblems } from "./monitoring/targets";
 import { drillConfigProblems } from "./drills/spec";
@@ -27,28 +28,6 @@ const RESTIC_REASON =
   "'restic' is not supported. Velero 1.17+ can no longer take restic backups (kopia is the only uploader); " +
   "restic remains only to restore backups taken before the upgrade, and not after Velero 1.19. Remove the key or set 'kopia'.";
 
-/**
- * Chart keys removed since chart 3.0.0/6.0.0. Chart 12.1.0 `templates/NOTES.txt` aborts rendering on `deployRestic`,
- * `restic`, the TOP-LEVEL `resticTimeout`/`defaultVolumesToRestic`/`defaultResticPruneFrequency` (`hasKey .Values`),
- * `configuration.provider`, `configMaps.restic-restore-action-config` and `configuration.repositoryMaintenanceJob`
- * `requests`/`limits`/`latestJobsCount`; the `configuration.*` restic keys are silently ignored. Also read by the policy pack.
- */
-export const REMOVED_CHART_KEYS: Record<string, string> = {
-  deployRestic: "deployNodeAgent (set by this program)",
-  restic: "nodeAgent",
-  resticTimeout: "configuration.fsBackupTimeout (config velero.fsBackupTimeout)",
-  defaultVolumesToRestic: "configuration.defaultVolumesToFsBackup",
-  defaultResticPruneFrequency: "configuration.defaultRepoMaintainFrequency",
-  "configuration.provider": "a provider per backupStorageLocation (set by this program)",
-  "configuration.repositoryMaintenanceJob.requests": "configuration.repositoryMaintenanceJob.repositoryConfigData.global.podResources",
-  "configuration.repositoryMaintenanceJob.limits": "configuration.repositoryMaintenanceJob.repositoryConfigData.global.podResources",
-  "configuration.repositoryMaintenanceJob.latestJobsCount": "configuration.repositoryMaintenanceJob.repositoryConfigData.global.keepLatestMaintenanceJobs",
-  "configuration.defaultVolumesToRestic": "configuration.defaultVolumesToFsBackup",
-  "configuration.resticTimeout": "configuration.fsBackupTimeout (config velero.fsBackupTimeout)",
-  "configuration.defaultResticPruneFrequency": "configuration.defaultRepoMaintainFrequency",
-  "configMaps.restic-restore-action-config": "configMaps.fs-restore-action-config",
-  "nodeAgent.privileged": "config velero.nodeAgent.privileged (renders nodeAgent.containerSecurityContext)",
-};
 
 /** Namespaces that a tenant glob must never match: system ones and those of this program's own flows. */
 const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", "backup-system", "garage", "postgres", "zrepl", "minio", "benji", "rook-ceph", "openebs", "cert-manager", "monitoring"];

@@ -2,9 +2,13 @@
  * The pack's policies for the Pulumi CLI (`pulumi preview --policy-pack policy`), wrapping the rules of rules/. Kept
  * apart from index.ts so tests and scripts can import them: constructing a PolicyPack starts a gRPC server.
  *
- * A rule that reads only its resource runs as a resource policy on the resource's inputs; a rule that compares
- * resources or reads the stack's declared context runs as a stack policy. During a preview, values that are not known
- * yet are left out: a resource with unknown values is not judged (it is on the next preview or update).
+ * A rule runs as a resource policy on each resource's INPUTS (the engine's Analyze call), with the stack name and the
+ * policy config as its context; only a rule that compares custom resources runs as a stack policy, because the engine
+ * hands stack policies every resource's OUTPUTS (AnalyzeStack; a Helm v4 Chart's outputs carry no chart or values).
+ * @pulumi/policy 1.21.0 server.js: makeAnalyzeRpcFun deserializes `req.getProperties()` (the inputs),
+ * makeAnalyzeStackRpcFun each `r.getProperties()` of the stack's resources ("the outputs, after any mutations"). During
+ * a preview, values that are not known yet are left out: a resource with unknown values is not judged (it is on the
+ * next preview or update).
  */
 import type { Policies, PolicyConfigSchema, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { buildContext, DEFAULT_SETTINGS, SETTING_SCHEMAS, settingsFrom } from "./rules/context";

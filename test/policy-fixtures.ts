@@ -225,7 +225,13 @@ const charts = {
     ],
     kubectl: { image: { repository: "docker.io/bitnamilegacy/kubectl", tag: "latest" } },
   }),
-  restic: veleroChart("velero-restic", { ...VELERO_CHART_BASE, deployNodeAgent: false, deployRestic: true, configuration: { uploaderType: "restic" } }),
+  restic: veleroChart("velero-restic", {
+    ...VELERO_CHART_BASE,
+    deployNodeAgent: false,
+    deployRestic: true,
+    configuration: { uploaderType: "restic" },
+    schedules: { apps: { schedule: "0 2 * * *", useOwnerReferencesInBackup: false, template: { includedNamespaces: ["app"], defaultVolumesToFsBackup: true, ttl: "720h0m0s" } } },
+  }),
   privilegedNodeAgent: veleroChart("velero-elsewhere", { ...VELERO_CHART_BASE, nodeAgent: { containerSecurityContext: { privileged: true } } }, "velero"),
   chartSchedules: veleroChart("velero-schedules", { ...VELERO_CHART_BASE, schedules: { nightly: { schedule: "0 2 * * *", useOwnerReferencesInBackup: true, template: { includedNamespaces: ["app"] } } } }),
 };
@@ -451,7 +457,7 @@ export const FIXTURES: readonly RuleFixture[] = [
       { urn: charts.restic.urn, message: "The Velero chart values set 'deployRestic', removed from the chart (rendering aborts); use deployNodeAgent (set by this program)." },
       {
         urn: charts.restic.urn,
-        message: "Schedule tenants-daily, Schedule owning, Schedule skipping back up pod volumes (defaultVolumesToFsBackup: true) but the Velero chart does not deploy the node-agent: set deployNodeAgent: true.",
+        message: "Schedule apps (Velero chart values) backs up pod volumes (defaultVolumesToFsBackup: true) but the Velero chart does not deploy the node-agent: set deployNodeAgent: true.",
       },
     ],
   },
@@ -493,6 +499,12 @@ export const FIXTURES: readonly RuleFixture[] = [
     })),
   },
 ];
+
+/**
+ * The policy config the fixtures need under the Pulumi CLI (`--policy-pack-config` form): a resource policy sees one
+ * resource, so the Ceph RBD classes that the fixtures' StorageClass declares offline come from the config.
+ */
+export const PACK_CONFIG: Record<string, Record<string, unknown>> = { "benji-pvc-ceph-rbd": { cephRbdStorageClasses: ["ceph-block"] } };
 
 /** Every fixture resource once, in a stable order (passing and violating ones of all rules: one stack). */
 export function allFixtureResources(): PolicyResource[] {

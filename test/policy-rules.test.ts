@@ -8,7 +8,7 @@ import { RULES, evaluateRules } from "../policy/rules/index";
 import { ADMISSION_COMPONENT_TYPE } from "../policy/rules/context";
 import { parseImage } from "../policy/rules/workloads";
 import { PolicyInputError, policyConfigFromJson, resourcesFromJson } from "../scripts/lib/policy-runner";
-import { allFixtureResources, FIXTURES, k8sObject, resource } from "./policy-fixtures";
+import { allFixtureResources, FIXTURES, k8sObject, PACK_CONFIG, resource } from "./policy-fixtures";
 import { runPack, type PackViolation } from "./policy-pack";
 
 // The SDK's own proxy, as the CLI wraps props during a preview.
@@ -22,7 +22,7 @@ describe("the policy pack", () => {
   const resources = allFixtureResources();
 
   beforeAll(async () => {
-    pack = await runPack(resources);
+    pack = await runPack(resources, PACK_CONFIG);
   });
 
   it("has one fixture per rule and every policy is mandatory by default", () => {
@@ -32,9 +32,12 @@ describe("the policy pack", () => {
     expect(RULES).toHaveLength(19);
   });
 
-  it("runs the rules that compare resources as stack policies, the others on each resource's inputs", () => {
+  it("runs every rule on each resource's inputs, except the two that compare custom resources (stack policies see outputs)", () => {
     const stack = policies.filter((p) => "validateStack" in p).map((p) => p.name);
-    expect(stack).toEqual(["garage-pvc-one-strategy", "benji-pvc-ceph-rbd", "privileged-pods-in-their-namespaces", "prod-buckets-protected", "node-agent-kopia", "privileged-namespaces-psa", "vsc-velero-label"]);
+    expect(stack).toEqual(["prod-buckets-protected", "vsc-velero-label"]);
+    const resource = policies.filter((p) => "validateResource" in p).map((p) => p.name);
+    expect(resource).toHaveLength(RULES.length - 2);
+    expect(resource).toEqual(expect.arrayContaining(["node-agent-kopia", "images-pinned", "privileged-pods-in-their-namespaces", "benji-pvc-ceph-rbd", "garage-pvc-one-strategy", "privileged-namespaces-psa"]));
   });
 
   for (const fixture of FIXTURES) {
@@ -92,10 +95,15 @@ describe("policy config and the stack's declared context", () => {
     expect((await runPack([pvc, garagePvc])).map((v) => `${v.policy} ${v.urn}`)).toEqual([`benji-pvc-ceph-rbd ${pvc.urn}`]);
   });
 
-  it("takes Ceph RBD classes and Garage namespaces from the AdmissionPolicies component of the stack", async () => {
-    const found = await runPack([declared, pvc, garagePvc]);
-    expect(found.map((v) => `${v.policy} ${v.urn}`)).toEqual([`garage-pvc-one-strategy ${garagePvc.urn}`]);
+  it("offline, takes Ceph RBD classes and Garage namespaces from the AdmissionPolicies component of the stack", () => {
     expect(evaluateRules([declared, pvc, garagePvc]).map((v) => `${v.policy} ${v.urn}`)).toEqual([`garage-pvc-one-strategy ${garagePvc.urn}`]);
+  });
+
+  it("under the CLI, judges each resource on its own: the stack's declarations do not reach a resource policy", async () => {
+    const found = await runPack([declared, pvc, garagePvc]);
+    expect(found.map((v) => `${v.policy} ${v.urn}`)).toEqual([`benji-pvc-ceph-rbd ${pvc.urn}`]);
+    const config = { "benji-pvc-ceph-rbd": { cephRbdStorageClasses: ["fast-rbd"] }, "garage-pvc-one-strategy": { garageNamespaces: ["s3"] } };
+    expect((await runPack([declared, pvc, garagePvc], config)).map((v) => `${v.policy} ${v.urn}`)).toEqual([`garage-pvc-one-strategy ${garagePvc.urn}`]);
   });
 
   it("takes them from the policy config (pulumi --policy-pack-config form)", async () => {

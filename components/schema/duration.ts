@@ -1,16 +1,8 @@
 /**
- * Go `time.Duration` strings as Velero writes them in `ttl` and timeouts (`720h0m0s`, `30m`, `1h30m`). Only the
- * units h, m and s: Velero's ttl has no day unit.
+ * Go `time.Duration` strings as Velero writes them (`720h0m0s`, `30m`, `1h30m`). Parsing lives with the policy pack
+ * (policy/shared/go-duration.ts), which must stay self-contained; formatting is the program's.
  */
-const GO_DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
-
-/** Seconds of a Go duration, or undefined when the text is not of that form. */
-export function parseGoDuration(text: string): number | undefined {
-  const match = GO_DURATION.exec(text);
-  if (!match || text === "") return undefined;
-  const [, h, m, s] = match;
-  return Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0);
-}
+export { parseGoDuration } from "../../policy/shared/go-duration";
 
 /** The canonical `XhYmZs` form Velero's API server stores (so the plan shows no perpetual diff). */
 export function formatGoDuration(seconds: number): string {

@@ -14,7 +14,7 @@ import {
   TENANT_LABEL,
   TENANT_NAMESPACE_PREFIX,
   VELERO_EXCLUDE_LABEL,
-} from "../../components/labels";
+} from "../shared/labels";
 import { at, isObj, TYPES } from "./k8s";
 import type { PolicyContext, PolicyResource, Rule } from "./types";
 
@@ -276,7 +276,7 @@ export function packRule(rule: AdmissionRule): Rule {
     name: rule.name,
     description: rule.description,
     enforcementLevel: "mandatory",
-    stackWide: lists.length > 0,
+    stackWide: false,
     settings: lists,
     validate: (resource: PolicyResource, context: PolicyContext) => (resource.type === rule.target.pulumiType ? admissionViolations(rule, resource.inputs, context) : []),
   };

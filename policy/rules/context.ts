@@ -2,7 +2,8 @@
  * Builds the {@link PolicyContext} of a stack from three sources, merged: the pack's defaults, the policy config
  * (Pulumi `--policy-pack-config` / `npm run policy -- --config`), and what the stack itself declares — StorageClasses
  * with a Ceph RBD provisioner, and the `policyContext` of this program's AdmissionPolicies component (the stack's own
- * namespaces and storage classes from its config).
+ * namespaces and storage classes from its config). Under the Pulumi CLI a resource policy sees one resource, so only
+ * the first two reach it; a stack policy sees the component's registered outputs, which repeat its `policyContext`.
  */
 import { isObj, list, obj, str, TYPES } from "./k8s";
 import type { PolicyContext, PolicyResource, PolicySettings, SettingKey } from "./types";

@@ -59,8 +59,11 @@ export interface Rule {
   readonly description: string;
   readonly enforcementLevel: Exclude<EnforcementLevel, "disabled">;
   /**
-   * True when the rule reads anything beyond the resource itself (other resources, the stack's declared context):
-   * under the Pulumi CLI it then runs as a stack policy, otherwise as a resource policy on inputs.
+   * True when the rule compares resources with each other. Under the Pulumi CLI it then runs as a stack policy, which
+   * sees every resource's OUTPUTS (AnalyzeStack: custom resources' outputs carry what was sent, a Helm v4 Chart's carry
+   * no chart or values), so such a rule may read custom resources and resource options only. Any other rule runs as a
+   * resource policy on the resource's INPUTS (Analyze), with the stack name and the policy config as its context
+   * (offline, evaluateRules also gives it what the stack declares: see context.ts).
    */
   readonly stackWide: boolean;
   /** Policy config keys the rule reads; they form its `configSchema`. */

@@ -1,7 +1,7 @@
 /** Rules about Velero objects: Schedules, pod annotations (hooks, fs-backup volumes), the chart, snapshot classes. */
-import { BACKUP_LABEL, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_ANNOTATIONS, VELERO_EXCLUDE_LABEL, VELERO_VSC_LABEL } from "../../components/labels";
-import { REMOVED_CHART_KEYS } from "../../components/config-rules";
-import { parseGoDuration } from "../../components/schema/duration";
+import { BACKUP_LABEL, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_ANNOTATIONS, VELERO_EXCLUDE_LABEL, VELERO_VSC_LABEL } from "../shared/labels";
+import { REMOVED_CHART_KEYS } from "../shared/velero-chart";
+import { parseGoDuration } from "../shared/go-duration";
 import { annotationsOf, at, chartOf, containersOf, describeObject, isObj, isVeleroChart, labelsOf, list, metadataOf, obj, podTemplateOf, str, TYPES, type Obj } from "./k8s";
 import { resourceRule, type PolicyResource, type Rule } from "./types";
 
@@ -171,11 +171,11 @@ function usesFsBackup(s: ScheduleView): boolean {
 
 export const NODE_AGENT_KOPIA: Rule = {
   name: "node-agent-kopia",
-  description: "Velero runs the node-agent with kopia: no restic keys, uploaderType kopia, deployNodeAgent when a Schedule uses fs-backup.",
+  description: "Velero runs the node-agent with kopia: no restic keys, uploaderType kopia, deployNodeAgent when a Schedule of the chart uses fs-backup.",
   enforcementLevel: "mandatory",
-  stackWide: true,
+  stackWide: false,
   settings: [],
-  validate: (r, context) => {
+  validate: (r) => {
     const messages = schedulesOf(r)
       .filter((s) => s.template.defaultVolumesToRestic !== undefined)
       .map((s) => `${s.label} sets ${s.at}.template.defaultVolumesToRestic, which Velero removed with restic; use defaultVolumesToFsBackup (kopia).`);
@@ -187,8 +187,10 @@ export const NODE_AGENT_KOPIA: Rule = {
     }
     for (const key of removedKeysIn(chart.values)) messages.push(`The Velero chart values set '${key}', removed from the chart (rendering aborts); use ${REMOVED_CHART_KEYS[key]}.`);
     if (chart.values.deployNodeAgent !== true) {
-      const fsBackup = context.resources.flatMap(schedulesOf).filter(usesFsBackup).map((s) => s.label);
-      if (fsBackup.length) messages.push(`${fsBackup.join(", ")} back up pod volumes (defaultVolumesToFsBackup: true) but the Velero chart does not deploy the node-agent: set deployNodeAgent: true.`);
+      // The chart's own schedules: a resource policy sees this resource only (the program always deploys the node-agent).
+      const fsBackup = schedulesOf(r).filter(usesFsBackup).map((s) => s.label);
+      const verb = fsBackup.length > 1 ? "back up" : "backs up";
+      if (fsBackup.length) messages.push(`${fsBackup.join(", ")} ${verb} pod volumes (defaultVolumesToFsBackup: true) but the Velero chart does not deploy the node-agent: set deployNodeAgent: true.`);
     }
     return messages;
   },

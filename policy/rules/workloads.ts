@@ -1,6 +1,6 @@
 /** Rules about pods, images, ConfigMaps and namespaces' Pod Security labels. */
-import { FLOW_LABEL, OWNERSHIP_LABELS, PART_OF_LABEL, PSA_LABELS } from "../../components/labels";
-import { REDACTED } from "../../scripts/lib/redact";
+import { FLOW_LABEL, OWNERSHIP_LABELS, PART_OF_LABEL, PSA_LABELS } from "../shared/labels";
+import { REDACTED } from "../shared/redaction";
 import { chartOf, containerKind, containersOf, describeObject, isObj, isVeleroChart, labelsOf, list, metadataOf, obj, podTemplateOf, str, TYPES, type Obj } from "./k8s";
 import { resourceRule, type PolicyResource, type Rule } from "./types";
 
@@ -130,7 +130,7 @@ export const PRIVILEGED_PODS_IN_THEIR_NAMESPACES: Rule = {
   name: "privileged-pods-in-their-namespaces",
   description: "No privileged pod outside the namespaces meant for it (Velero node-agent, Benji, zrepl).",
   enforcementLevel: "mandatory",
-  stackWide: true,
+  stackWide: false,
   settings: ["privilegedNamespaces"],
   validate: (r, context) => {
     const allowed = context.privilegedNamespaces;
@@ -161,7 +161,7 @@ export const PRIVILEGED_NAMESPACES_PSA: Rule = {
   name: "privileged-namespaces-psa",
   description: "The namespaces meant for privileged pods allow them (Pod Security enforce/audit/warn: privileged); no other namespace of this program does.",
   enforcementLevel: "mandatory",
-  stackWide: true,
+  stackWide: false,
   settings: ["privilegedNamespaces"],
   validate: (r, context) => {
     if (r.type !== TYPES.namespace) return [];

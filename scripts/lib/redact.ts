@@ -2,7 +2,9 @@
  * Redaction by value (CONTRACTS.md): every secret text is replaced by "[secret]" wherever it appears, whole or inside a
  * larger string, so generated files stay readable around it. Base64 forms are redacted too (Kubernetes `data`).
  */
-export const REDACTED = "[secret]";
+import { REDACTED } from "../../policy/shared/redaction";
+
+export { REDACTED };
 const MIN_LENGTH = 4;
 
 export class Redactor {
