@@ -6,11 +6,11 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readStackFile } from "../scripts/lib/stack-file";
-import { planStack, ROOT, type Plan } from "./harness";
-import { startFakeEngine, type FakeEngine } from "./lib/fake-engine";
-import { PolicyPackHost, type Diagnostic } from "./lib/policy-pack-host";
-import { readProjectFile, runThroughCli, type CliRun } from "./lib/program-host";
+import { readStackFile } from "../../scripts/lib/stack-file";
+import { planStack, ROOT, type Plan } from "../harness";
+import { startFakeEngine, type FakeEngine } from "../lib/fake-engine";
+import { PolicyPackHost, type Diagnostic } from "../lib/policy-pack-host";
+import { readProjectFile, runThroughCli, type CliRun } from "../lib/program-host";
 
 const STACKS = ["dev", "prod"] as const;
 

@@ -12,14 +12,14 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { policies } from "../policy/policies";
-import { RULES } from "../policy/rules/index";
-import type { PolicyResource } from "../policy/rules/types";
-import { startFakeEngine, type FakeEngine } from "./lib/fake-engine";
-import { PolicyPackHost, type AnalyzedResource, type Diagnostic } from "./lib/policy-pack-host";
-import { FIXTURES, PACK_CONFIG } from "./policy-fixtures";
+import { policies } from "../../policy/policies";
+import { RULES } from "../../policy/rules/index";
+import type { PolicyResource } from "../../policy/rules/types";
+import { startFakeEngine, type FakeEngine } from "../lib/fake-engine";
+import { PolicyPackHost, type AnalyzedResource, type Diagnostic } from "../lib/policy-pack-host";
+import { FIXTURES, PACK_CONFIG } from "../policy-fixtures";
 
-const ROOT = join(__dirname, "..");
+const ROOT = join(__dirname, "..", "..");
 const STACK_POLICIES = new Set(policies.filter((p) => "validateStack" in p).map((p) => p.name));
 
 function wire(r: PolicyResource): AnalyzedResource {
