@@ -44,6 +44,11 @@ export interface RunOptions {
   config: Record<string, string>;
   /** Keys of `config` that are secrets. */
   secretKeys: string[];
+  /**
+   * The secret values, when known exactly (the stack file's `secure:` values): a structured key is secret as a whole
+   * for Pulumi, but only these strings in it are. Default: every string of every secret key.
+   */
+  secretValues?: string[];
   /** Imports the program and returns its module (the stack exports). */
   load: () => Promise<Record<string, unknown>>;
 }
@@ -172,7 +177,8 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     await runtime.waitForRPCs();
     if (failures.length > 0) throw failures[0];
     const secretStrings = new Set<string>(mocks.secretOutputs);
-    for (const key of options.secretKeys) collectStrings(tryJson(options.config[key]), secretStrings);
+    if (options.secretValues) options.secretValues.forEach((v) => secretStrings.add(v));
+    else for (const key of options.secretKeys) collectStrings(tryJson(options.config[key]), secretStrings);
     return { registrations, exports, secretStrings, secretMarked: marked };
   } finally {
     process.off("unhandledRejection", onRejection);
