@@ -42,9 +42,15 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-/** Paths of the values a builder output sets: objects are walked, anything else (arrays, `{}`) is one value. */
+/** Maps the builder fills as a whole: an extra key in them is as much the program's as the keys it writes. */
+const WHOLE = ["metrics.serviceMonitor.additionalLabels", "configMaps.node-agent-config", "configMaps.fs-restore-action-config"];
+
+/** Paths of the values a builder output sets: objects are walked, anything else (arrays, `{}`, WHOLE maps) is one value. */
 function valuePaths(value: Record<string, unknown>, prefix = ""): string[] {
-  return Object.entries(value).flatMap(([key, v]) => (isPlainObject(v) && Object.keys(v).length > 0 ? valuePaths(v, `${prefix}${key}.`) : [`${prefix}${key}`]));
+  return Object.entries(value).flatMap(([key, v]) => {
+    const path = `${prefix}${key}`;
+    return isPlainObject(v) && Object.keys(v).length > 0 && !WHOLE.includes(path) ? valuePaths(v, `${path}.`) : [path];
+  });
 }
 
 const under = (path: string, root: string) => path === root || path.startsWith(`${root}.`);

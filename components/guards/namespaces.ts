@@ -44,7 +44,7 @@ export const ownedNamespaceGuard: Guard = (cfg) => {
   return owned.flatMap((ns, i): GuardProblem[] => {
     const expected = `expected a namespace of its own such as '${ns.example}'`;
     if (KUBERNETES_NAMESPACES.includes(ns.name) || ns.name.startsWith("kube-")) {
-      return [{ path: ns.path, value: ns.name, message: `'${ns.name}' belongs to Kubernetes ('kube-' is reserved): ${OWNERSHIP}; ${expected}` }];
+      return [{ path: ns.path, value: ns.name, message: `'${ns.name}' belongs to Kubernetes${ns.name.startsWith("kube-") ? " (the 'kube-' prefix is reserved)" : ""}: ${OWNERSHIP}; ${expected}` }];
     }
     const twin = owned.slice(0, i).find((other) => other.name === ns.name);
     if (twin) return [{ path: ns.path, value: ns.name, message: `is also ${twin.path}: each component owns its namespace (one Namespace object each, with its own Pod Security level); ${expected}` }];

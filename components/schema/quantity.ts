@@ -40,7 +40,7 @@ export function parseByteQuantity(text: string): number | undefined {
 /** Why a text is not a size quantity with a unit, or undefined when it is one. */
 export function byteQuantityError(text: string): string | undefined {
   if (parseByteQuantity(text) !== undefined) return parseByteQuantity(text)! > 0 ? undefined : "is zero; expected a positive size such as '20Gi'";
-  if (/^\d+(\.\d*)?$|^\.\d+$/.test(text)) return `has no unit: '${text}' is ${text} bytes; expected a size with a unit such as '${text}Gi' (${BYTE_UNITS})`;
+  if (/^\d+(\.\d*)?$|^\.\d+$/.test(text)) return `has no unit: '${text}' is ${text} bytes; expected a size with a unit such as '${text}Mi' or '${text}Gi' (${BYTE_UNITS})`;
   if (ANY_QUANTITY.test(text)) {
     if (/m$/.test(text)) return `'m' is milli (thousandths of a byte); expected a size with a unit such as '20Gi' or '500Mi' (${BYTE_UNITS})`;
     return `expected a positive size written with a unit such as '20Gi' (${BYTE_UNITS}; no sign, no exponent)`;
