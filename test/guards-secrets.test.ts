@@ -54,6 +54,8 @@ describe("a secure value nested in velero.extraValues", () => {
     expect(resources).not.toContain(secret);
     expect(resources).toContain('"HTTPS_PROXY": "[secret]"');
     expect(resources).toContain('"namespace": "backup-system"');
+    expect(resources).toContain('"logLevel": "debug"');
+    expect(resources).toContain('"team": "platform-backup"');
     expect(resources).toContain('"bucket": "velero"');
   });
 

@@ -177,8 +177,14 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     await runtime.waitForRPCs();
     if (failures.length > 0) throw failures[0];
     const secretStrings = new Set<string>(mocks.secretOutputs);
-    if (options.secretValues) options.secretValues.forEach((v) => secretStrings.add(v));
-    else for (const key of options.secretKeys) collectStrings(tryJson(options.config[key]), secretStrings);
+    if (options.secretValues) {
+      options.secretValues.forEach((v) => secretStrings.add(v));
+      // The program keeps every value of a structured secret key secret (it cannot tell which one was `secure:`);
+      // the plain values among them are known here and stay readable in the plan.
+      const plain = new Set<string>();
+      for (const key of options.secretKeys) collectStrings(tryJson(options.config[key]), plain);
+      for (const value of plain) if (!secretStrings.has(value)) marked.delete(value);
+    } else for (const key of options.secretKeys) collectStrings(tryJson(options.config[key]), secretStrings);
     return { registrations, exports, secretStrings, secretMarked: marked };
   } finally {
     process.off("unhandledRejection", onRejection);
