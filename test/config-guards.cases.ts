@@ -51,7 +51,7 @@ export const BAD: GuardCase[] = [
   // Schedule frequency
   { name: "system backup every 5 minutes", stack: "dev", config: devFlows({ system: { enabled: true, schedule: "*/5 * * * *" } }) },
   { name: "system backup every minute of 05:xx", stack: "dev", config: devFlows({ system: { enabled: true, schedule: "* 5 * * *" } }) },
-  { name: "postgres every 30 minutes", stack: "dev", config: devFlows({ postgres: { enabled: true, schedule: "*/30 * * * *" } }) },
+  { name: "Garage ZFS snapshots every 20 minutes", stack: "prod", config: prodFlow("garageDataZfs", { schedule: "*/20 * * * *" }) },
   { name: "Benji backups every 30 minutes", stack: "prod", config: prodFlow("benji", { backupSchedule: "*/30 * * * *" }) },
   // Benji and zrepl retention
   { name: "Benji latest1", stack: "prod", config: prodFlow("benji", { retention: "latest1" }) },

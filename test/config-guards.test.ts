@@ -44,9 +44,8 @@ const EXPECTED: Record<string, string[]> = {
   "system backup every minute of 05:xx": [
     "cluster-backup:flows.system.schedule: runs 1m after the previous run at times; expected at most one run per 1h (every run is a full pass over every volume: runs queue up and never finish); to accept it anyway set overrides.\"flows.system.schedule\" to the reason (got \"* 5 * * *\")"
   ],
-  "postgres every 30 minutes": [
-    "cluster-backup:drills.postgres.schedule: overlaps the backup window of postgres-backup: the drill of Sat 11:00 (starting up to 15m late, running up to 2h, drills.timeout) meets the backup of Sat 07:30 (UTC, '*/30 * * * *', flows.postgres.schedule, which may take 4h, monitoring.grace); expected a schedule whose runs end before a backup starts or start after its window closes (got \"0 11 * * 6\")",
-    "cluster-backup:flows.postgres.schedule: runs 30m after the previous run at times; expected at most one run per 1h (every run is a full pass over every volume: runs queue up and never finish); to accept it anyway set overrides.\"flows.postgres.schedule\" to the reason (got \"*/30 * * * *\")"
+  "Garage ZFS snapshots every 20 minutes": [
+    "cluster-backup:flows.garageDataZfs.schedule: runs 20m after the previous run at times; expected at most one run per 1h (every run is a full pass over every volume: runs queue up and never finish); to accept it anyway set overrides.\"flows.garageDataZfs.schedule\" to the reason (got \"*/20 * * * *\")"
   ],
   "Benji backups every 30 minutes": [
     "cluster-backup:flows.benji.backupSchedule: runs 30m after the previous run at times; expected at most one run per 1h (every run is a full pass over every volume: runs queue up and never finish); to accept it anyway set overrides.\"flows.benji.backupSchedule\" to the reason (got \"*/30 * * * *\")"
@@ -142,8 +141,7 @@ const EXPECTED: Record<string, string[]> = {
     "cluster-backup:flows.zrepl.namespace: is storage.garage.namespace (Garage's namespace): this program creates the namespace, sets its Pod Security labels and deletes it (with everything in it) on destroy; expected a namespace of its own such as 'zrepl' (got \"garage\")"
   ],
   "Velero in Rook's namespace": [
-    "cluster-backup:velero.namespace: is csi.cephRbd.snapshotterSecret.namespace (Rook-Ceph's namespace): this program creates the namespace, sets its Pod Security labels and deletes it (with everything in it) on destroy; expected a namespace of its own such as 'backup-system' (got \"rook-ceph\")",
-    "cluster-backup:flows.system.excludedNamespaces: does not exclude 'rook-ceph' (velero.namespace): Velero's credentials and kopia password would be copied into the backups; add 'rook-ceph'; to accept it anyway set overrides.\"flows.system.excludedNamespaces\" to the reason (got [\"cust-*\",\"garage\",\"postgres\",\"backup-system\",\"zrepl\",\"minio\",\"kube-node-lease\",\"kube-public\"])"
+    "cluster-backup:velero.namespace: is csi.cephRbd.snapshotterSecret.namespace (Rook-Ceph's namespace): this program creates the namespace, sets its Pod Security labels and deletes it (with everything in it) on destroy; expected a namespace of its own such as 'backup-system' (got \"rook-ceph\")"
   ],
   "Velero in the Postgres namespace": [
     "cluster-backup:velero.namespace: is flows.postgres.workload.namespace (the Postgres workload's namespace): this program creates the namespace, sets its Pod Security labels and deletes it (with everything in it) on destroy; expected a namespace of its own such as 'backup-system' (got \"postgres\")"
@@ -269,6 +267,14 @@ describe("config guards: refused with the exact line naming the key", () => {
     const lines = problemsOf(c);
     expect(lines.length).toBeGreaterThan(0);
     expect(lines).toEqual(EXPECTED[c.name]);
+  });
+});
+
+describe("config guards: a tenants backup every minute", () => {
+  it("is refused on flows.tenants.schedule (the drill window rule may refuse its drill schedule too)", () => {
+    expect(problemsOf({ name: "tenants every minute", stack: "dev", config: { flows: { tenants: { schedule: "* * * * *" } } } })).toContain(
+      'cluster-backup:flows.tenants.schedule: runs 1m after the previous run at times; expected at most one run per 1h (every run is a full pass over every volume: runs queue up and never finish); to accept it anyway set overrides."flows.tenants.schedule" to the reason (got "* * * * *")',
+    );
   });
 });
 

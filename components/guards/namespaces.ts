@@ -3,6 +3,7 @@
  * keep out the namespaces other flows already cover or that hold the backup system itself.
  */
 import { namespaceGlobMatches } from "../schema/namespace-glob";
+import { systemExcludedNamespaces } from "../velero/schedules";
 import type { Guard, GuardConfig, GuardProblem } from "./types";
 
 /** Namespaces Kubernetes itself owns; `kube-` is reserved for the system. */
@@ -74,6 +75,8 @@ export const systemExclusionsGuard: Guard = (cfg) => {
   const system = cfg.flows.system;
   if (!system.enabled) return [];
   const excluded = system.excludedNamespaces;
+  // What system-daily really leaves out: the default names of the namespaces this program owns follow their renames.
+  const effective = systemExcludedNamespaces(cfg);
   const path = "flows.system.excludedNamespaces";
   const everything = excluded.find((glob) => /^[*?]+$/.test(glob) && glob.includes("*"));
   if (everything) {
@@ -81,7 +84,7 @@ export const systemExclusionsGuard: Guard = (cfg) => {
   }
   const seen = new Set<string>();
   return requiredExclusions(cfg)
-    .filter(({ name }) => !excluded.some((glob) => namespaceGlobMatches(glob, name)))
+    .filter(({ name }) => !effective.some((glob) => namespaceGlobMatches(glob, name)))
     .filter(({ name }) => !seen.has(name) && seen.add(name))
     .map(({ name, shown = name, source, why }) => ({ path, value: excluded, overridable: true, message: `does not exclude '${shown}' (${source}): ${why}; add '${shown}'` }));
 };
