@@ -20,6 +20,7 @@ import { alertTargets } from "./components/monitoring/targets";
 import { buildAlertGroups } from "./components/monitoring/rules";
 import { BackupAlerts } from "./components/monitoring/alerts";
 import { monitoringSummaryNotes } from "./components/monitoring/summary";
+import { acceptedOverrides, overrideSummaryNotes } from "./components/guards";
 
 const cfg = loadConfig();
 const provider = clusterProvider(cfg);
@@ -30,6 +31,9 @@ export const environment = cfg.environment;
 export const veleroNamespace = cfg.velero.namespace;
 /** Lines the offline plan adds to summary.md. */
 export const summaryNotes: pulumi.Input<string>[] = [];
+/** Guards lifted by `overrides` (key, reason, what was lifted): summary.md notes and coverage.md gaps. */
+export const configOverrides = acceptedOverrides(cfg);
+summaryNotes.push(...overrideSummaryNotes(configOverrides));
 
 // Object storage (SPEC §3.3): buckets and one scoped credential per consumer and backend; consumers build their
 // Secrets from these targets and dependsOn `target.ready`.

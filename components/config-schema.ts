@@ -12,6 +12,7 @@ import { parseGrid, parseZreplDuration } from "./zrepl/grid";
 import { DEFAULT_RUNBOOK_BASE_URL } from "./runbook-anchors";
 import { BENJI_FILE_IO, BENJI_POOL } from "./benji/benji-config";
 import { BENJI_RETENTION_EXAMPLE, parseBenjiRetention } from "./benji/retention";
+import { byteQuantityError } from "./schema/quantity";
 
 /** Pinned versions and images (SPEC §3.1). */
 export const PINS = {
@@ -34,13 +35,16 @@ export const PINS = {
 /** A Kubernetes object name of the DNS-label form (namespaces, most names); at most 63 characters, checked apart. */
 export const KUBERNETES_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const QUANTITY = /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m)?$/;
 
 const k8sName = z
   .string()
   .max(63)
   .regex(KUBERNETES_NAME, { error: "expected a Kubernetes name (lowercase letters, digits and '-', at most 63 characters)" });
-const quantity = z.string().regex(QUANTITY, { error: "expected a Kubernetes quantity such as '10Gi' or '500m'" });
+/** A size (bytes) with a unit: `"20"` would be 20 bytes (components/schema/quantity.ts). */
+const quantity = z.string().superRefine((value, ctx) => {
+  const message = byteQuantityError(value);
+  if (message) ctx.addIssue({ code: "custom", message });
+});
 const url = z.string().refine((v) => /^https?:\/\/[^/\s]+$/.test(v), {
   error: "expected an http(s) URL of scheme and host[:port] only, without a path, e.g. 'http://garage.garage.svc.cluster.local:3900'",
 });
@@ -269,12 +273,8 @@ const flows = z
       .strictObject({
         ...veleroFlow({ schedule: "0 4 * * *", ttl: "720h0m0s", location: "postgres", enabled: false }),
         patchWorkload: z.boolean().default(false),
-        dumpVolumeSizeLimit: z
-          .string()
-          .regex(/^[1-9]\d*(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/, {
-            error: "expected a byte quantity such as '20Gi' for the dump emptyDir (at least twice the dump; exceeding it evicts the Postgres pod)",
-          })
-          .default("20Gi"),
+        /** The dump emptyDir's sizeLimit: at least twice the dump; exceeding it evicts the Postgres pod. */
+        dumpVolumeSizeLimit: quantity.default("20Gi"),
         hookTimeout: goDuration.default("30m"),
         postHookTimeout: goDuration.default("2m"),
         workload: z
@@ -463,6 +463,13 @@ export const stackConfigSchema = z.strictObject({
       storageClassName: k8sName.optional(),
     })
     .prefault({}),
+  /** Guard floors lifted on purpose: config key → reason (components/guards); each shows in summary.md and coverage.md. */
+  overrides: z
+    .record(
+      z.string().regex(/^[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z0-9-]+)*$/, { error: "expected the config key whose floor to lift, e.g. 'flows.tenants.ttl'" }),
+      z.string().trim().min(10, { error: "expected the reason for lifting this guard (at least 10 characters); it is printed in summary.md and coverage.md" }),
+    )
+    .default({}),
   garageAdminToken: z.string().min(1).optional(),
   benjiDatabaseUrl: z.string().regex(/^postgresql(\+\w+)?:\/\/\S+$/, { error: "expected a PostgreSQL URL 'postgresql://user:password@host:5432/benji'" }).optional(),
   benjiCephKey: z.string().min(1).optional(),

@@ -8,6 +8,8 @@ import { z } from "zod";
 import { stackConfigSchema, SECRET_KEYS, STRING_KEYS, type ParsedConfig } from "./config-schema";
 import { crossFieldProblems, type ConfigProblem } from "./config-rules";
 import { unknownNamespaceProblems } from "./config-namespaces";
+import { guardProblems } from "./guards";
+import { nestedSecretProblems, secretLeaves, SECRET_CAPABLE_KEY } from "./guards/secret-config";
 
 export const NAMESPACE = "cluster-backup";
 
@@ -99,8 +101,8 @@ function decode(raw: Readonly<Record<string, string>>): Record<string, unknown> 
 export function parseStackConfig(raw: Readonly<Record<string, string>>, secretKeys: ReadonlySet<string>, stack: string): StackConfig {
   const own = Object.fromEntries(Object.entries(raw).filter(([k]) => k.startsWith(`${NAMESPACE}:`)));
   const decoded = decode(own);
-  const isSecret = (path: string) => SECRET_KEYS.some((k) => path === k);
-  const problems: ConfigProblem[] = [];
+  const isSecret = (path: string) => SECRET_KEYS.some((k) => path === k) || secretKeys.has(`${NAMESPACE}:${path}`);
+  const problems: ConfigProblem[] = nestedSecretProblems(secretKeys, SECRET_KEYS);
   for (const key of SECRET_KEYS) {
     if (key in decoded && !secretKeys.has(`${NAMESPACE}:${key}`)) {
       problems.push({ path: key, message: `holds a credential and must be a secret: pulumi config set --secret ${key} <value>` });
@@ -108,7 +110,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, secretKe
   }
   const parsed = stackConfigSchema.safeParse(decoded, { reportInput: true });
   if (!parsed.success) problems.push(...zodProblems(parsed.error));
-  else problems.push(...crossFieldProblems(parsed.data));
+  else problems.push(...crossFieldProblems(parsed.data), ...guardProblems(parsed.data));
   const namespaceProblems = unknownNamespaceProblems(Object.keys(raw), NAMESPACE, allowedKeys([]));
   if (problems.length > 0 || namespaceProblems.length > 0) {
     throw new ConfigError([...namespaceProblems, ...problems.map((p) => formatProblem(p, isSecret(p.path.split(".")[0])))]);
@@ -121,6 +123,8 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, secretKe
     if (data[key] !== undefined) secrets[key] = pulumi.secret(data[key]);
     delete rest[key];
   }
+  // A secure value nested in cluster-backup:velero: every extraValues value stays a secret up to the chart.
+  if (secretKeys.has(`${NAMESPACE}:${SECRET_CAPABLE_KEY}`)) rest.velero = { ...data.velero, extraValues: secretLeaves(data.velero.extraValues) };
   return { ...(rest as Omit<ParsedConfig, SecretKey>), stack, production: data.environment === "prod", secrets };
 }
 

@@ -44,8 +44,8 @@ function writeAtomically(outDir: string, files: Map<string, string>): void {
 
 async function main(): Promise<number> {
   const { stack, out } = parseArgs(process.argv.slice(2));
-  const { config, secretKeys } = readStackFile(STACK_DIR, stack, ROOT);
-  const run = await runProgram({ stack, config, secretKeys, load: async () => require(join(ROOT, "index.ts")) });
+  const { config, secretKeys, secretValues } = readStackFile(STACK_DIR, stack, ROOT);
+  const run = await runProgram({ stack, config, secretKeys, secretValues, load: async () => require(join(ROOT, "index.ts")) });
   const policy = policyReport(run);
   const plan = buildPlanFiles(stack, run, policy.summary);
   writeAtomically(out, plan.files);

@@ -48,7 +48,7 @@ describe("stack config: defaults", () => {
 describe("stack config: bad input names the key, the value and the form", () => {
   it("unknown keys, at the top and nested", () => {
     expect(problems({ flow: {} })).toEqual([
-      "cluster-backup:flow: unknown key; expected one of: environment, timeZone, kubernetes, storage, velero, csi, flows, monitoring, drills, policy, demo, garageAdminToken, benjiDatabaseUrl, benjiCephKey, veleroRepositoryPassword, benjiEncryption",
+      "cluster-backup:flow: unknown key; expected one of: environment, timeZone, kubernetes, storage, velero, csi, flows, monitoring, drills, policy, demo, overrides, garageAdminToken, benjiDatabaseUrl, benjiCephKey, veleroRepositoryPassword, benjiEncryption",
     ]);
     expect(problems({ flows: { tenant: { enabled: false } } })).toEqual([
       "cluster-backup:flows.tenant: unknown key; expected one of: tenants, system, garageMetaCeph, garageDataZfs, postgres, benji, zrepl",

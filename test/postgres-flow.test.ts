@@ -165,12 +165,12 @@ describe("postgres-backup config rules", () => {
     expect(problems({ flows: { postgres: { enabled: true, workload: { namespace: "db" } }, system: { enabled: true, ttl: "168h" } }, velero: { locations: { ...base.velero.locations, system: { backend: "minio", bucket: "velero", prefix: "system" } } } })).toEqual([
       "cluster-backup:flows.system.excludedNamespaces: does not exclude 'db' (flows.postgres.workload.namespace): system-daily would run the dump hooks a second time and copy the live PGDATA file by file; add 'db' (got [\"cust-*\",\"garage\",\"postgres\",\"backup-system\",\"zrepl\",\"minio\",\"kube-node-lease\",\"kube-public\"])",
     ]);
-    expect(problems({ flows: { postgres: { enabled: true, workload: { namespace: "db-main" } }, system: { enabled: true, ttl: "168h", excludedNamespaces: ["db-*"] } }, velero: { locations: { ...base.velero.locations, system: { backend: "minio", bucket: "velero", prefix: "system" } } } })).toEqual([]);
+    expect(problems({ flows: { postgres: { enabled: true, workload: { namespace: "db-main" } }, system: { enabled: true, ttl: "168h", excludedNamespaces: ["db-*", "cust-*", "backup-system", "minio"] } }, velero: { locations: { ...base.velero.locations, system: { backend: "minio", bucket: "velero", prefix: "system" } } } })).toEqual([]);
   });
 
   it("refuses a dump volume size that is not a byte quantity", () => {
     expect(problems({ flows: { postgres: { enabled: true, dumpVolumeSizeLimit: "500m" } } })).toEqual([
-      "cluster-backup:flows.postgres.dumpVolumeSizeLimit: expected a byte quantity such as '20Gi' for the dump emptyDir (at least twice the dump; exceeding it evicts the Postgres pod) (got \"500m\")",
+      "cluster-backup:flows.postgres.dumpVolumeSizeLimit: 'm' is milli (thousandths of a byte); expected a size with a unit such as '20Gi' or '500Mi' (Ki, Mi, Gi, Ti, Pi, Ei or k, M, G, T, P, E) (got \"500m\")",
     ]);
   });
 

@@ -168,8 +168,11 @@ export function defaultLocationName(locations: Readonly<Record<string, { readonl
   return defaults[0];
 }
 
+/** A JSON-like object; class instances (a pulumi.Output holding a secret extraValues value) are values, not maps. */
 function isPlainObject(value: unknown): value is Values {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /** Deep merge: objects merge key by key, anything else (arrays, scalars, null) in `over` replaces. */

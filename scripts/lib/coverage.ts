@@ -98,7 +98,7 @@ export interface DataClassRow {
 }
 
 export interface Gap {
-  readonly kind: "uncovered" | "node-local-only" | "in-cluster-only" | "unversioned" | "overlap" | "hooks-missing";
+  readonly kind: "uncovered" | "node-local-only" | "in-cluster-only" | "unversioned" | "overlap" | "hooks-missing" | "guard-lifted";
   /** The data class or flow concerned. */
   readonly subject: string;
   readonly message: string;
@@ -518,6 +518,10 @@ export function buildCoverage(input: CoverageInput): Coverage {
         message: `${rows.find((r) => r.id === c.id)!.title}: copied by ${labelled.map((f) => `${f.flow} (${f.selection.labels ? `\`${matchLabelsText(f.selection.labels)}\`` : ""})`).join(" and ")}: the same PVCs are backed up twice`,
       });
     }
+  }
+  // Guards lifted on purpose in the stack config (components/guards, export configOverrides).
+  for (const o of (input.exports.configOverrides as { key: string; reason: string; lifted: string[] }[] | undefined) ?? []) {
+    gaps.push({ kind: "guard-lifted", subject: o.key, message: `${o.key} ${o.lifted.join("; ")} — accepted by overrides."${o.key}": ${o.reason}` });
   }
   return {
     stack: input.stack,

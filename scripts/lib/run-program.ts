@@ -61,6 +61,11 @@ export interface RunOptions {
   config: Record<string, string>;
   /** Keys of `config` that are secrets. */
   secretKeys: string[];
+  /**
+   * The secret values, when known exactly (the stack file's `secure:` values): a structured key is secret as a whole
+   * for Pulumi, but only these strings in it are. Default: every string of every secret key.
+   */
+  secretValues?: string[];
   /** Imports the program and returns its module (the stack exports). */
   load: () => Promise<Record<string, unknown>>;
 }
@@ -238,7 +243,14 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
       );
     }
     const secretStrings = new Set<string>(mocks.secretOutputs);
-    for (const key of options.secretKeys) collectStrings(tryJson(options.config[key]), secretStrings);
+    if (options.secretValues) {
+      options.secretValues.forEach((v) => secretStrings.add(v));
+      // The program keeps every value of a structured secret key secret (it cannot tell which one was `secure:`);
+      // the plain values among them are known here and stay readable in the plan.
+      const plain = new Set<string>();
+      for (const key of options.secretKeys) collectStrings(tryJson(options.config[key]), plain);
+      for (const value of plain) if (!secretStrings.has(value)) marked.delete(value);
+    } else for (const key of options.secretKeys) collectStrings(tryJson(options.config[key]), secretStrings);
     return { registrations, states, secretExports, exports, secretStrings, secretMarked: marked };
   } finally {
     process.off("unhandledRejection", onRejection);

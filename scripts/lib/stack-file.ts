@@ -11,6 +11,8 @@ import { parse } from "yaml";
 export interface StackConfigInput {
   config: Record<string, string>;
   secretKeys: string[];
+  /** The secret values themselves (the placeholders of every `secure:` value, nested ones included). */
+  secretValues: string[];
 }
 
 /** Placeholders shaped like the real value, so validation of the secret's form still runs offline. */
@@ -38,14 +40,17 @@ function isSecure(value: unknown): value is { secure: string } {
 }
 
 /** Replaces nested `{secure: ...}` values by placeholders; returns whether any was found. */
-function replaceSecure(value: unknown, key: string): { value: unknown; secret: boolean } {
-  if (isSecure(value)) return { value: securePlaceholder(key), secret: true };
+function replaceSecure(value: unknown, key: string, leaves: string[]): { value: unknown; secret: boolean } {
+  if (isSecure(value)) {
+    leaves.push(securePlaceholder(key));
+    return { value: securePlaceholder(key), secret: true };
+  }
   if (Array.isArray(value)) {
-    const items = value.map((v, i) => replaceSecure(v, `${key}[${i}]`));
+    const items = value.map((v, i) => replaceSecure(v, `${key}[${i}]`, leaves));
     return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
   }
   if (value && typeof value === "object") {
-    const entries = Object.entries(value).map(([k, v]) => [k, replaceSecure(v, `${key}.${k}`)] as const);
+    const entries = Object.entries(value).map(([k, v]) => [k, replaceSecure(v, `${key}.${k}`, leaves)] as const);
     return { value: Object.fromEntries(entries.map(([k, v]) => [k, v.value])), secret: entries.some(([, v]) => v.secret) };
   }
   return { value, secret: false };
@@ -157,10 +162,11 @@ export function readStackFile(dir: string, stack: string, projectDir: string = d
   const configSection = withProjectConfig(stack, stackSection as Record<string, unknown>, projectDir);
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
+  const secretValues: string[] = [];
   for (const [key, raw] of Object.entries(configSection)) {
-    const { value, secret } = replaceSecure(raw, key);
+    const { value, secret } = replaceSecure(raw, key, secretValues);
     config[key] = typeof value === "string" ? value : JSON.stringify(value);
     if (secret) secretKeys.push(key);
   }
-  return { config, secretKeys };
+  return { config, secretKeys, secretValues };
 }
