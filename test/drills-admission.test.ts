@@ -47,7 +47,7 @@ function drillRestore(kind: "tenants" | "postgres", source: string, backupName: 
 const goodTenants = () => drillRestore("tenants", "cust-a", "tenants-daily-20260102010000", SCRATCH);
 const goodPostgres = () => drillRestore("postgres", "postgres", "postgres-backup-20260102040000", "drill-postgres-202601031100");
 const createRestore = (restore: Obj) => admit(policy, request("restores", "CREATE", { namespace: "backup-system" }), restore);
-const withSpec = (restore: Obj, spec: Obj) => ({ ...restore, spec: { ...restore.spec, ...spec } });
+const withSpec = (restore: Obj, spec: Obj): Obj => ({ ...restore, spec: { ...restore.spec, ...spec } });
 
 describe("drill policy: what it matches", () => {
   it("namespaces, Restores and RoleBindings, every write, of the drill account only", () => {
