@@ -301,6 +301,8 @@ const flows = z
         backupSchedule: cron.default("30 7 * * *"),
         enforceSchedule: cron.default("0 6 * * *"),
         cleanupSchedule: cron.default("0 5 * * *"),
+        /** Namespaces the platform owns whose `backup-this-pvc=true` PVCs Benji backs up; default the Garage metadata namespace. */
+        pvcNamespaces: z.array(k8sName).min(1).optional(),
         pushGateway: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { error: "expected the Prometheus Pushgateway as host:port, e.g. 'pushgateway.monitoring.svc:9091'" }).optional(),
         ceph: z
           .strictObject({
