@@ -11,6 +11,7 @@ import { buildContext, DEFAULT_SETTINGS, SETTING_SCHEMAS, settingsFrom } from ".
 import { judged, RULES } from "./rules/index";
 import { CHART_TYPES } from "./rules/k8s";
 import type { PolicyResource, Rule } from "./rules/types";
+import { SECURITY_POLICIES } from "./rules/security";
 
 export { RULES } from "./rules/index";
 
@@ -104,4 +105,4 @@ function stackPolicy(rule: Rule): StackValidationPolicy {
 }
 
 /** Every policy of the pack (all mandatory unless configured otherwise). */
-export const policies: Policies = RULES.map((rule) => (rule.stackWide ? stackPolicy(rule) : resourcePolicy(rule)));
+export const policies: Policies = [...RULES.map((rule) => (rule.stackWide ? stackPolicy(rule) : resourcePolicy(rule))), ...SECURITY_POLICIES];

@@ -6,6 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ADMISSION_POLICY_ANNOTATION } from "../../policy/rules/security";
 import { objectMeta, requireProvider } from "../k8s";
 import { drillAdmissionPolicySpec, DRILL_CLUSTER_RULES, drillRoleRules, DRILL_SCRATCH_RULES } from "./access";
 import { buildDrillSpecs, drillConfigMapData, drillCronJobSpec, DRILL_K8S, drillLabels, type DrillConfig, type DrillSpec } from "./spec";
@@ -39,7 +40,11 @@ export class RestoreDrills extends pulumi.ComponentResource {
     this.cronJobNames = args.drills.map((d) => d.cronJob);
 
     const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta(DRILL_K8S.serviceAccount, ns) }, { ...child, dependsOn: args.dependsOn ?? [] });
-    const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-cluster-role`, { metadata: meta(DRILL_K8S.clusterRole), rules: DRILL_CLUSTER_RULES }, child);
+    const clusterRole = new k8s.rbac.v1.ClusterRole(
+      `${name}-cluster-role`,
+      { metadata: objectMeta(DRILL_K8S.clusterRole, undefined, undefined, { annotations: { [ADMISSION_POLICY_ANNOTATION]: DRILL_K8S.admissionPolicy } }), rules: DRILL_CLUSTER_RULES },
+      child,
+    );
     // Bound by the drill in each scratch namespace only; no binding here.
     const scratchRole = new k8s.rbac.v1.ClusterRole(`${name}-scratch-role`, { metadata: meta(DRILL_K8S.scratchRole), rules: DRILL_SCRATCH_RULES }, child);
     const clusterBinding = new k8s.rbac.v1.ClusterRoleBinding(

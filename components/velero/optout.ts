@@ -12,6 +12,7 @@ import { PINS } from "../config-schema";
 import { objectMeta, requireProvider, RESTRICTED_CONTAINER, restrictedPodSecurity } from "../k8s";
 import { BACKUP_LABEL, standardLabels, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_EXCLUDE_LABEL } from "../labels";
 import { OPTOUT_ADMISSION_POLICY, optOutAdmissionPolicySpec } from "./optout-admission";
+import { ADMISSION_POLICY_ANNOTATION } from "../../policy/rules/security";
 
 /** Name of the CronJob, its ServiceAccount, ClusterRole and ClusterRoleBinding. */
 export const OPTOUT_NAME = "tenant-backup-optout";
@@ -69,7 +70,11 @@ export class TenantOptOutSync extends pulumi.ComponentResource {
     const image = args.image ?? PINS.kubectlImage;
 
     const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: objectMeta(OPTOUT_NAME, args.namespace, FLOW) }, { ...child, dependsOn: args.dependsOn ?? [] });
-    const role = new k8s.rbac.v1.ClusterRole(`${name}-role`, { metadata: objectMeta(OPTOUT_NAME, undefined, FLOW), rules: OPTOUT_RULES }, child);
+    const role = new k8s.rbac.v1.ClusterRole(
+      `${name}-role`,
+      { metadata: objectMeta(OPTOUT_NAME, undefined, FLOW, { annotations: { [ADMISSION_POLICY_ANNOTATION]: OPTOUT_ADMISSION_POLICY } }), rules: OPTOUT_RULES },
+      child,
+    );
     const binding = new k8s.rbac.v1.ClusterRoleBinding(
       `${name}-binding`,
       {
