@@ -196,6 +196,10 @@ export function drillAdmissionValidations(specs: readonly DrillSpec[], veleroNam
       ),
       message: DRILL_POLICY_MESSAGES.mapping,
     },
+    // Not `== false`: with false Velero skips the PVs of restored PVCs and so never resets them for dynamic provisioning
+    // (velero v1.18.1 pkg/restore/restore.go restoreItem: the cluster-scoped early return precedes the pvsToProvision
+    // logic), leaving the scratch PVCs bound to the source's volume names. Unset, with one included namespace, Velero
+    // restores no cluster-scoped resource beyond those PVs (restore.go, "only specific namespaces are included").
     { expression: onRestoreCreate(`!has(${spec}.includeClusterResources) || ${spec}.includeClusterResources != true`), message: DRILL_POLICY_MESSAGES.clusterResources },
     { expression: onRestoreCreate(DRILL_FORBIDDEN_RESTORE_FIELDS.map((f) => `!has(${spec}.${f})`).join(" && ")), message: DRILL_POLICY_MESSAGES.forbidden },
     { expression: onRestoreCreate(`has(${spec}.existingResourcePolicy) && ${spec}.existingResourcePolicy == 'none'`), message: DRILL_POLICY_MESSAGES.existing },
