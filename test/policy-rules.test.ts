@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { policies } from "../policy/policies";
+import { SECURITY_POLICIES } from "../policy/rules/security";
 import { RULES, evaluateRules } from "../policy/rules/index";
 import { ADMISSION_COMPONENT_TYPE } from "../policy/rules/context";
 import { parseImage } from "../policy/rules/workloads";
@@ -27,7 +28,8 @@ describe("the policy pack", () => {
 
   it("has one fixture per rule and every policy is mandatory by default", () => {
     expect(FIXTURES.map((f) => f.policy).sort()).toEqual(RULES.map((r) => r.name).sort());
-    expect(policies.map((p) => p.name)).toEqual(RULES.map((r) => r.name));
+    // Then the least-privilege resource policies (policy/rules/security.ts, test/policy-security.test.ts).
+    expect(policies.map((p) => p.name)).toEqual([...RULES.map((r) => r.name), ...SECURITY_POLICIES.map((p) => p.name)]);
     expect(policies.every((p) => p.enforcementLevel === "mandatory")).toBe(true);
     expect(RULES).toHaveLength(19);
   });

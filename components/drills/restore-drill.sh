@@ -220,8 +220,7 @@ check_pod_volumes() {
 scale_down() {
   kubectl -n "$scratch" get pods -o json >"$work/pods.json"
   workloads=$(kubectl -n "$scratch" get deployments.apps,statefulsets.apps -o name)
-  count=0
-  for w in $workloads; do count=$((count + 1)); done
+  count=$(printf '%s\n' "$workloads" | grep -c . || true)
   if [ "$count" -gt 0 ]; then
     # shellcheck disable=SC2086
     kubectl -n "$scratch" scale --replicas=0 $workloads >/dev/null
