@@ -97,7 +97,7 @@ if (velero && scheduleSpecs.length > 0) {
 }
 const tenants = cfg.flows.tenants;
 if (velero && tenants.enabled && optOutSyncEnabled(tenants.optOutSync, cfg.policy.admission)) {
-  new TenantOptOutSync("tenant-optout", { namespace: cfg.velero.namespace, schedule: tenants.optOutSchedule, timeZone: cfg.timeZone, dependsOn: [velero.namespace] }, { provider });
+  new TenantOptOutSync("tenant-optout", { namespace: cfg.velero.namespace, schedule: tenants.optOutSchedule, timeZone: cfg.timeZone, tenantGlob: tenants.namespaceGlob, dependsOn: [velero.namespace] }, { provider });
 }
 if (velero) {
   summaryNotes.push(

@@ -11,6 +11,7 @@ import { REMOVED_CHART_KEYS } from "../policy/shared/velero-chart";
 import { parseZreplDuration } from "./zrepl/grid";
 import { monitoringConfigProblems } from "./monitoring/targets";
 import { drillConfigProblems } from "./drills/spec";
+import { benjiPvcNamespaceProblems } from "./benji/access";
 import { prefixedBucketName } from "./storage/common";
 import { keyMaterialProblems } from "./key-material";
 
@@ -194,6 +195,7 @@ const benjiRule: Rule = (cfg) => {
   if (repeated.length) problems.push({ path: "flows.benji.ceph.pools", value: pools, message: `lists ${[...new Set(repeated)].map((p) => `'${p}'`).join(", ")} more than once; each pool names one Benji io, expected each pool once` });
   if (cfg.benjiDatabaseUrl === undefined) problems.push({ path: "benjiDatabaseUrl", message: "Benji needs a persistent PostgreSQL database; set it with `pulumi config set --secret benjiDatabaseUrl postgresql://benji:<pw>@<host>:5432/benji`" });
   if (cfg.benjiCephKey === undefined) problems.push({ path: "benjiCephKey", message: "Benji needs the Ceph key of its client; set it with `pulumi config set --secret benjiCephKey <key>`" });
+  problems.push(...benjiPvcNamespaceProblems(b.pvcNamespaces, (ns) => ns.startsWith(TENANT_NAMESPACE_PREFIX) || namespaceGlobMatches(cfg.flows.tenants.namespaceGlob, ns)));
   return problems;
 };
 

@@ -303,6 +303,8 @@ const flows = z
         cleanupSchedule: cron.default("0 5 * * *"),
         /** Prod: generate new AES key material (a first deploy) rather than take `benjiEncryption` (existing or escrowed). */
         generateEncryption: z.boolean().default(false),
+        /** Namespaces the platform owns whose `backup-this-pvc=true` PVCs Benji backs up; default the Garage metadata namespace. */
+        pvcNamespaces: z.array(k8sName).min(1).optional(),
         pushGateway: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { error: "expected the Prometheus Pushgateway as host:port, e.g. 'pushgateway.monitoring.svc:9091'" }).optional(),
         ceph: z
           .strictObject({

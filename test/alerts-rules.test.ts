@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseStackConfig, type StackConfig } from "../components/config";
 import { buildDrillSpecs } from "../components/drills/spec";
-import { buildAlertGroups, cronJobRules, daemonSetExpr, GROUPS, promDuration, scheduleRules, selector, type AlertRule, type RuleGroup } from "../components/monitoring/rules";
+import { buildAlertGroups, cronJobRules, daemonSetExpr, GROUPS, itemsDropRule, promDuration, scheduleRules, selector, type AlertRule, type RuleGroup } from "../components/monitoring/rules";
 import { alertTargets, scheduleCron, staleAfterSeconds, VELERO_NODE_AGENT_DAEMONSET } from "../components/monitoring/targets";
 import { RUNBOOK_ANCHORS, runbookUrl } from "../components/runbook-anchors";
 import { cronMaxIntervalSeconds } from "../components/schema/cron";
@@ -108,13 +108,39 @@ describe("alerts: the rules of the prod stack", () => {
   const groups = groupsOf(cfg);
   const base = "RESTORE.md";
 
-  it("four groups, 45 rules, in a fixed order", () => {
+  it("four groups, 53 rules, in a fixed order", () => {
     expect(groups.map((g) => [g.name, g.rules.length])).toEqual([
-      [GROUPS.velero, 5 * 4 + 4 + 1],
+      // 5 Schedules × (4 + items dropped), 4 locations, node-agent, the opt-out CronJob's 3.
+      [GROUPS.velero, 5 * 5 + 4 + 1 + 3],
       [GROUPS.benji, 3 * 3],
       [GROUPS.zrepl, 3 + 2],
       [GROUPS.drills, 2 * 3],
     ]);
+  });
+
+  it("a sudden drop in backed-up items per Schedule (velero_backup_items_total, latest vs the last 7 runs)", () => {
+    const tenants = rulesOf(groups, "VeleroBackupItemsDropped").find((r) => r.expr.includes('"tenants-daily"'))!;
+    expect(tenants.expr).toBe('velero_backup_items_total{schedule="tenants-daily"} < 0.5 * max_over_time(velero_backup_items_total{schedule="tenants-daily"}[168h])');
+    expect(tenants.labels).toEqual({ severity: "warning", flow: "tenants" });
+    expect(tenants.annotations.description).toContain("namespaces may have been excluded (label velero.io/exclude-from-backup) or deleted");
+    expect(rulesOf(groups, "VeleroBackupItemsDropped").map((r) => /schedule="([^"]+)"/.exec(r.expr)![1])).toEqual(["tenants-daily", "system-daily", "garage-meta-ceph", "garage-data-zfs", "postgres-backup"]);
+    const target = alertTargets(cfg, buildScheduleSpecs(cfg), []).schedules[0];
+    expect(itemsDropRule({ ...target, intervalSeconds: 6 * 3600 }, "backup-system", "RESTORE.md").expr).toBe(
+      'velero_backup_items_total{schedule="tenants-daily"} < 0.5 * max_over_time(velero_backup_items_total{schedule="tenants-daily"}[42h])',
+    );
+  });
+
+  it("the opt-out CronJob: failed, not succeeded within two runs plus its deadline, never succeeded; none when it does not run", () => {
+    const job = { namespace: "backup-system", job_name: "~tenant-backup-optout-[0-9]+" };
+    expect(rulesOf(groups, "TenantOptOutJobFailed").map((r) => r.expr)).toEqual([
+      `${selector("kube_job_status_failed", job)} > 0 and on(namespace, job_name) time() - ${selector("kube_job_status_start_time", job)} < 900`,
+    ]);
+    expect(rulesOf(groups, "TenantOptOutJobStale").map((r) => [r.expr, r.labels])).toEqual([
+      ['time() - kube_cronjob_status_last_successful_time{namespace="backup-system",cronjob="tenant-backup-optout"} > 2400', { severity: "warning", flow: "tenant-optout" }],
+    ]);
+    expect(rulesOf(groups, "TenantOptOutJobNeverSucceeded").map((r) => r.for)).toEqual(["40m"]);
+    const off = groupsOf(prodConfig({ flows: { ...prodConfig().flows, tenants: { ...prodConfig().flows.tenants, optOutSync: false } } }));
+    expect(rulesOf(off, "TenantOptOutJobStale")).toEqual([]);
   });
 
   it("every expression is valid PromQL (Prometheus's lezer grammar, range functions with ranges)", () => {

@@ -5,7 +5,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { Benji, BENJI_DB_INIT_SCRIPT, type BenjiArgs } from "../components/benji/benji";
+import { Benji, BENJI_BACKUP_SCRIPT, BENJI_DB_INIT_SCRIPT, type BenjiArgs } from "../components/benji/benji";
+import { benjiPvcAdmissionPolicySpec, benjiPvcPolicyMessage } from "../components/benji/access";
+import { admit } from "./lib/vap";
 import { buildPlanFiles } from "../scripts/lib/plan-output";
 import { planProgram, type Obj, type Plan } from "./harness";
 import { PSA_PRIVILEGED } from "./lib/expected";
@@ -31,6 +33,8 @@ function program(protect: boolean) {
       databaseUrl: pulumi.secret(DB_URL),
       ceph: { monHost: "10.0.0.1:6789,10.0.0.2:6789", clientId: "benji", key: pulumi.secret(CEPH_KEY), pools: ["replicapool", "ssd"] },
       protect,
+      pvcNamespaces: ["garage", "benji"],
+      admission: { enabled: true, action: "Deny" },
     };
     const benji = new Benji("benji", args);
     return { encryption: benji.encryption, dbInitJobName: benji.dbInitJobName };
@@ -54,6 +58,10 @@ const VOLUMES = [
   { name: "benji-s3", secret: { secretName: "benji-s3", defaultMode: 0o400 } },
   { name: "benji-ceph", secret: { secretName: "benji-ceph", defaultMode: 0o400 } },
 ];
+/** enforce, cleanup and the init Job: no Ceph key, no privileges, no token. */
+const MAINTENANCE_MOUNTS = MOUNTS.slice(0, 2);
+const MAINTENANCE_VOLUMES = VOLUMES.slice(0, 2);
+const UNPRIVILEGED = { privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
 const OWNERSHIP = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup/flow": "benji" };
 
 describe("Benji component (literal args, Garage store)", () => {
@@ -69,21 +77,39 @@ describe("Benji component (literal args, Garage store)", () => {
     });
   });
 
-  it("binds SA benji to a ClusterRole with exactly the rules of SPEC §3.6 (no pods/exec)", () => {
+  it("SA benji (the backup): reads PVs cluster-wide, PVCs and Events only in the namespaces it backs up, pods in its own; creates no PVC", () => {
     expect(plan.object("ServiceAccount", "benji", "benji").metadata.labels).toEqual(OWNERSHIP);
-    expect(plan.object("ClusterRole", "cluster-backup-benji").rules).toEqual([
-      { apiGroups: [""], resources: ["persistentvolumes", "persistentvolumeclaims", "pods"], verbs: ["get", "list", "watch"] },
-      { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["create"] },
-      { apiGroups: [""], resources: ["events"], verbs: ["create"] },
-      { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: ["get", "list", "watch"] },
-    ]);
+    expect(plan.object("ClusterRole", "cluster-backup-benji").rules).toEqual([{ apiGroups: [""], resources: ["persistentvolumes"], verbs: ["get"] }]);
     const binding = plan.object("ClusterRoleBinding", "cluster-backup-benji");
     expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-backup-benji" });
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "benji", namespace: "benji" }]);
+    const pvcRules = [
+      { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["get", "list"] },
+      { apiGroups: [""], resources: ["events"], verbs: ["create"] },
+    ];
+    expect(plan.object("Role", "benji-backup", "garage").rules).toEqual(pvcRules);
+    expect(plan.object("Role", "benji-backup", "benji").rules).toEqual([...pvcRules, { apiGroups: [""], resources: ["pods"], verbs: ["list"] }]);
+    for (const ns of ["garage", "benji"]) {
+      expect(plan.object("RoleBinding", "benji-backup", ns)).toMatchObject({ roleRef: { kind: "Role", name: "benji-backup" }, subjects: [{ kind: "ServiceAccount", name: "benji", namespace: "benji" }] });
+    }
+    expect(plan.objects("Role").map((r) => r.metadata.namespace).sort()).toEqual(["benji", "garage"]);
+    // Restore rights exist unbound: the runbook binds them in the target namespace for the time of a restore.
+    expect(plan.object("ClusterRole", "cluster-backup-benji-restore").rules).toEqual([{ apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["get", "create"] }]);
+    expect([...plan.objects("RoleBinding"), ...plan.objects("ClusterRoleBinding")].filter((b) => b.roleRef.name === "cluster-backup-benji-restore")).toEqual([]);
+  });
+
+  it("SA benji-maintenance: no token, no binding", () => {
+    expect(plan.object("ServiceAccount", "benji-maintenance", "benji").automountServiceAccountToken).toBe(false);
+    expect([...plan.objects("RoleBinding"), ...plan.objects("ClusterRoleBinding")].filter((b) => (b.subjects as Obj[]).some((x) => x.name === "benji-maintenance"))).toEqual([]);
+  });
+
+  it("a PVC labelled backup-this-pvc=true outside those namespaces is refused at admission (policy.admission.action)", () => {
+    expect(plan.object("ValidatingAdmissionPolicy", "cluster-backup-benji-pvc-namespaces").spec).toEqual(benjiPvcAdmissionPolicySpec(["garage", "benji"]));
+    expect(plan.object("ValidatingAdmissionPolicyBinding", "cluster-backup-benji-pvc-namespaces").spec).toEqual({ policyName: "cluster-backup-benji-pvc-namespaces", validationActions: ["Deny"] });
   });
 
   describe.each([
-    ["benji-backup-all", "backup", "30 7 * * *", ["benji-backup-pvc", "--selector", "backup-this-pvc=true"]],
+    ["benji-backup-all", "backup", "30 7 * * *", ["bash", "-c", BENJI_BACKUP_SCRIPT, "benji-backup-all", "garage", "benji"]],
     ["benji-enforce", "enforce", "0 6 * * *", ["benji-command", "enforce", "latest7", 'labels["benji-backup.me/instance"] == "benji-k8s"']],
     ["benji-cleanup", "cleanup", "0 5 * * *", ["benji-command", "cleanup"]],
   ])("CronJob %s", (name, role, schedule, command) => {
@@ -109,9 +135,11 @@ describe("Benji component (literal args, Garage store)", () => {
       expect(cron.spec.jobTemplate.spec.template.metadata.labels).toEqual(labels);
     });
 
-    it("runs one privileged container benji with the explicit command, env and read-only Secret mounts", () => {
+    it("runs one container benji with the explicit command, env and read-only Secret mounts; only the backup privileged, with the Ceph key and a token", () => {
       const pod = cron.spec.jobTemplate.spec.template.spec;
-      expect(pod.serviceAccountName).toBe("benji");
+      const backup = role === "backup";
+      expect(pod.serviceAccountName).toBe(backup ? "benji" : "benji-maintenance");
+      expect(pod.automountServiceAccountToken).toBe(backup ? undefined : false);
       expect(pod.restartPolicy).toBe("Never");
       expect(pod.containers).toHaveLength(1);
       const [c] = pod.containers;
@@ -119,11 +147,11 @@ describe("Benji component (literal args, Garage store)", () => {
       expect(c.image).toBe("ghcr.io/elemental-lf/benji-k8s:0.17.0");
       expect(c.command).toEqual(command);
       expect(c.args).toBeUndefined();
-      expect(c.securityContext).toEqual({ privileged: true });
+      expect(c.securityContext).toEqual(backup ? { privileged: true } : UNPRIVILEGED);
       expect(c.env).toEqual(ENV);
-      expect(c.volumeMounts).toEqual(MOUNTS);
+      expect(c.volumeMounts).toEqual(backup ? MOUNTS : MAINTENANCE_MOUNTS);
       expect(c.resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "2Gi" } });
-      expect(pod.volumes).toEqual(VOLUMES);
+      expect(pod.volumes).toEqual(backup ? VOLUMES : MAINTENANCE_VOLUMES);
     });
 
     it("waits for the database-init Job", () => {
@@ -151,10 +179,12 @@ describe("Benji component (literal args, Garage store)", () => {
         'exit "$rc"',
       ].join("\n"),
     );
-    expect(c.securityContext).toEqual({ privileged: false, allowPrivilegeEscalation: false });
+    expect(c.securityContext).toEqual(UNPRIVILEGED);
     expect(c.env).toEqual(ENV);
-    expect(c.volumeMounts).toEqual(MOUNTS);
-    expect(job.spec.template.spec.volumes).toEqual(VOLUMES);
+    expect(c.volumeMounts).toEqual(MAINTENANCE_MOUNTS);
+    expect(job.spec.template.spec.volumes).toEqual(MAINTENANCE_VOLUMES);
+    expect(job.spec.template.spec.serviceAccountName).toBe("benji-maintenance");
+    expect(job.spec.template.spec.automountServiceAccountToken).toBe(false);
     const reg = plan.registrationOf("Job", name, "benji");
     expect(reg.deleteBeforeReplace).toBe(true);
     for (const secret of ["benji", "benji-s3", "benji-ceph"]) expect(reg.dependsOn).toContain(plan.registrationOf("Secret", secret, "benji").urn);
@@ -203,7 +233,7 @@ describe("Benji component (literal args, Garage store)", () => {
   it("uses the explicit provider for every Kubernetes object", () => {
     const provider = plan.resource("pulumi:providers:kubernetes", "target");
     const objects = plan.registrations.filter((r) => r.type.startsWith("kubernetes:") && r.custom);
-    expect(objects.length).toBe(11);
+    expect(objects.length).toBe(19);
     for (const r of objects) expect(r.provider).toMatch(new RegExp(`^${provider.urn.replace(/[$]/g, "\\$")}::`));
   });
 
@@ -225,5 +255,18 @@ describe("Benji component outside production", () => {
     const plan = await planProgram("dev", program(false));
     expect(plan.resource("random:index/randomPassword:RandomPassword", "benji-aes-password").protect).toBe(false);
     expect(plan.resource("random:index/randomBytes:RandomBytes", "benji-aes-salt").retainOnDelete).toBe(false);
+  });
+});
+
+describe("Benji PVC admission policy (CEL): the label only in the platform's namespaces", () => {
+  const spec = benjiPvcAdmissionPolicySpec(["garage"]) as Obj;
+  const pvc = (namespace: string, labels: Record<string, string>) => ({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "data", namespace, labels }, spec: { storageClassName: "ceph-block" } });
+  const request = (namespace: string) => ({ operation: "CREATE" as const, namespace, userInfo: { username: "tenant" }, resource: { group: "", version: "v1", resource: "persistentvolumeclaims" } });
+
+  it("a tenant opting its PVC into the platform's Benji backups is refused; the platform's own PVC and unlabelled PVCs pass", () => {
+    expect(admit(spec, request("cust-1001"), pvc("cust-1001", { "backup-this-pvc": "true" }))).toEqual([benjiPvcPolicyMessage(["garage"])]);
+    expect(admit(spec, request("garage"), pvc("garage", { "backup-this-pvc": "true" }))).toEqual([]);
+    expect(admit(spec, request("cust-1001"), pvc("cust-1001", {}))).toBe("not matched");
+    expect(admit(spec, request("cust-1001"), pvc("cust-1001", { "backup-this-pvc": "false" }))).toBe("not matched");
   });
 });

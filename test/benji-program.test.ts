@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { readStackFile } from "../scripts/lib/stack-file";
-import { planStack, planWith, ROOT, type Obj, type Plan } from "./harness";
+import { planStack, planWith, ROOT, stackConfigProblems, type Obj, type Plan } from "./harness";
 
 /** The prod stack's `flows` with the Benji part replaced. */
 function prodFlowsWithBenji(benji: Obj): Obj {
@@ -76,7 +76,7 @@ describe("Benji in the prod stack", () => {
   it("says in the summary what Benji covers and which flow covers its database", () => {
     const notes = plan.exports.summaryNotes as string[];
     expect(notes).toContain(
-      "Benji backs up Ceph RBD volumes only: PVCs labelled `backup-this-pvc=true` in every namespace on the Ceph RBD storage classes `ceph-block` (csi.cephRbd.storageClasses), images in the pools `replicapool`. A labelled PVC on any other storage class is skipped silently (debug log, Job exit 0).",
+      "Benji backs up Ceph RBD volumes only: PVCs labelled `backup-this-pvc=true` in the namespaces `garage` (flows.benji.pvcNamespaces; nowhere else) on the Ceph RBD storage classes `ceph-block` (csi.cephRbd.storageClasses), images in the pools `replicapool`. A labelled PVC on any other storage class is skipped silently (debug log, Job exit 0).",
     );
     expect(notes).toContain(
       "Benji database: on the Postgres in namespace `postgres`, covered by the postgres-backup flow (pg_dumpall); besides, every finished backup also writes its version metadata to the Benji storage, so a lost database is rebuilt with `benji database-init` on an empty database, then `benji metadata-ls` and `benji metadata-restore <version-uid>...`.",
@@ -113,5 +113,24 @@ describe("Benji in the dev stack", () => {
     expect(plan.objects().filter((o) => o.metadata?.namespace === "benji" || o.metadata?.name === "benji")).toEqual([]);
     expect(plan.exports.benjiEncryption).toBeUndefined();
     expect((plan.exports.summaryNotes as string[]).filter((n) => n.includes("Benji"))).toEqual([]);
+  });
+});
+
+describe("Benji backs up only the namespaces the platform owns (flows.benji.pvcNamespaces)", () => {
+  it("prod: the Garage namespace by default, one benji-backup-pvc per namespace, the PVC admission policy in the configured mode", async () => {
+    const plan = await planStack("prod");
+    const command = plan.object("CronJob", "benji-backup-all", "benji").spec.jobTemplate.spec.template.spec.containers[0].command as string[];
+    expect(command.slice(3)).toEqual(["benji-backup-all", "garage"]);
+    expect(command[2]).toContain('benji-backup-pvc --namespace "$ns" --selector backup-this-pvc=true');
+    expect(plan.object("ValidatingAdmissionPolicy", "cluster-backup-benji-pvc-namespaces").spec.validations[0].expression).toBe("request.namespace in ['garage']");
+    expect(plan.object("ValidatingAdmissionPolicyBinding", "cluster-backup-benji-pvc-namespaces").spec.validationActions).toEqual(["Warn", "Audit"]);
+  });
+
+  it("configured namespaces each get the backup Role; a tenant namespace is refused with the key and the value", async () => {
+    const plan = await planWith("prod", { flows: prodFlowsWithBenji({ pvcNamespaces: ["garage", "platform-db"] }) });
+    expect(plan.objects("Role").filter((r) => r.metadata.name === "benji-backup").map((r) => r.metadata.namespace)).toEqual(["garage", "platform-db", "benji"]);
+    expect(stackConfigProblems("prod", { flows: prodFlowsWithBenji({ pvcNamespaces: ["garage", "cust-1001", "customer-x"] }) })).toEqual([
+      `cluster-backup:flows.benji.pvcNamespaces.1: is a tenant namespace: Benji backs up only namespaces the platform owns (tenants are backed up by tenants-daily); expected e.g. 'garage' (got "cust-1001")`,
+    ]);
   });
 });

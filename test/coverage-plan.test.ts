@@ -71,7 +71,7 @@ describe("coverage of the prod stack", () => {
       ["garage-meta-ceph", "namespace `garage`; objects labelled `backup-this-pvc=true`", "Velero: objects + CSI snapshot moved to the bucket (data mover, kopia)"],
       ["garage-data-zfs", "namespace `garage`; objects labelled `backup-strategy=zfs-local`", "Velero: objects + CSI snapshot kept on the node (no data move)"],
       ["postgres", "namespace `postgres`", "Velero: objects + pg_dumpall pre-hook in StatefulSet postgres/postgres, fs-backup of its volume `backups`"],
-      ["benji", "PVCs labelled `backup-this-pvc=true` in all namespaces, Ceph RBD volumes only", "Benji: RBD snapshot + block-level diff (benji-backup-pvc)"],
+      ["benji", "PVCs labelled `backup-this-pvc=true` in namespace `garage`, Ceph RBD volumes only", "Benji: RBD snapshot + block-level diff (benji-backup-pvc)"],
       ["zrepl", "ZFS datasets `tank/garage<` on node `node-garage-1`", "zrepl push job `garage_push`: periodic snapshots replicated with zfs send/recv"],
     ]);
   });
@@ -117,7 +117,7 @@ describe("coverage of the prod stack", () => {
       ["garage-metadata", ["garage-meta-ceph", "benji"], "off-site"],
       ["garage-data", ["garage-data-zfs", "zrepl"], "off-site"],
       ["postgresql", ["postgres"], "in-cluster"],
-      ["rbd-pvcs", ["benji"], "off-site"],
+      ["rbd-pvcs", ["garage-meta-ceph", "benji"], "off-site"],
     ]);
   });
 
@@ -142,6 +142,12 @@ describe("coverage of the prod stack", () => {
         kind: "overlap",
         subject: "garage-metadata",
         message: "Garage metadata PVCs (`garage`, `backup-this-pvc=true`, Ceph RBD): copied by garage-meta-ceph (`backup-this-pvc=true`) and benji (`backup-this-pvc=true`): the same PVCs are backed up twice",
+      },
+      {
+        kind: "overlap",
+        subject: "rbd-pvcs",
+        message:
+          "Ceph RBD PVCs labelled `backup-this-pvc=true` in the platform's namespaces (block level; e.g. `garage`): copied by garage-meta-ceph (`backup-this-pvc=true`) and benji (`backup-this-pvc=true`): the same PVCs are backed up twice",
       },
     ]);
   });
@@ -206,14 +212,16 @@ describe("coverage follows the stack's configuration", () => {
     );
   });
 
-  it("Benji off: no block-level copy of labelled RBD PVCs, and no more overlap", async () => {
+  it("Benji off: labelled RBD PVCs (Garage's) only in garage-meta-ceph, and no more overlap; both off: uncovered", async () => {
     const flows = stackFlows("prod");
     const c = coverageOf(await planWith("prod", { flows: { ...flows, benji: { enabled: false } } }), "prod");
     expect(c.gaps.map((g) => [g.kind, g.subject])).toEqual([
       ["in-cluster-only", "postgresql"],
-      ["uncovered", "rbd-pvcs"],
       ["unversioned", "postgres"],
     ]);
+    expect(c.dataClasses.find((d) => d.id === "rbd-pvcs")?.coveredBy).toEqual(["garage-meta-ceph"]);
+    const none = coverageOf(await planWith("prod", { flows: { ...flows, benji: { enabled: false }, garageMetaCeph: { ...flows.garageMetaCeph, enabled: false } } }), "prod");
+    expect(none.gaps.filter((g) => g.subject === "rbd-pvcs").map((g) => g.kind)).toEqual(["uncovered"]);
   });
 
   it("a Postgres workload owned elsewhere (patchWorkload false): the Schedule backs up no dump until the owner applies the hooks", async () => {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseStackConfig } from "../components/config";
-import { buildDrillSpecs, DRILL_CLUSTER_RULES, drillAdmissionPolicySpec, drillConfigMapData, drillCronJobSpec, drillRoleRules } from "../components/drills/spec";
+import { drillAdmissionPolicySpec, DRILL_CLUSTER_RULES, drillRoleRules, DRILL_SCRATCH_RULES } from "../components/drills/access";
+import { buildDrillSpecs, drillConfigMapData, drillCronJobSpec } from "../components/drills/spec";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { planStack, planWith, ROOT, stackConfigProblems, type Obj, type Plan } from "./harness";
 import { OWNERSHIP } from "./lib/expected";
@@ -31,6 +32,10 @@ describe("drills in the prod plan", () => {
   it("the ServiceAccount and its rights: a ClusterRole and a Role in Velero's namespace, bound to it", () => {
     expect(plan.object("ServiceAccount", "restore-drill", "backup-system").metadata.labels).toEqual(OWNERSHIP);
     expect(plan.object("ClusterRole", "cluster-backup-restore-drill").rules).toEqual(DRILL_CLUSTER_RULES);
+    // The scratch rights exist as a ClusterRole but nothing in the stack binds them: the drill does, per scratch namespace.
+    expect(plan.object("ClusterRole", "cluster-backup-restore-drill-scratch").rules).toEqual(DRILL_SCRATCH_RULES);
+    const bindings = [...plan.objects("ClusterRoleBinding"), ...plan.objects("RoleBinding")];
+    expect(bindings.filter((b) => b.roleRef.name === "cluster-backup-restore-drill-scratch")).toEqual([]);
     expect(plan.object("ClusterRoleBinding", "cluster-backup-restore-drill")).toMatchObject({
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-backup-restore-drill" },
       subjects: [{ kind: "ServiceAccount", name: "restore-drill", namespace: "backup-system" }],
@@ -44,7 +49,7 @@ describe("drills in the prod plan", () => {
 
   it("the ConfigMap with the script and templates, and the admission policy with its binding", () => {
     expect(plan.object("ConfigMap", "restore-drill", "backup-system").data).toEqual(drillConfigMapData(specs, "backup-system"));
-    expect(plan.object("ValidatingAdmissionPolicy", "cluster-backup-restore-drill").spec).toEqual(drillAdmissionPolicySpec("backup-system"));
+    expect(plan.object("ValidatingAdmissionPolicy", "cluster-backup-restore-drill").spec).toEqual(drillAdmissionPolicySpec(specs, "backup-system"));
     expect(plan.object("ValidatingAdmissionPolicyBinding", "cluster-backup-restore-drill").spec).toEqual({ policyName: "cluster-backup-restore-drill", validationActions: ["Deny"] });
   });
 
@@ -77,14 +82,16 @@ describe("drills elsewhere", () => {
     expect(plan.objects("CronJob").map((c) => c.metadata.name)).toEqual(expect.arrayContaining(["restore-drill-tenants", "restore-drill-postgres"]));
   });
 
-  it("switched off, with a fixed tenant, without the admission policy", async () => {
+  it("switched off, and with a fixed tenant", async () => {
     const off = await planWith("dev", { drills: { tenants: { enabled: false }, postgres: { enabled: false } } });
     expect(off.exports.restoreDrills).toEqual([]);
     expect(off.objects("ServiceAccount").filter((s) => s.metadata.name === "restore-drill")).toEqual([]);
-    const fixed = await planWith("dev", { drills: { tenants: { namespace: "cust-demo" }, postgres: { enabled: false }, admissionPolicy: false } });
+    const fixed = await planWith("dev", { drills: { tenants: { namespace: "cust-demo" }, postgres: { enabled: false } } });
     const env = fixed.object("CronJob", "restore-drill-tenants").spec.jobTemplate.spec.template.spec.containers[0].env as Obj[];
     expect(env.find((e) => e.name === "SOURCE_NAMESPACE")).toEqual({ name: "SOURCE_NAMESPACE", value: "cust-demo" });
-    expect(fixed.objects("ValidatingAdmissionPolicy").filter((p) => p.metadata.name === "cluster-backup-restore-drill")).toEqual([]);
+    expect(fixed.object("ValidatingAdmissionPolicy", "cluster-backup-restore-drill").spec.validations.map((v: Obj) => v.message)).toContain(
+      "a drill Restore labelled cluster-backup/drill=<drill> restores the tenant namespace cust-demo from a tenants-daily backup",
+    );
     expect(fixed.object("Role", "restore-drill", "backup-system").rules.at(-1)).toEqual({ apiGroups: ["batch"], resources: ["cronjobs"], resourceNames: ["restore-drill-tenants"], verbs: ["get"] });
   });
 });
@@ -113,6 +120,14 @@ describe("drills: bad config is refused with the key, the value and the form", (
     expect(stackConfigProblems("prod", { drills: { tenants: { schedule: "0 5 * * 6" } } })).toEqual([]);
     // A longer grace widens the windows: 01:00-11:00 meets the 10:00 tenants drill, 04:00-14:00 the 11:00 postgres drill.
     expect(stackConfigProblems("prod", { monitoring: { grace: "10h" } }).map((p) => p.split(": ")[0])).toEqual(["cluster-backup:drills.tenants.schedule", "cluster-backup:drills.postgres.schedule"]);
+  });
+
+  it("drills without their admission policy: the account's namespace rights would be unguarded", () => {
+    expect(stackConfigProblems("prod", { drills: { admissionPolicy: false } })).toEqual([
+      "cluster-backup:drills.admissionPolicy: the restore-drill account may create and delete any namespace and create RoleBindings; only the admission policy confines it to scratch namespaces. " +
+        "Expected true (Kubernetes >= 1.30), or switch the drills off (drills.tenants.enabled: false, drills.postgres.enabled: false) (got false)",
+    ]);
+    expect(stackConfigProblems("prod", { drills: { admissionPolicy: false, tenants: { enabled: false }, postgres: { enabled: false } } })).toEqual([]);
   });
 
   it("a drill of a disabled flow, and a timeout too short to clean up", () => {

@@ -1,6 +1,7 @@
 /**
- * restore-drill.sh and postgres-check.sh run for real (POSIX sh) against stand-ins for kubectl, psql and pg_isready:
- * what the drill creates, checks, deletes and records, and what it refuses to touch.
+ * restore-drill.sh and postgres-check.sh run for real (POSIX sh; the main cases also under dash and busybox sh, the
+ * drill image's shell) against stand-ins for kubectl, psql and pg_isready: what the drill creates, checks, deletes and
+ * records, and what it refuses to touch. What the drill created also goes through its admission policy's CEL.
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -8,12 +9,20 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseStackConfig } from "../components/config";
+import { drillAdmissionPolicySpec } from "../components/drills/access";
 import { buildDrillSpecs, drillConfigMapData, drillEnv, DRILL_EXIT_REFUSED, DRILL_FILES, scratchNamespaceName, type DrillSpec } from "../components/drills/spec";
+import { admit } from "./lib/vap";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { ROOT, type Obj } from "./harness";
 
 /** The drill scripts need jq (the drill image has it); CI installs it, so there a missing jq fails instead of skipping. */
 const HAS_JQ = spawnSync("jq", ["--version"]).status === 0 || Boolean(process.env.CI);
+/** Shells the main cases run under: the system sh, dash and busybox sh (CI installs both; elsewhere a missing one is skipped). */
+const SHELLS: { name: string; argv: string[]; present: boolean }[] = [
+  { name: "sh", argv: ["sh"], present: true },
+  { name: "dash", argv: ["dash"], present: spawnSync("dash", ["-c", "exit 0"]).status === 0 || Boolean(process.env.CI) },
+  { name: "busybox sh", argv: ["busybox", "sh"], present: spawnSync("busybox", ["sh", "-c", "exit 0"]).status === 0 || Boolean(process.env.CI) },
+];
 const FAKE_KUBECTL = resolve(__dirname, "lib", "fake-kubectl.mjs");
 const DRILLS = join(ROOT, "components", "drills");
 
@@ -85,16 +94,21 @@ function baseState(): Obj {
       { metadata: { name: "data-app-0" }, status: { phase: "Bound" } },
       { metadata: { name: "unused" }, status: { phase: "Pending" } },
     ],
+    restoredWorkloads: ["deployment.apps/web", "statefulset.apps/app"],
+    workloads: {},
+    scaled: [],
+    rolebindings: [],
+    networkpolicies: [],
   };
 }
 
 /** Runs the drill script with the CronJob's environment (poll 0 s, rotation index 0) against the state. */
-function runDrill(kind: DrillSpec["kind"], state: Obj, env: Record<string, string> = {}, args: string[] = ["run"]): Run {
+function runDrill(kind: DrillSpec["kind"], state: Obj, env: Record<string, string> = {}, args: string[] = ["run"], shell: string[] = ["sh"]): Run {
   const w = workspace();
   const stateFile = join(w.dir, "state.json");
   writeFileSync(stateFile, JSON.stringify(state));
   const specEnv = Object.fromEntries(drillEnv(spec(kind), "backup-system", "UTC").filter((e) => "value" in e).map((e) => [e.name, e.value as string]));
-  const result = spawnSync("sh", [join(w.templates, DRILL_FILES.script), ...args], {
+  const result = spawnSync(shell[0], [...shell.slice(1), join(w.templates, DRILL_FILES.script), ...args], {
     env: {
       PATH: `${w.bin}:${process.env.PATH}`,
       ...specEnv,
@@ -124,7 +138,9 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: a tenants drill", () => {
   });
 
   it("succeeds (exit 0) and says what it checked", () => {
-    expect(run.stderr).toMatch(/SUCCEEDED: schedule tenants-daily; backup tenants-daily-20260102010000; source cust-a; scratch drill-cust-a-\d{12}; restore Completed, 12\/12 items, 1 warnings, 0 errors; 2\/2 pod volume restores completed; 1 PVCs bound \(2 restored\); scratch namespace deleted\n$/);
+    expect(run.stderr).toMatch(
+      /SUCCEEDED: schedule tenants-daily; backup tenants-daily-20260102010000; source cust-a; scratch drill-cust-a-\d{12}; 2 workloads scaled to zero; restore Completed, 12\/12 items, 1 warnings, 0 errors; 2\/2 pod volume restores completed; 1 PVCs bound \(2 restored\); scratch namespace deleted\n$/,
+    );
     expect(run.status).toBe(0);
   });
 
@@ -220,7 +236,7 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: failures", () => {
     expect(run.state.events[0]).toMatchObject({ type: "Warning", reason: "RestoreDrillFailed" });
     expect(run.state.events[0].message).toBe(
       `tenants drill failed at step 'check restore': the Restore ${scratch} ended PartiallyFailed (velero -n backup-system restore describe ${scratch} --details; velero -n backup-system restore logs ${scratch}) ` +
-        `(schedule tenants-daily; backup tenants-daily-20260102010000; source cust-a; scratch ${scratch}; restore PartiallyFailed, 10/12 items, 0 warnings, 2 errors; scratch namespace deleted)`,
+        `(schedule tenants-daily; backup tenants-daily-20260102010000; source cust-a; scratch ${scratch}; 2 workloads scaled to zero; restore PartiallyFailed, 10/12 items, 0 warnings, 2 errors; scratch namespace deleted)`,
     );
   });
 
@@ -316,8 +332,127 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: the postgres drill", () => {
   });
 });
 
+describe.skipIf(!HAS_JQ)("restore-drill.sh: a scratch namespace is isolated, never privileged, and its workloads stopped", () => {
+  const created = (run: Run, kind: string) => (run.state.created as Obj[]).filter((o) => o.kind === kind);
+  const policy = drillAdmissionPolicySpec(specs, "backup-system") as Obj;
+  const user = { username: "system:serviceaccount:backup-system:restore-drill" };
+
+  it("binds its scratch rights and creates the deny-all NetworkPolicy in the scratch namespace before the Restore", () => {
+    const run = runDrill("tenants", baseState());
+    expect(run.status).toBe(0);
+    const scratch = created(run, "Namespace")[0].metadata.name;
+    expect((run.state.created as Obj[]).map((o) => o.kind)).toEqual(["Namespace", "RoleBinding", "NetworkPolicy", "Restore", "Event"]);
+    expect(run.state.networkpolicies).toEqual([
+      {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "restore-drill-deny-all", namespace: scratch, labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup" } },
+        spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+      },
+    ]);
+    expect(run.state.rolebindings.map((b: Obj) => [b.metadata.namespace, b.roleRef.name, b.subjects])).toEqual([
+      [scratch, "cluster-backup-restore-drill-scratch", [{ kind: "ServiceAccount", name: "restore-drill", namespace: "backup-system" }]],
+    ]);
+  });
+
+  it("scales every restored Deployment and StatefulSet to zero once the Restore has ended, still checking the PVCs the pods used", () => {
+    const run = runDrill("tenants", baseState());
+    const scratch = created(run, "Namespace")[0].metadata.name;
+    expect(run.state.scaled).toEqual([`${scratch}/deployment.apps/web`, `${scratch}/statefulset.apps/app`]);
+    const calls = run.state.calls as string[];
+    const scale = calls.findIndex((c) => c.startsWith(`-n ${scratch} scale --replicas=0 `));
+    expect(calls[scale]).toBe(`-n ${scratch} scale --replicas=0 deployment.apps/web statefulset.apps/app`);
+    expect(scale).toBeGreaterThan(calls.findIndex((c) => c.startsWith("-n backup-system get restores.velero.io")));
+    expect(calls.filter((c) => c.includes(" scale ") && !c.startsWith(`-n ${scratch} `))).toEqual([]);
+    expect(run.stderr).toMatch(/; 2 workloads scaled to zero; .*; 1 PVCs bound \(2 restored\); /);
+    const none = runDrill("tenants", { ...baseState(), restoredWorkloads: [] });
+    expect(none.status).toBe(0);
+    expect((none.state.calls as string[]).filter((c) => c.includes(" scale "))).toEqual([]);
+    expect(none.stderr).toMatch(/; 0 workloads scaled to zero; /);
+  });
+
+  it("lowers a privileged source to baseline, keeps restricted, defaults to baseline", () => {
+    const state = baseState();
+    state.namespaces[0].metadata.labels = {
+      ...state.namespaces[0].metadata.labels,
+      "pod-security.kubernetes.io/enforce": "privileged",
+      "pod-security.kubernetes.io/warn": "privileged",
+      "pod-security.kubernetes.io/audit": "restricted",
+      "pod-security.kubernetes.io/enforce-version": "latest",
+    };
+    const run = runDrill("tenants", state);
+    expect(run.status).toBe(0);
+    const labels = created(run, "Namespace")[0].metadata.labels;
+    expect(Object.fromEntries(Object.entries(labels).filter(([k]) => k.startsWith("pod-security")))).toEqual({
+      "pod-security.kubernetes.io/enforce": "baseline",
+      "pod-security.kubernetes.io/warn": "baseline",
+      "pod-security.kubernetes.io/audit": "restricted",
+      "pod-security.kubernetes.io/enforce-version": "latest",
+    });
+    const plain = runDrill("tenants", baseState(), { SOURCE_NAMESPACE: "cust-b" });
+    expect(Object.fromEntries(Object.entries(created(plain, "Namespace")[0].metadata.labels).filter(([k]) => k.startsWith("pod-security")))).toEqual({
+      "pod-security.kubernetes.io/enforce": "baseline",
+    });
+    const restricted = baseState();
+    restricted.namespaces[0].metadata.labels["pod-security.kubernetes.io/enforce"] = "restricted";
+    expect(created(runDrill("tenants", restricted), "Namespace")[0].metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+  });
+
+  it("every object the tenants and postgres drills create passes the drill admission policy", () => {
+    const privileged = baseState();
+    privileged.namespaces[0].metadata.labels["pod-security.kubernetes.io/enforce"] = "privileged";
+    const pg = { ...baseState(), restoreStatus: { phase: "Completed", progress: { itemsRestored: 9, totalItems: 9 }, warnings: 0, errors: 0, hookStatus: { hooksAttempted: 1, hooksFailed: 0 } } };
+    const runs = [runDrill("tenants", baseState()), runDrill("tenants", privileged), runDrill("postgres", pg)];
+    for (const run of runs) {
+      expect(run.status).toBe(0);
+      const namespace = created(run, "Namespace")[0];
+      const group = { Namespace: "", Restore: "velero.io", RoleBinding: "rbac.authorization.k8s.io" } as Record<string, string>;
+      const plural = { Namespace: "namespaces", Restore: "restores", RoleBinding: "rolebindings" } as Record<string, string>;
+      const judged = (run.state.created as Obj[]).filter((o) => o.kind in plural);
+      expect(judged.map((o) => o.kind)).toEqual(["Namespace", "RoleBinding", "Restore"]);
+      for (const o of judged) {
+        const request = { operation: "CREATE" as const, userInfo: user, namespace: o.metadata.namespace ?? "", resource: { group: group[o.kind], version: "v1", resource: plural[o.kind] } };
+        expect(admit(policy, request, o, null, o.kind === "RoleBinding" ? namespace : null), `${o.kind} ${o.metadata.name}`).toEqual([]);
+      }
+      expect(admit(policy, { operation: "DELETE", userInfo: user, resource: { group: "", version: "v1", resource: "namespaces" } }, null, namespace)).toEqual([]);
+    }
+  });
+
+  it("retries the NetworkPolicy while the RoleBinding propagates, and fails before any Restore when it cannot isolate", () => {
+    const late = runDrill("tenants", { ...baseState(), networkPolicyFailures: 1 });
+    expect(late.status).toBe(0);
+    expect(late.state.networkpolicies).toHaveLength(1);
+    const never = runDrill("tenants", { ...baseState(), networkPolicyFailures: 5 }, { ISOLATE_TRIES: "1" });
+    expect(never.status).toBe(1);
+    const scratch = created(never, "Namespace")[0].metadata.name;
+    expect(created(never, "Restore")).toEqual([]);
+    expect(never.state.deleted).toContain(`namespace/${scratch}`);
+    expect(never.state.events[0].message).toMatch(/^tenants drill failed at step 'isolate scratch namespace': could not create the deny-all NetworkPolicy in drill-cust-a-\d{12} /);
+  });
+});
+
+for (const shell of SHELLS) {
+  describe.skipIf(!HAS_JQ || !shell.present)(`restore-drill.sh under ${shell.name}`, () => {
+    it("a tenants drill, a postgres drill and a refusal behave the same", () => {
+      const tenantsRun = runDrill("tenants", baseState(), {}, ["run"], shell.argv);
+      expect(tenantsRun.stderr).toMatch(/SUCCEEDED: schedule tenants-daily; backup tenants-daily-20260102010000; source cust-a; scratch drill-cust-a-\d{12}; 2 workloads scaled to zero; restore Completed, 12\/12 items, 1 warnings, 0 errors; 2\/2 pod volume restores completed; 1 PVCs bound \(2 restored\); scratch namespace deleted\n$/);
+      expect(tenantsRun.status).toBe(0);
+      expect((tenantsRun.state.created as Obj[]).map((o) => o.kind)).toEqual(["Namespace", "RoleBinding", "NetworkPolicy", "Restore", "Event"]);
+      const pg = { ...baseState(), restoreStatus: { phase: "Completed", progress: { itemsRestored: 9, totalItems: 9 }, warnings: 0, errors: 0, hookStatus: { hooksAttempted: 1, hooksFailed: 0 } } };
+      const pgRun = runDrill("postgres", pg, {}, ["run"], shell.argv);
+      expect(pgRun.status).toBe(0);
+      expect(pgRun.stderr).toMatch(/; check hooks attempted 1, failed 0;/);
+      const refused = runDrill("tenants", baseState(), {}, ["check-scratch", "cust-1001"], shell.argv);
+      expect(refused.status).toBe(DRILL_EXIT_REFUSED);
+      const failed = runDrill("tenants", { ...baseState(), podVolumeRestores: [{ name: "data", phase: "Failed" }] }, {}, ["run"], shell.argv);
+      expect(failed.status).toBe(1);
+      expect(failed.state.deleted).toHaveLength(2);
+    });
+  });
+}
+
 describe("postgres-check.sh (the restore hook) against stand-ins for psql and pg_isready", () => {
-  function check(dump: string | undefined, present: string, query?: string): { status: number | null; stdout: string; stderr: string; psql: string; loaded: string } {
+  function check(dump: string | undefined, present: string, query?: string, shell: string[] = ["/bin/sh"]): { status: number | null; stdout: string; stderr: string; psql: string; loaded: string } {
     const dir = mkdtempSync(join(tmpdir(), "pg-check-"));
     const bin = join(dir, "bin");
     mkdirSync(bin);
@@ -330,7 +465,7 @@ describe("postgres-check.sh (the restore hook) against stand-ins for psql and pg
     chmodSync(join(bin, "psql"), 0o755);
     if (dump !== undefined) writeFileSync(join(dir, "dump.sql"), dump);
     const script = readFileSync(join(DRILLS, "postgres-check.sh"), "utf8");
-    const result = spawnSync("/bin/sh", ["-c", script, "postgres-check", join(dir, "dump.sql"), "app", ...(query ? [query] : [])], { env: { PATH: `${bin}:${process.env.PATH}` }, encoding: "utf8" });
+    const result = spawnSync(shell[0], [...shell.slice(1), "-c", script, "postgres-check", join(dir, "dump.sql"), "app", ...(query ? [query] : [])], { env: { PATH: `${bin}:${process.env.PATH}` }, encoding: "utf8" });
     const read = (file: string) => {
       try {
         return readFileSync(join(dir, file), "utf8");
@@ -356,6 +491,14 @@ describe("postgres-check.sh (the restore hook) against stand-ins for psql and pg
       "-X -At -U postgres -d app -v ON_ERROR_STOP=1 -c SELECT count(*) FROM users",
     ]);
   });
+
+  for (const shell of SHELLS) {
+    it.skipIf(!shell.present)(`behaves the same under ${shell.name}`, () => {
+      const ok = check(dump, "2", "SELECT 1", shell.argv);
+      expect([ok.status, ok.stdout.replace(/\/tmp\/pg-check-\w+/, "<dir>")]).toEqual([0, "postgres-check: query on app returned: 42\npostgres-check: loaded <dir>/dump.sql (2 databases created, no psql error)\n"]);
+      expect(check(dump, "1", undefined, shell.argv).status).toBe(1);
+    });
+  }
 
   it("fails without a dump, and when databases are missing after loading", () => {
     const missing = check(undefined, "2");

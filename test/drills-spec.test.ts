@@ -1,18 +1,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { evaluate } from "@marcbachmann/cel-js";
 import { describe, expect, it } from "vitest";
 import { parseStackConfig, type StackConfig } from "../components/config";
 import {
   buildDrillSpecs,
-  DRILL_CLUSTER_RULES,
-  drillAdmissionPolicySpec,
   drillConfigMapData,
   drillCronJobSpec,
   drillEventTemplate,
   drillNamespaceTemplate,
   drillRestoreTemplate,
-  drillRoleRules,
   DRILL_SCRIPT,
   POSTGRES_CHECK_SCRIPT,
   type DrillSpec,
@@ -145,7 +141,29 @@ describe("drills: the CronJob", () => {
 
   it("the ConfigMap ships the script verbatim from its source file and one namespace/restore template per drill", () => {
     const data = drillConfigMapData(specs, "backup-system");
-    expect(Object.keys(data)).toEqual(["restore-drill.sh", "event.json", "tenants-namespace.json", "tenants-restore.json", "postgres-namespace.json", "postgres-restore.json"]);
+    expect(Object.keys(data)).toEqual([
+      "restore-drill.sh",
+      "event.json",
+      "scratch-rolebinding.json",
+      "scratch-networkpolicy.json",
+      "tenants-namespace.json",
+      "tenants-restore.json",
+      "postgres-namespace.json",
+      "postgres-restore.json",
+    ]);
+    expect(JSON.parse(data["scratch-networkpolicy.json"])).toEqual({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "restore-drill-deny-all", labels: OWNERSHIP },
+      spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+    });
+    expect(JSON.parse(data["scratch-rolebinding.json"])).toEqual({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: "restore-drill", labels: OWNERSHIP },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-backup-restore-drill-scratch" },
+      subjects: [{ kind: "ServiceAccount", name: "restore-drill", namespace: "backup-system" }],
+    });
     expect(data["restore-drill.sh"]).toBe(readFileSync(join(ROOT, "components", "drills", "restore-drill.sh"), "utf8"));
     expect(DRILL_SCRIPT.startsWith("#!/bin/sh\n")).toBe(true);
     expect(JSON.parse(data["tenants-restore.json"])).toEqual(drillRestoreTemplate(tenants, "backup-system"));
@@ -194,8 +212,17 @@ describe("drills: the objects the script creates from the templates", () => {
       return { ...t, metadata: { ...t.metadata, name: "drill-cust-a-202601031000" }, spec: { ...t.spec, backupName: "tenants-daily-1", includedNamespaces: ["cust-a"], namespaceMapping: { "cust-a": "drill-cust-a-202601031000" } } };
     };
     const namespace = drillNamespaceTemplate("tenants");
-    expect(namespace).toEqual({ apiVersion: "v1", kind: "Namespace", metadata: { labels: { ...OWNERSHIP, "cluster-backup/drill": "tenants", "velero.io/exclude-from-backup": "true" } } });
+    expect(namespace).toEqual({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { labels: { "pod-security.kubernetes.io/enforce": "baseline", ...OWNERSHIP, "cluster-backup/drill": "tenants", "velero.io/exclude-from-backup": "true" } },
+    });
     expect(await validateObject({ ...namespace, metadata: { ...namespace.metadata, name: "drill-cust-a-202601031000" } })).toEqual([]);
+    const data = drillConfigMapData(specs, "backup-system");
+    for (const file of ["scratch-networkpolicy.json", "scratch-rolebinding.json"]) {
+      const object = JSON.parse(data[file]) as Obj;
+      expect(await validateObject({ ...object, metadata: { ...object.metadata, namespace: "drill-cust-a-202601031000" } }), file).toEqual([]);
+    }
     const event = {
       ...drillEventTemplate("backup-system"),
       involvedObject: { ...drillEventTemplate("backup-system").involvedObject, name: "restore-drill-tenants", uid: "u" },
@@ -211,91 +238,6 @@ describe("drills: the objects the script creates from the templates", () => {
     if (!veleroCrdsAvailable()) ctx.skip(`the Restore templates need the velero.io CRDs (${VELERO_CRDS_DIR})`);
     expect(await validateObject(filled(tenants))).toEqual([]);
     expect(await validateObject(filled(postgres))).toEqual([]);
-  });
-});
-
-describe("drills: RBAC holds only what a drill needs", () => {
-  it("cluster-wide: namespaces (create/delete are guarded by the script and the admission policy), read pods and PVCs", () => {
-    expect(DRILL_CLUSTER_RULES).toEqual([
-      { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch", "create", "delete"] },
-      { apiGroups: [""], resources: ["pods", "persistentvolumeclaims"], verbs: ["get", "list"] },
-    ]);
-  });
-
-  it("in Velero's namespace: read Backups and PodVolumeRestores, manage Restores, record Events, read its own CronJobs", () => {
-    expect(drillRoleRules(["restore-drill-tenants", "restore-drill-postgres"])).toEqual([
-      { apiGroups: ["velero.io"], resources: ["backups"], verbs: ["get", "list"] },
-      { apiGroups: ["velero.io"], resources: ["restores"], verbs: ["get", "list", "create", "delete"] },
-      { apiGroups: ["velero.io"], resources: ["podvolumerestores"], verbs: ["get", "list"] },
-      { apiGroups: [""], resources: ["events"], verbs: ["create"] },
-      { apiGroups: ["batch"], resources: ["cronjobs"], resourceNames: ["restore-drill-tenants", "restore-drill-postgres"], verbs: ["get"] },
-    ]);
-  });
-
-  it("no wildcard, no secrets, no exec, no writes to workloads", () => {
-    const all = [...DRILL_CLUSTER_RULES, ...drillRoleRules(["x"])] as Obj[];
-    const flat = all.flatMap((r) => (r.resources as string[]).flatMap((res) => (r.verbs as string[]).map((v) => `${res}:${v}`)));
-    expect(flat.filter((x) => x.includes("*") || x.startsWith("secrets") || x.includes("/exec") || /^(pods|persistentvolumeclaims|deployments|statefulsets):(create|update|patch|delete)/.test(x))).toEqual([]);
-  });
-});
-
-describe("drills: the admission policy confines the drill account to scratch namespaces", () => {
-  const policy = drillAdmissionPolicySpec("backup-system") as Obj;
-
-  /** Evaluates the policy like the API server: match condition, variables, then every validation. */
-  function admit(request: Obj, object: Obj | null, oldObject: Obj | null): string[] | "not matched" {
-    const ctx: Obj = { request, object, oldObject };
-    if (!policy.matchConditions.every((c: Obj) => evaluate(c.expression, ctx) === true)) return "not matched";
-    const variables = Object.fromEntries(policy.variables.map((v: Obj) => [v.name, evaluate(v.expression, ctx)]));
-    return policy.validations.filter((v: Obj) => evaluate(v.expression, { ...ctx, variables }) !== true).map((v: Obj) => v.message);
-  }
-  const user = { username: "system:serviceaccount:backup-system:restore-drill" };
-  const nsRequest = (operation: string) => ({ operation, userInfo: user, resource: { group: "", version: "v1", resource: "namespaces" } });
-  const restoreRequest = (operation: string) => ({ operation, userInfo: user, resource: { group: "velero.io", version: "v1", resource: "restores" } });
-  const namespace = (name: string, labels?: Record<string, string>) => ({ metadata: { name, ...(labels ? { labels } : {}) } });
-  const drillLabel = { "cluster-backup/drill": "tenants" };
-  const restore = (spec: Obj) => ({ metadata: { name: "drill-cust-a-202601031000", labels: drillLabel }, spec });
-
-  it("matches namespaces and Restores created or deleted by the drill account only", () => {
-    expect(policy.matchConstraints).toEqual({
-      resourceRules: [
-        { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "DELETE"], resources: ["namespaces"] },
-        { apiGroups: ["velero.io"], apiVersions: ["v1"], operations: ["CREATE", "DELETE"], resources: ["restores"] },
-      ],
-    });
-    expect(policy.failurePolicy).toBe("Fail");
-    expect(admit({ ...nsRequest("DELETE"), userInfo: { username: "system:serviceaccount:backup-system:velero-server" } }, null, namespace("cust-1"))).toBe("not matched");
-  });
-
-  it("allows a labelled drill-* namespace, refuses tenant and other namespaces", () => {
-    expect(admit(nsRequest("CREATE"), namespace("drill-cust-a-202601031000", drillLabel), null)).toEqual([]);
-    expect(admit(nsRequest("DELETE"), null, namespace("drill-cust-a-202601031000", drillLabel))).toEqual([]);
-    expect(admit(nsRequest("DELETE"), null, namespace("cust-1001", { tenant: "true" }))).toEqual([
-      "the restore-drill account may only create and delete namespaces and Restores named drill-*",
-      "the restore-drill account may only create and delete namespaces and Restores labelled cluster-backup/drill",
-    ]);
-    expect(admit(nsRequest("DELETE"), null, namespace("kube-system"))).toEqual([
-      "the restore-drill account may only create and delete namespaces and Restores named drill-*",
-      "the restore-drill account may only create and delete namespaces and Restores labelled cluster-backup/drill",
-    ]);
-    expect(admit(nsRequest("DELETE"), null, namespace("drill-someone-else"))).toEqual(["the restore-drill account may only create and delete namespaces and Restores labelled cluster-backup/drill"]);
-    expect(admit(nsRequest("CREATE"), namespace("cust-1001", drillLabel), null)).toEqual(["the restore-drill account may only create and delete namespaces and Restores named drill-*"]);
-  });
-
-  it("a drill Restore must map every included namespace to a drill-* namespace and never update existing objects", () => {
-    const good = { backupName: "b", includedNamespaces: ["cust-a"], namespaceMapping: { "cust-a": "drill-cust-a-202601031000" }, existingResourcePolicy: "none" };
-    expect(admit(restoreRequest("CREATE"), restore(good), null)).toEqual([]);
-    expect(admit(restoreRequest("DELETE"), null, restore(good))).toEqual([]);
-    const mapping = "a drill Restore must map every namespace it includes to a drill-* namespace";
-    expect(admit(restoreRequest("CREATE"), restore({ backupName: "b", includedNamespaces: ["cust-a"] }), null)).toEqual([mapping]);
-    expect(admit(restoreRequest("CREATE"), restore({ ...good, includedNamespaces: ["cust-a", "cust-b"] }), null)).toEqual([mapping]);
-    expect(admit(restoreRequest("CREATE"), restore({ ...good, namespaceMapping: { "cust-a": "cust-b" } }), null)).toEqual([mapping]);
-    expect(admit(restoreRequest("CREATE"), restore({ backupName: "b", namespaceMapping: {} }), null)).toEqual([mapping]);
-    expect(admit(restoreRequest("CREATE"), restore({ ...good, existingResourcePolicy: "update" }), null)).toEqual(["a drill Restore must never update existing objects (existingResourcePolicy: none)"]);
-    expect(admit(restoreRequest("DELETE"), null, { metadata: { name: "tenants-daily-restore" } })).toEqual([
-      "the restore-drill account may only create and delete namespaces and Restores named drill-*",
-      "the restore-drill account may only create and delete namespaces and Restores labelled cluster-backup/drill",
-    ]);
   });
 });
 

@@ -47,7 +47,7 @@ describe("summary.md", () => {
   });
 
   it("counts resources per component and says chart objects are not listed", () => {
-    expect(prod).toContain("94 resources registered (80 custom, 57 Kubernetes objects applied directly; objects rendered by Helm charts are not listed).");
+    expect(prod).toContain("105 resources registered (91 custom, 68 Kubernetes objects applied directly; objects rendered by Helm charts are not listed).");
     expect(section(prod, "Resources per component")).toContain("| cluster-backup:velero:Schedules `schedules` | 5 | Schedule ×5 |");
   });
 });

@@ -34,6 +34,8 @@ const API: Record<string, [string, string]> = {
   StatefulSet: ["apps/v1", "kubernetes:apps/v1:StatefulSet"],
   DaemonSet: ["apps/v1", "kubernetes:apps/v1:DaemonSet"],
   CronJob: ["batch/v1", "kubernetes:batch/v1:CronJob"],
+  ClusterRole: ["rbac.authorization.k8s.io/v1", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"],
+  Role: ["rbac.authorization.k8s.io/v1", "kubernetes:rbac.authorization.k8s.io/v1:Role"],
 };
 
 /** A Kubernetes object resource; `fields` are the top-level fields beside metadata (spec, data, driver...). */
@@ -244,6 +246,24 @@ const buckets = {
   awsVersioning: resource("aws:s3/bucketVersioning:BucketVersioning", "aws-velero-versioning", { bucket: "aws-velero-bucket-1a2b3c4d", versioningConfiguration: { status: "Enabled" } }, { parent: versioningParent }),
   unprotected: resource("scaleway:object/bucket:Bucket", "scaleway-velero-old", { name: "acme-velero-old", versioning: { enabled: false } }, { parent: `${storagePrefix}scaleway-velero-old` }),
   unrelated: resource("scaleway:object/bucket:Bucket", "website", { name: "acme-website" }),
+};
+
+const BENJI_ON = { "backup-this-pvc": "true" };
+const tenantBenji = {
+  pvcOk: k8sObject("PersistentVolumeClaim", "meta", { namespace: "garage", labels: BENJI_ON }, { spec: { storageClassName: "ceph-block" } }),
+  tenantPlain: k8sObject("PersistentVolumeClaim", "data", { namespace: "cust-1001" }, { spec: { storageClassName: "ceph-block" } }),
+  tenantPvc: k8sObject("PersistentVolumeClaim", "data", { namespace: "cust-1002", labels: BENJI_ON }, { spec: { storageClassName: "ceph-block" } }),
+  tenantSts: k8sObject("StatefulSet", "db", { namespace: "cust-1003" }, { spec: { selector: { matchLabels: { app: "db" } }, template: podTemplate([{ name: "db", image: "docker.io/library/postgres:17.2" }]), volumeClaimTemplates: [{ metadata: { name: "data", labels: BENJI_ON } }] } }),
+};
+const GUARD = { "cluster-backup/admission-policy": "cluster-backup-restore-drill" };
+const roles = {
+  readOnly: k8sObject("ClusterRole", "reader", {}, { rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] }] }),
+  guarded: k8sObject("ClusterRole", "drill", { annotations: GUARD }, { rules: [{ apiGroups: [""], resources: ["namespaces"], verbs: ["create", "delete"] }] }),
+  boundNamed: k8sObject("ClusterRole", "binder", { annotations: GUARD }, { rules: [{ apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles"], verbs: ["bind"], resourceNames: ["scratch"] }] }),
+  namespacePatcher: k8sObject("ClusterRole", "patcher", {}, { rules: [{ apiGroups: [""], resources: ["namespaces"], verbs: ["get", "patch"] }] }),
+  bindingWriter: k8sObject("Role", "binder", { namespace: "backup-system" }, { rules: [{ apiGroups: ["rbac.authorization.k8s.io"], resources: ["rolebindings"], verbs: ["create"] }] }),
+  wildcard: k8sObject("ClusterRole", "wild", {}, { rules: [{ apiGroups: ["velero.io"], resources: ["*"], verbs: ["get"] }] }),
+  escalating: k8sObject("ClusterRole", "escalator", {}, { rules: [{ apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles"], verbs: ["bind", "escalate"] }] }),
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -486,6 +506,49 @@ export const FIXTURES: readonly RuleFixture[] = [
         message:
           'Namespace minio sets pod-security.kubernetes.io/enforce, pod-security.kubernetes.io/audit, pod-security.kubernetes.io/warn to \'privileged\' but is not meant for privileged pods (backup-system, benji, zrepl): use "baseline" or "restricted", or list it in policy config privilegedNamespaces.',
       },
+    ],
+  },
+  {
+    policy: "benji-label-not-on-tenants",
+    pass: [tenantBenji.pvcOk, tenantBenji.tenantPlain],
+    fail: [tenantBenji.tenantPvc, tenantBenji.tenantSts],
+    expected: [
+      {
+        urn: tenantBenji.tenantPvc.urn,
+        message: "cust-1002-data in tenant namespace cust-1002 carries backup-this-pvc=true (metadata.labels): Benji backs up only the namespaces the platform owns (flows.benji.pvcNamespaces) and tenant data is backed up by tenants-daily. Remove the label.",
+      },
+      {
+        urn: tenantBenji.tenantSts.urn,
+        message:
+          "cust-1003-db in tenant namespace cust-1003 carries backup-this-pvc=true (spec.volumeClaimTemplates[0].metadata.labels): Benji backs up only the namespaces the platform owns (flows.benji.pvcNamespaces) and tenant data is backed up by tenants-daily. Remove the label.",
+      },
+    ],
+  },
+  {
+    policy: "rbac-unnarrowable-grants-guarded",
+    pass: [roles.readOnly, roles.guarded, roles.boundNamed],
+    fail: [roles.namespacePatcher, roles.bindingWriter],
+    expected: [
+      {
+        urn: roles.namespacePatcher.urn,
+        message:
+          'patcher grants patch namespaces, which RBAC cannot limit to particular namespaces or labels: a stolen token could change any namespace. Guard it with a ValidatingAdmissionPolicy matching the account and name that policy in metadata.annotations["cluster-backup/admission-policy"], or drop the grant.',
+      },
+      {
+        urn: roles.bindingWriter.urn,
+        message:
+          'backup-system-binder grants create rolebindings, which RBAC cannot limit to particular namespaces or labels: a stolen token could change any namespace. Guard it with a ValidatingAdmissionPolicy matching the account and name that policy in metadata.annotations["cluster-backup/admission-policy"], or drop the grant.',
+      },
+    ],
+  },
+  {
+    policy: "rbac-no-escalation",
+    pass: [roles.readOnly, roles.guarded, roles.boundNamed],
+    fail: [roles.wildcard, roles.escalating],
+    expected: [
+      { urn: roles.wildcard.urn, message: "wild rules[0] uses '*' in resources: list the groups, resources and verbs the account needs." },
+      { urn: roles.escalating.urn, message: "escalator rules[0] grants 'escalate': no backup account needs it." },
+      { urn: roles.escalating.urn, message: "escalator rules[0] grants 'bind' on every role: limit it with resourceNames to the role the account binds." },
     ],
   },
   {

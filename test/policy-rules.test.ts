@@ -27,9 +27,11 @@ describe("the policy pack", () => {
 
   it("has one fixture per rule and every policy is mandatory by default", () => {
     expect(FIXTURES.map((f) => f.policy).sort()).toEqual(RULES.map((r) => r.name).sort());
+    // The least-privilege rules (policy/rules/security.ts, test/policy-security.test.ts) are the last three of RULES.
     expect(policies.map((p) => p.name)).toEqual(RULES.map((r) => r.name));
+    expect(RULES.slice(-3).map((r) => r.name)).toEqual(["benji-label-not-on-tenants", "rbac-unnarrowable-grants-guarded", "rbac-no-escalation"]);
     expect(policies.every((p) => p.enforcementLevel === "mandatory")).toBe(true);
-    expect(RULES).toHaveLength(19);
+    expect(RULES).toHaveLength(22);
   });
 
   it("runs every rule on each resource's inputs, except the two that compare custom resources (stack policies see outputs)", () => {

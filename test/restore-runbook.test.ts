@@ -100,6 +100,8 @@ describe("RESTORE.md of the prod stack", () => {
     expect(s).toContain(
       `kubectl -n benji create job benji-restore-$(date +%Y%m%d%H%M) --from=cronjob/benji-backup-all --dry-run=client -o json | jq '.spec.template.spec.containers[0].command = ["benji-restore-pvc","--restore-url-template","{pool}:{pool}/{image}","<version-uid>","<namespace>","<pvc>"]' | kubectl create -f -\n`,
     );
+    expect(s).toContain("kubectl -n <namespace> create rolebinding benji-restore --clusterrole=cluster-backup-benji-restore --serviceaccount=benji:benji\n");
+    expect(s).toContain("kubectl -n <namespace> delete rolebinding benji-restore\n");
     expect(s).toContain("named after the pool (`replicapool`)");
     expect(s).toContain("versions carry `benji-backup.me/instance=benji-k8s`");
   });
@@ -146,7 +148,7 @@ describe("npm run plan writes coverage.md, coverage.json and RESTORE.md and link
     expect(files.get("RESTORE.md")).toBe(runbookOf(plan, "prod"));
     const summary = files.get("summary.md")!;
     expect(summary).toContain(
-      "## Coverage and restore\n\n- [coverage.md](coverage.md) ([coverage.json](coverage.json)): 7 flows, 4 gaps (in-cluster-only, unversioned, overlap)\n- [RESTORE.md](RESTORE.md): the restore runbook with this stack's names\n",
+      "## Coverage and restore\n\n- [coverage.md](coverage.md) ([coverage.json](coverage.json)): 7 flows, 5 gaps (in-cluster-only, unversioned, overlap)\n- [RESTORE.md](RESTORE.md): the restore runbook with this stack's names\n",
     );
     for (const name of ["coverage.json", "coverage.md", "RESTORE.md"]) {
       for (const secret of plan.run.secretStrings) if (secret.length >= 8) expect(files.get(name)!.includes(secret), `${name} holds a secret`).toBe(false);

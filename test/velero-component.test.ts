@@ -9,6 +9,7 @@ import type { S3Target } from "../components/storage/types";
 import { Velero, type VeleroArgs } from "../components/velero/velero";
 import { SnapshotClasses } from "../components/velero/snapshot-classes";
 import { TenantOptOutSync } from "../components/velero/optout";
+import { optOutAdmissionPolicySpec } from "../components/velero/optout-admission";
 import { buildPlanFiles } from "../scripts/lib/plan-output";
 import { planProgram, type Obj, type Plan } from "./harness";
 import { OWNERSHIP, PSA_PRIVILEGED } from "./lib/expected";
@@ -274,5 +275,11 @@ describe("TenantOptOutSync component (SPEC §3.4.7)", () => {
     expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "tenant-backup-optout" });
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "tenant-backup-optout", namespace: "backup-system" }]);
     expect(plan.object("ServiceAccount", "tenant-backup-optout", "backup-system").metadata.labels).toEqual(flowLabels);
+  });
+
+  it("its patch right is bound by a ValidatingAdmissionPolicy in Deny mode, which the CronJob waits for", () => {
+    expect(plan.object("ValidatingAdmissionPolicy", "cluster-backup-tenant-backup-optout").spec).toEqual(optOutAdmissionPolicySpec("backup-system", "tenant-backup-optout", "cust-*"));
+    expect(plan.object("ValidatingAdmissionPolicyBinding", "cluster-backup-tenant-backup-optout").spec).toEqual({ policyName: "cluster-backup-tenant-backup-optout", validationActions: ["Deny"] });
+    expect(plan.registrationOf("CronJob", "tenant-backup-optout").dependsOn).toContain(plan.registrationOf("ValidatingAdmissionPolicyBinding", "cluster-backup-tenant-backup-optout").urn);
   });
 });

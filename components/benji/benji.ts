@@ -7,16 +7,35 @@
  * `backup-this-pvc=true` on any other storage class is skipped with a debug log and the Job still exits 0, so the
  * label alone proves nothing: the policy pack checks such PVCs are on a Ceph RBD class.
  *
- * What this component creates, in order: namespace `benji` (PSA privileged), ServiceAccount + ClusterRole(Binding),
- * the AES key material (protected in production: every block is encrypted with it), Secrets `benji`
- * (`benji.yaml`), `benji-s3` and `benji-ceph`, the database-init Job, then the CronJobs `benji-backup-all`,
- * `benji-enforce` and `benji-cleanup`.
+ * What this component creates, in order: namespace `benji` (PSA privileged), the two accounts and their rights
+ * (components/benji/access.ts), the AES key material (protected in production: every block is encrypted with it),
+ * Secrets `benji` (`benji.yaml`), `benji-s3` and `benji-ceph`, the database-init Job, then the CronJobs
+ * `benji-backup-all`, `benji-enforce` and `benji-cleanup`, and the admission policy keeping `backup-this-pvc=true`
+ * to the namespaces the platform owns.
+ *
+ * Only `benji-backup-all` talks to Kubernetes and Ceph (upstream chart: privileged). `benji-enforce`,
+ * `benji-cleanup` and the init Job only use the database and S3 (`benji-command` runs `benji` and pushes metrics,
+ * benji-k8s 0.17.0 `k8s_tools/scripts/command.py`): they run unprivileged, without the Ceph key and without a
+ * service-account token.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { jobAwaitTimeouts, objectMeta, ownedNamespace } from "../k8s";
 import { APP_COMPONENT_LABEL, APP_NAME_LABEL, BACKUP_THIS_PVC_LABEL, BENJI_INSTANCE_LABEL, standardLabels } from "../labels";
+import type { AdmissionAction } from "../../policy/rules/admission";
+
+/** Binding `validationActions` per `policy.admission.action` (as the policy pack's admission policies). */
+const VALIDATION_ACTIONS: Record<AdmissionAction, string[]> = { Warn: ["Warn", "Audit"], Audit: ["Audit"], Deny: ["Deny"] };
+import {
+  BENJI_ACCESS,
+  benjiPvcAdmissionPolicySpec,
+  benjiPvcNamespaces,
+  BENJI_BACKUP_CLUSTER_RULES,
+  BENJI_BACKUP_NAMESPACE_RULES,
+  BENJI_BACKUP_OWN_NAMESPACE_RULES,
+  BENJI_RESTORE_RULES,
+} from "./access";
 import { hash8, protection } from "../storage/common";
 import { parseBenjiEncryption } from "../key-material";
 import { benjiS3SecretData } from "../storage/credentials";
@@ -36,9 +55,12 @@ import {
 
 /** Kubernetes names of the Benji objects. */
 export const BENJI_K8S = {
+  /** The account of `benji-backup-all` (reads PVCs and PVs, records Events). */
   serviceAccount: "benji",
+  /** The account of enforce, cleanup and the init Job: no rights, no token mounted. */
+  maintenanceServiceAccount: "benji-maintenance",
   /** Cluster-scoped, so prefixed: the upstream chart's ClusterRole is usually called `benji`. */
-  clusterRole: "cluster-backup-benji",
+  clusterRole: BENJI_ACCESS.clusterRole,
   configSecret: "benji",
   s3Secret: "benji-s3",
   cephSecret: "benji-ceph",
@@ -138,6 +160,10 @@ export interface BenjiArgs {
   readonly pushGateway?: string;
   /** Container resources. Default {@link BENJI_DEFAULT_RESOURCES}. */
   readonly resources?: k8s.types.input.core.v1.ResourceRequirements;
+  /** The namespaces whose labelled PVCs Benji backs up (the platform's own); at least one. */
+  readonly pvcNamespaces: readonly string[];
+  /** The admission policy on the Benji label (policy.admission); default enabled, Warn. */
+  readonly admission?: { readonly enabled: boolean; readonly action: AdmissionAction };
 }
 
 /** Upper bound of the database-init Job (its retries included). */
@@ -152,6 +178,9 @@ export interface BenjiEncryption {
   readonly kdfIterations: number;
   readonly password: string;
 }
+
+/** How a Benji pod runs: the backup talks to Kubernetes and Ceph; maintenance (enforce, cleanup, init) only to the database and S3. */
+export type BenjiPodProfile = "backup" | "maintenance";
 
 /** What a Benji pod needs, beside its command. */
 export interface BenjiPodArgs {
@@ -169,10 +198,15 @@ export function benjiLabels(role: string): Record<string, string> {
 }
 
 /**
- * The pod template shared by the init Job and every CronJob: SA `benji`, one container `benji` with an explicit
- * command (the image would otherwise `sleep`), the env Benji's tools read, the three Secrets mounted read-only.
+ * The pod template shared by the init Job and every CronJob: one container `benji` with an explicit command (the
+ * image would otherwise `sleep`), the env Benji's tools read, the Secrets mounted read-only. The backup profile runs
+ * privileged (as the upstream chart, benji-k8s 0.17.0 charts/benji-k8s/templates/cronjobs.yaml) as SA `benji` with
+ * the Ceph key; the maintenance profile runs unprivileged without capabilities, as SA `benji-maintenance` without a
+ * token, and without the Ceph key (Benji imports its io modules at start but connects to Ceph only when an io is
+ * used: src/benji/io/factory.py).
  */
-export function benjiPodTemplate(args: BenjiPodArgs, role: string, command: readonly string[], privileged: boolean): k8s.types.input.core.v1.PodTemplateSpec {
+export function benjiPodTemplate(args: BenjiPodArgs, role: string, command: readonly string[], profile: BenjiPodProfile): k8s.types.input.core.v1.PodTemplateSpec {
+  const backup = profile === "backup";
   const env: k8s.types.input.core.v1.EnvVar[] = [
     { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
     { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
@@ -185,7 +219,8 @@ export function benjiPodTemplate(args: BenjiPodArgs, role: string, command: read
   return {
     metadata: { labels: benjiLabels(role) },
     spec: {
-      serviceAccountName: BENJI_K8S.serviceAccount,
+      serviceAccountName: backup ? BENJI_K8S.serviceAccount : BENJI_K8S.maintenanceServiceAccount,
+      ...(backup ? {} : { automountServiceAccountToken: false }),
       restartPolicy: "Never",
       containers: [
         {
@@ -193,26 +228,28 @@ export function benjiPodTemplate(args: BenjiPodArgs, role: string, command: read
           image: args.image,
           command: [...command],
           env,
-          securityContext: privileged ? { privileged: true } : { privileged: false, allowPrivilegeEscalation: false },
+          securityContext: backup
+            ? { privileged: true }
+            : { privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
           resources: args.resources,
           volumeMounts: [
             { name: VOLUMES.config, mountPath: BENJI_PATHS.configDir, readOnly: true },
             { name: VOLUMES.s3, mountPath: BENJI_PATHS.s3Dir, readOnly: true },
-            { name: VOLUMES.ceph, mountPath: BENJI_PATHS.cephDir, readOnly: true },
+            ...(backup ? [{ name: VOLUMES.ceph, mountPath: BENJI_PATHS.cephDir, readOnly: true }] : []),
           ],
         },
       ],
       volumes: [
         { name: VOLUMES.config, secret: { secretName: BENJI_K8S.configSecret, defaultMode: SECRET_FILE_MODE } },
         { name: VOLUMES.s3, secret: { secretName: BENJI_K8S.s3Secret, defaultMode: SECRET_FILE_MODE } },
-        { name: VOLUMES.ceph, secret: { secretName: BENJI_K8S.cephSecret, defaultMode: SECRET_FILE_MODE } },
+        ...(backup ? [{ name: VOLUMES.ceph, secret: { secretName: BENJI_K8S.cephSecret, defaultMode: SECRET_FILE_MODE } }] : []),
       ],
     },
   };
 }
 
 /** The spec every Benji CronJob shares (SPEC §3.6). */
-export function benjiCronJobSpec(args: BenjiPodArgs, role: string, schedule: string, command: readonly string[]): k8s.types.input.batch.v1.CronJobSpec {
+export function benjiCronJobSpec(args: BenjiPodArgs, role: string, schedule: string, command: readonly string[], profile: BenjiPodProfile): k8s.types.input.batch.v1.CronJobSpec {
   return {
     schedule,
     timeZone: args.timeZone,
@@ -221,7 +258,7 @@ export function benjiCronJobSpec(args: BenjiPodArgs, role: string, schedule: str
     failedJobsHistoryLimit: HISTORY_LIMIT,
     jobTemplate: {
       metadata: { labels: benjiLabels(role) },
-      spec: { backoffLimit: 0, template: benjiPodTemplate(args, role, command, true) },
+      spec: { backoffLimit: 0, template: benjiPodTemplate(args, role, command, profile) },
     },
   };
 }
@@ -231,22 +268,35 @@ export function instanceFilter(instance: string): string {
   return `labels["${BENJI_INSTANCE_LABEL}"] == "${instance}"`;
 }
 
-/** The three CronJobs: name, role, command. */
-export function benjiCronJobs(instance: string, retention: string, schedules: BenjiSchedules) {
+/**
+ * The backup script: `benji-backup-pvc` once per namespace the platform owns (its `--namespace` filter takes one
+ * namespace: benji-k8s 0.17.0 `k8s_tools/scripts/backup_pvc.py`), so a tenant's PVC labelled `backup-this-pvc=true`
+ * is never backed up. Every namespace is tried; the Job fails if any failed. Arguments: the namespaces.
+ */
+export const BENJI_BACKUP_SCRIPT = [
+  "rc=0",
+  'for ns in "$@"; do',
+  `  benji-backup-pvc --namespace "$ns" --selector ${BACKUP_THIS_PVC_LABEL}=true || { echo "benji-backup-pvc failed in namespace $ns" >&2; rc=1; }`,
+  "done",
+  'exit "$rc"',
+].join("\n");
+
+/** The three CronJobs: name, role, command, pod profile. */
+export function benjiCronJobs(instance: string, retention: string, schedules: BenjiSchedules, pvcNamespaces: readonly string[] = []) {
   return [
-    { name: BENJI_K8S.backupCronJob, role: "backup", schedule: schedules.backup, command: ["benji-backup-pvc", "--selector", `${BACKUP_THIS_PVC_LABEL}=true`] },
-    { name: BENJI_K8S.enforceCronJob, role: "enforce", schedule: schedules.enforce, command: ["benji-command", "enforce", retention, instanceFilter(instance)] },
-    { name: BENJI_K8S.cleanupCronJob, role: "cleanup", schedule: schedules.cleanup, command: ["benji-command", "cleanup"] },
+    { name: BENJI_K8S.backupCronJob, role: "backup", schedule: schedules.backup, command: ["bash", "-c", BENJI_BACKUP_SCRIPT, BENJI_K8S.backupCronJob, ...pvcNamespaces], profile: "backup" },
+    { name: BENJI_K8S.enforceCronJob, role: "enforce", schedule: schedules.enforce, command: ["benji-command", "enforce", retention, instanceFilter(instance)], profile: "maintenance" },
+    { name: BENJI_K8S.cleanupCronJob, role: "cleanup", schedule: schedules.cleanup, command: ["benji-command", "cleanup"], profile: "maintenance" },
   ] as const;
 }
 
-/** Plan-summary line: what Benji covers (Ceph RBD only) and what it skips without a word. */
-export function benjiCoverageNote(storageClasses: readonly string[] | undefined, pools: readonly string[]): string {
+/** Plan-summary line: what Benji covers (Ceph RBD only, the platform's namespaces) and what it skips without a word. */
+export function benjiCoverageNote(storageClasses: readonly string[] | undefined, pools: readonly string[], pvcNamespaces: readonly string[]): string {
   const classes = storageClasses?.length
     ? `on the Ceph RBD storage classes ${storageClasses.map((c) => `\`${c}\``).join(", ")} (csi.cephRbd.storageClasses)`
     : "on Ceph RBD storage classes (csi.cephRbd.storageClasses is not configured, so the policy pack cannot check which)";
   return (
-    `Benji backs up Ceph RBD volumes only: PVCs labelled \`${BACKUP_THIS_PVC_LABEL}=true\` in every namespace ${classes}, ` +
+    `Benji backs up Ceph RBD volumes only: PVCs labelled \`${BACKUP_THIS_PVC_LABEL}=true\` in the namespaces ${pvcNamespaces.map((n) => `\`${n}\``).join(", ")} (flows.benji.pvcNamespaces; nowhere else) ${classes}, ` +
     `images in the pools ${pools.map((p) => `\`${p}\``).join(", ")}. A labelled PVC on any other storage class is skipped silently (debug log, Job exit 0).`
   );
 }
@@ -295,6 +345,8 @@ export function benjiArgsFromConfig(cfg: StackConfig, storage: S3Target | undefi
       return parsed;
     }),
     pushGateway: b.pushGateway,
+    pvcNamespaces: benjiPvcNamespaces(b.pvcNamespaces, cfg.flows.garageMetaCeph.namespace),
+    admission: { enabled: cfg.policy.admission.enabled, action: cfg.policy.admission.action },
   };
 }
 
@@ -304,7 +356,7 @@ export function benjiArgsFromConfig(cfg: StackConfig, storage: S3Target | undefi
  */
 export function benjiSummaryNotes(cfg: StackConfig): pulumi.Input<string>[] {
   const b = cfg.flows.benji;
-  const notes: pulumi.Input<string>[] = [benjiCoverageNote(cfg.csi.cephRbd?.storageClasses, b.ceph?.pools ?? [])];
+  const notes: pulumi.Input<string>[] = [benjiCoverageNote(cfg.csi.cephRbd?.storageClasses, b.ceph?.pools ?? [], benjiPvcNamespaces(b.pvcNamespaces, cfg.flows.garageMetaCeph.namespace))];
   const url = cfg.secrets.benjiDatabaseUrl;
   if (url) {
     const postgres = { enabled: cfg.flows.postgres.enabled, namespace: cfg.flows.postgres.workload.namespace };
@@ -334,30 +386,53 @@ export class Benji extends pulumi.ComponentResource {
     const namespace = ownedNamespace(`${name}-namespace`, ns, "privileged", { ...k8sOpts, ...keep }, "benji");
     const inNs: pulumi.CustomResourceOptions = { ...k8sOpts, dependsOn: [namespace] };
 
+    if (args.pvcNamespaces.length === 0) throw new Error("Benji: pvcNamespaces is empty; Benji would back up nothing");
     const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: objectMeta(BENJI_K8S.serviceAccount, ns, "benji") }, inNs);
-    const clusterRole = new k8s.rbac.v1.ClusterRole(
-      `${name}-cluster-role`,
-      {
-        metadata: objectMeta(BENJI_K8S.clusterRole, undefined, "benji"),
-        // benji-k8s chart 1.0.0 (templates/cluster-role.yaml) without pods/exec: fsfreeze is not used.
-        rules: [
-          { apiGroups: [""], resources: ["persistentvolumes", "persistentvolumeclaims", "pods"], verbs: ["get", "list", "watch"] },
-          { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["create"] },
-          { apiGroups: [""], resources: ["events"], verbs: ["create"] },
-          { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: ["get", "list", "watch"] },
-        ],
-      },
-      k8sOpts,
+    const maintenanceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-maintenance-sa`,
+      { metadata: objectMeta(BENJI_K8S.maintenanceServiceAccount, ns, "benji"), automountServiceAccountToken: false },
+      inNs,
     );
+    const subjects = [{ kind: "ServiceAccount", name: BENJI_K8S.serviceAccount, namespace: ns }];
+    const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-cluster-role`, { metadata: objectMeta(BENJI_K8S.clusterRole, undefined, "benji"), rules: BENJI_BACKUP_CLUSTER_RULES }, k8sOpts);
     const clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
       `${name}-cluster-role-binding`,
       {
         metadata: objectMeta(BENJI_K8S.clusterRole, undefined, "benji"),
         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: BENJI_K8S.clusterRole },
-        subjects: [{ kind: "ServiceAccount", name: BENJI_K8S.serviceAccount, namespace: ns }],
+        subjects,
       },
       { ...k8sOpts, dependsOn: [clusterRole, serviceAccount] },
     );
+    const backupRights: pulumi.Resource[] = [clusterRoleBinding];
+    const roles = new Map<string, k8s.types.input.rbac.v1.PolicyRule[]>(args.pvcNamespaces.map((n) => [n, [...BENJI_BACKUP_NAMESPACE_RULES]]));
+    roles.set(ns, [...(roles.get(ns) ?? []), ...BENJI_BACKUP_OWN_NAMESPACE_RULES]);
+    for (const [roleNs, rules] of roles) {
+      const role = new k8s.rbac.v1.Role(`${name}-backup-role-${roleNs}`, { metadata: objectMeta(BENJI_ACCESS.backupRole, roleNs, "benji"), rules }, roleNs === ns ? inNs : k8sOpts);
+      backupRights.push(
+        new k8s.rbac.v1.RoleBinding(
+          `${name}-backup-role-binding-${roleNs}`,
+          { metadata: objectMeta(BENJI_ACCESS.backupRole, roleNs, "benji"), roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: BENJI_ACCESS.backupRole }, subjects },
+          { ...k8sOpts, dependsOn: [role, serviceAccount] },
+        ),
+      );
+    }
+    // Bound by the restore runbook in the one namespace it restores into, for the time of the restore.
+    new k8s.rbac.v1.ClusterRole(`${name}-restore-role`, { metadata: objectMeta(BENJI_ACCESS.restoreClusterRole, undefined, "benji"), rules: BENJI_RESTORE_RULES }, k8sOpts);
+
+    const admission = args.admission ?? { enabled: true, action: "Warn" };
+    if (admission.enabled) {
+      const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+        `${name}-pvc-admission-policy`,
+        { metadata: objectMeta(BENJI_ACCESS.admissionPolicy, undefined, "benji"), spec: benjiPvcAdmissionPolicySpec(args.pvcNamespaces) },
+        k8sOpts,
+      );
+      new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+        `${name}-pvc-admission-policy-binding`,
+        { metadata: objectMeta(BENJI_ACCESS.admissionPolicy, undefined, "benji"), spec: { policyName: BENJI_ACCESS.admissionPolicy, validationActions: VALIDATION_ACTIONS[admission.action] } },
+        { ...k8sOpts, dependsOn: [policy] },
+      );
+    }
 
     // The AES key material: stored with no block, so it must never change (protect + retain in production; that
     // keeps the state entry, the value itself survives a teardown only in the benjiEncryption output and its escrow).
@@ -423,11 +498,11 @@ export class Benji extends pulumi.ComponentResource {
       `${name}-db-init`,
       {
         metadata: objectMeta(this.dbInitJobName, ns, "benji", { labels: benjiLabels("db-init") }),
-        spec: { backoffLimit: DB_INIT_BACKOFF_LIMIT, activeDeadlineSeconds: DB_INIT_DEADLINE_SECONDS, template: benjiPodTemplate(pod, "db-init", initCommand, false) },
+        spec: { backoffLimit: DB_INIT_BACKOFF_LIMIT, activeDeadlineSeconds: DB_INIT_DEADLINE_SECONDS, template: benjiPodTemplate(pod, "db-init", initCommand, "maintenance") },
       },
       {
         ...k8sOpts,
-        dependsOn: [serviceAccount, clusterRoleBinding, configSecret, s3Secret, cephSecret, ...target.ready],
+        dependsOn: [maintenanceAccount, configSecret, s3Secret, cephSecret, ...target.ready],
         deleteBeforeReplace: true,
         customTimeouts: jobAwaitTimeouts(DB_INIT_DEADLINE_SECONDS),
         // A new database (the URL is a secret, so it cannot go into the Job's name) re-runs the init.
@@ -435,11 +510,11 @@ export class Benji extends pulumi.ComponentResource {
       },
     );
 
-    this.cronJobNames = benjiCronJobs(args.instance, args.retention, args.schedules).map(({ name: jobName, role, schedule, command }) => {
+    this.cronJobNames = benjiCronJobs(args.instance, args.retention, args.schedules, args.pvcNamespaces).map(({ name: jobName, role, schedule, command, profile }) => {
       new k8s.batch.v1.CronJob(
         `${name}-${role}`,
-        { metadata: objectMeta(jobName, ns, "benji", { labels: benjiLabels(role) }), spec: benjiCronJobSpec(pod, role, schedule, command) },
-        { ...k8sOpts, dependsOn: [dbInit] },
+        { metadata: objectMeta(jobName, ns, "benji", { labels: benjiLabels(role) }), spec: benjiCronJobSpec(pod, role, schedule, command, profile) },
+        { ...k8sOpts, dependsOn: [dbInit, ...(profile === "backup" ? backupRights : [])] },
       );
       return jobName;
     });

@@ -1,23 +1,15 @@
 /**
- * The restore drills (components/drills/spec.ts): a ServiceAccount with only the rights a drill needs, the
- * ConfigMap with the script and object templates, one CronJob per drill in Velero's namespace and, optionally, the
- * ValidatingAdmissionPolicy that confines the drill account to scratch namespaces on the API server.
+ * The restore drills (components/drills/spec.ts): a ServiceAccount with only the rights a drill needs
+ * (components/drills/access.ts), the ConfigMap with the script and object templates, one CronJob per drill in
+ * Velero's namespace and the ValidatingAdmissionPolicy that confines the drill account to exactly what a drill does
+ * (always created: without it the account's cluster-wide namespace rights would be unguarded).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ADMISSION_POLICY_ANNOTATION } from "../../policy/rules/security";
 import { objectMeta, requireProvider } from "../k8s";
-import {
-  buildDrillSpecs,
-  drillAdmissionPolicySpec,
-  DRILL_CLUSTER_RULES,
-  drillConfigMapData,
-  drillCronJobSpec,
-  DRILL_K8S,
-  drillLabels,
-  drillRoleRules,
-  type DrillConfig,
-  type DrillSpec,
-} from "./spec";
+import { drillAdmissionPolicySpec, DRILL_CLUSTER_RULES, drillRoleRules, DRILL_SCRATCH_RULES } from "./access";
+import { buildDrillSpecs, drillConfigMapData, drillCronJobSpec, DRILL_K8S, drillLabels, type DrillConfig, type DrillSpec } from "./spec";
 
 export interface RestoreDrillsArgs {
   /** The drills to run, from {@link buildDrillSpecs}; at least one. */
@@ -28,8 +20,6 @@ export interface RestoreDrillsArgs {
   readonly image: string;
   /** IANA time zone of the CronJobs. Default `UTC`. */
   readonly timeZone?: string;
-  /** Create the ValidatingAdmissionPolicy guard (Kubernetes >= 1.30). Default true. */
-  readonly admissionPolicy?: boolean;
   /** What the drills wait for (Velero's namespace, chart and Schedules); default none. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -50,7 +40,13 @@ export class RestoreDrills extends pulumi.ComponentResource {
     this.cronJobNames = args.drills.map((d) => d.cronJob);
 
     const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta(DRILL_K8S.serviceAccount, ns) }, { ...child, dependsOn: args.dependsOn ?? [] });
-    const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-cluster-role`, { metadata: meta(DRILL_K8S.clusterRole), rules: DRILL_CLUSTER_RULES }, child);
+    const clusterRole = new k8s.rbac.v1.ClusterRole(
+      `${name}-cluster-role`,
+      { metadata: objectMeta(DRILL_K8S.clusterRole, undefined, undefined, { annotations: { [ADMISSION_POLICY_ANNOTATION]: DRILL_K8S.admissionPolicy } }), rules: DRILL_CLUSTER_RULES },
+      child,
+    );
+    // Bound by the drill in each scratch namespace only; no binding here.
+    const scratchRole = new k8s.rbac.v1.ClusterRole(`${name}-scratch-role`, { metadata: meta(DRILL_K8S.scratchRole), rules: DRILL_SCRATCH_RULES }, child);
     const clusterBinding = new k8s.rbac.v1.ClusterRoleBinding(
       `${name}-cluster-role-binding`,
       {
@@ -71,21 +67,16 @@ export class RestoreDrills extends pulumi.ComponentResource {
       { ...child, dependsOn: [role, account] },
     );
 
-    const guards: pulumi.Resource[] = [];
-    if (args.admissionPolicy ?? true) {
-      const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
-        `${name}-admission-policy`,
-        { metadata: meta(DRILL_K8S.admissionPolicy), spec: drillAdmissionPolicySpec(ns) },
-        child,
-      );
-      guards.push(
-        new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
-          `${name}-admission-policy-binding`,
-          { metadata: meta(DRILL_K8S.admissionPolicy), spec: { policyName: DRILL_K8S.admissionPolicy, validationActions: ["Deny"] } },
-          { ...child, dependsOn: [policy] },
-        ),
-      );
-    }
+    const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+      `${name}-admission-policy`,
+      { metadata: meta(DRILL_K8S.admissionPolicy), spec: drillAdmissionPolicySpec(args.drills, ns) },
+      child,
+    );
+    const guard = new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+      `${name}-admission-policy-binding`,
+      { metadata: meta(DRILL_K8S.admissionPolicy), spec: { policyName: DRILL_K8S.admissionPolicy, validationActions: ["Deny"] } },
+      { ...child, dependsOn: [policy] },
+    );
 
     const configMap = new k8s.core.v1.ConfigMap(
       `${name}-config`,
@@ -96,7 +87,7 @@ export class RestoreDrills extends pulumi.ComponentResource {
       new k8s.batch.v1.CronJob(
         `${name}-${drill.kind}`,
         { metadata: objectMeta(drill.cronJob, ns, undefined, { labels: drillLabels(drill.kind) }), spec: drillCronJobSpec(drill, { image: args.image, veleroNamespace: ns, timeZone }) },
-        { ...child, dependsOn: [configMap, clusterBinding, roleBinding, ...guards, ...(args.dependsOn ?? [])] },
+        { ...child, dependsOn: [configMap, clusterBinding, roleBinding, scratchRole, guard, ...(args.dependsOn ?? [])] },
       );
     }
     this.registerOutputs({ cronJobNames: this.cronJobNames });
@@ -107,5 +98,5 @@ export class RestoreDrills extends pulumi.ComponentResource {
 export function restoreDrillsArgs(cfg: DrillConfig, dependsOn: pulumi.Input<pulumi.Resource>[]): RestoreDrillsArgs | undefined {
   const drills = buildDrillSpecs(cfg);
   if (drills.length === 0) return undefined;
-  return { drills, veleroNamespace: cfg.velero.namespace, image: cfg.drills.image, timeZone: cfg.timeZone, admissionPolicy: cfg.drills.admissionPolicy, dependsOn };
+  return { drills, veleroNamespace: cfg.velero.namespace, image: cfg.drills.image, timeZone: cfg.timeZone, dependsOn };
 }

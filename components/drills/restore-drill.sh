@@ -7,10 +7,13 @@
 #   2. pick the newest Completed backup of the Velero Schedule the drill checks;
 #   3. pick the source namespace (fixed, or a different tenant every run) and name the scratch namespace
 #      drill-<source>-<yyyymmddhhmm> (UTC);
-#   4. create the scratch namespace (labelled as a drill's, excluded from backups), then a Restore of the source
-#      namespace into it through Velero's namespace mapping;
-#   5. wait for the Restore and check it: phase Completed, every item restored, every pod volume restore Completed,
-#      every PVC used by a restored pod Bound, and (postgres) the check hook that loaded the dump and ran a query;
+#   4. create the scratch namespace (labelled as a drill's, excluded from backups, never privileged), bind the
+#      drill's scratch rights there, isolate it with a deny-all NetworkPolicy (no ingress, no egress), then create a
+#      Restore of the source namespace into it through Velero's namespace mapping;
+#   5. wait for the Restore (the postgres check hook runs inside it), scale the restored Deployments and StatefulSets
+#      to zero (no check needs them running any more), and check it: phase Completed, every item restored, every pod
+#      volume restore Completed, every PVC used by a restored pod Bound, and (postgres) the check hook that loaded the
+#      dump and ran a query;
 #   6. delete the scratch namespace (and, after a success, the Restore), record a Kubernetes Event on the CronJob
 #      and exit 0 on success, non-zero on failure: the Job's status is what kube-state-metrics and the alerts read.
 #
@@ -18,7 +21,8 @@
 # the scratch namespace. RBAC cannot limit namespace deletion to a name prefix, so every namespace this script
 # creates or deletes goes through require_scratch (prefix drill-, never the tenant prefix) and a delete also needs
 # the namespace to carry the drill label; the ValidatingAdmissionPolicy `cluster-backup-restore-drill` enforces the
-# same on the API server.
+# same on the API server. Inside a scratch namespace the drill acts through the RoleBinding it creates there
+# (ClusterRole cluster-backup-restore-drill-scratch): it cannot read or scale anything in any other namespace.
 #
 # Usage: restore-drill.sh run | check-scratch <namespace> | scratch-name <source> <yyyymmddhhmm>
 # Environment (set by the CronJob): DRILL_KIND, VELERO_NAMESPACE, SCHEDULE_NAME, SOURCE_NAMESPACE (empty: rotate),
@@ -29,6 +33,8 @@ set -eu
 
 EXIT_FAILED=1
 EXIT_REFUSED=3
+# Attempts at the NetworkPolicy, 2 s apart, while the new RoleBinding reaches the authorizer.
+ISOLATE_TRIES=${ISOLATE_TRIES:-10}
 # A Kubernetes namespace name is a DNS label: at most 63 characters.
 NAME_MAX=63
 STAMP_LENGTH=12
@@ -208,10 +214,23 @@ check_pod_volumes() {
   [ "$pvr_done" -eq "$pvr_total" ] || fail "only $pvr_done of $pvr_total pod volume restores of $restore completed"
 }
 
-# Every PVC a restored pod mounts must become Bound (PVCs no pod uses may wait for a consumer and are only counted).
+# scale_down: records the restored pods (check_pvcs needs their volumes), then scales every restored Deployment and
+# StatefulSet to zero: the checks that need them running (pod volume restores, the postgres hook) are over once the
+# Restore has ended, and a restored workload must not keep running on tenant data.
+scale_down() {
+  kubectl -n "$scratch" get pods -o json >"$work/pods.json"
+  workloads=$(kubectl -n "$scratch" get deployments.apps,statefulsets.apps -o name)
+  count=$(printf '%s\n' "$workloads" | grep -c . || true)
+  if [ "$count" -gt 0 ]; then
+    # shellcheck disable=SC2086
+    kubectl -n "$scratch" scale --replicas=0 $workloads >/dev/null
+  fi
+  summary="$summary; $count workloads scaled to zero"
+}
+
+# Every PVC a restored pod mounted must become Bound (PVCs no pod uses may wait for a consumer and are only counted).
 check_pvcs() {
   while :; do
-    kubectl -n "$scratch" get pods -o json >"$work/pods.json"
     kubectl -n "$scratch" get persistentvolumeclaims -o json >"$work/pvcs.json"
     counts=$(jq -rn --slurpfile pods "$work/pods.json" --slurpfile pvcs "$work/pvcs.json" '
       ([$pods[0].items[].spec.volumes[]? | .persistentVolumeClaim.claimName // empty] | unique) as $used
@@ -263,18 +282,31 @@ run() {
   summary="$summary; source $source; scratch $target"
 
   step="create scratch namespace"
-  # The restored pods run under the source's Pod Security level; no other label of the source is copied.
+  # The restored pods run under the source's Pod Security level, never above baseline: a level other than restricted
+  # becomes baseline (the admission policy refuses a privileged scratch namespace). No other label is copied.
   source_json=$(kubectl get namespace "$source" --ignore-not-found -o json)
   [ -n "$source_json" ] || source_json='{}'
-  copied=$(printf '%s' "$source_json" | jq -c --arg p "$COPY_LABEL_PREFIX" '.metadata.labels // {} | with_entries(select(.key | startswith($p)))')
+  copied=$(printf '%s' "$source_json" | jq -c --arg p "$COPY_LABEL_PREFIX" '.metadata.labels // {} | with_entries(select(.key | startswith($p)))
+    | with_entries(if (.key == ($p + "enforce") or .key == ($p + "audit") or .key == ($p + "warn")) and .value != "restricted" then .value = "baseline" else . end)')
   scratch=$target
   jq --arg name "$scratch" --arg source "$source" --arg backup "$backup" --argjson copied "$copied" \
     --arg source_key "$SOURCE_ANNOTATION" --arg backup_key "$BACKUP_ANNOTATION" \
-    '.metadata.name = $name | .metadata.labels = $copied + .metadata.labels
+    '.metadata.name = $name | .metadata.labels = .metadata.labels + $copied
      | .metadata.annotations[$source_key] = $source | .metadata.annotations[$backup_key] = $backup' \
     "$TEMPLATE_DIR/$DRILL_KIND-namespace.json" >"$work/namespace.json"
   kubectl create -f "$work/namespace.json" >/dev/null
   created=yes
+
+  step="isolate scratch namespace"
+  jq --arg ns "$scratch" '.metadata.namespace = $ns' "$TEMPLATE_DIR/scratch-rolebinding.json" | kubectl create -f - >/dev/null
+  jq --arg ns "$scratch" '.metadata.namespace = $ns' "$TEMPLATE_DIR/scratch-networkpolicy.json" >"$work/networkpolicy.json"
+  # The RoleBinding just created may take a moment to reach the API server's authorizer.
+  tries=0
+  until kubectl create -f "$work/networkpolicy.json" >/dev/null; do
+    tries=$((tries + 1))
+    [ "$tries" -lt "$ISOLATE_TRIES" ] || fail "could not create the deny-all NetworkPolicy in $scratch"
+    sleep 2
+  done
 
   step="create restore"
   restore=$scratch
@@ -285,6 +317,9 @@ run() {
 
   step="wait for restore"
   wait_for_restore >/dev/null
+
+  step="scale down"
+  scale_down
 
   step="check restore"
   check_restore

@@ -40,8 +40,14 @@ export type DrillKind = (typeof DRILL_KINDS)[number];
 /** Kubernetes names of the drill objects. */
 export const DRILL_K8S = {
   serviceAccount: "restore-drill",
-  /** Cluster-scoped objects are prefixed: namespaces, PVCs, pods. */
+  /** Cluster-scoped objects are prefixed: namespaces, RoleBindings in scratch namespaces (components/drills/access.ts). */
   clusterRole: "cluster-backup-restore-drill",
+  /** What the drill may do inside a scratch namespace; bound there by the drill itself, never cluster-wide. */
+  scratchRole: "cluster-backup-restore-drill-scratch",
+  /** The RoleBinding of {@link DRILL_K8S.scratchRole} in a scratch namespace. */
+  scratchRoleBinding: "restore-drill",
+  /** The deny-all NetworkPolicy of a scratch namespace. */
+  networkPolicy: "restore-drill-deny-all",
   /** Role in Velero's namespace: Restores, Backups, PodVolumeRestores, Events. */
   role: "restore-drill",
   configMap: "restore-drill",
@@ -63,6 +69,8 @@ export function drillCronJobName(kind: DrillKind): string {
 export const DRILL_FILES = {
   script: "restore-drill.sh",
   event: "event.json",
+  roleBinding: "scratch-rolebinding.json",
+  networkPolicy: "scratch-networkpolicy.json",
   namespace: (kind: DrillKind) => `${kind}-namespace.json`,
   restore: (kind: DrillKind) => `${kind}-restore.json`,
 } as const;
@@ -156,12 +164,43 @@ export function drillLabels(kind?: DrillKind): Record<string, string> {
 /** Annotations the drill sets on a scratch namespace. */
 export const DRILL_ANNOTATIONS = { source: "cluster-backup/drill-source", backup: "cluster-backup/drill-backup" } as const;
 
+/** Pod Security level of a scratch namespace whose source sets none, and of every source level but `restricted`. */
+export const DRILL_DEFAULT_PSA_LEVEL = "baseline";
+
 /**
  * The scratch namespace, without its name (the script adds name, annotations and the source's Pod Security labels):
- * the drill label marks it as deletable by the drill, Velero's exclude label keeps it out of every backup.
+ * the drill label marks it as deletable by the drill, Velero's exclude label keeps it out of every backup, and it is
+ * never privileged: Pod Security `baseline` unless the source is `restricted` (the script lowers any other level of
+ * the source to `baseline`; the admission policy refuses anything else).
  */
 export function drillNamespaceTemplate(kind: DrillKind): { apiVersion: "v1"; kind: "Namespace"; metadata: { labels: Record<string, string> } } {
-  return { apiVersion: "v1", kind: "Namespace", metadata: { labels: { ...drillLabels(kind), [VELERO_EXCLUDE_LABEL]: "true" } } };
+  return { apiVersion: "v1", kind: "Namespace", metadata: { labels: { [PSA_LABELS[0]]: DRILL_DEFAULT_PSA_LEVEL, ...drillLabels(kind), [VELERO_EXCLUDE_LABEL]: "true" } } };
+}
+
+/** The RoleBinding the drill creates in a scratch namespace (the script fills in the namespace). */
+export function scratchRoleBindingTemplate(veleroNamespace: string) {
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name: DRILL_K8S.scratchRoleBinding, labels: drillLabels() },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: DRILL_K8S.scratchRole },
+    subjects: [{ kind: "ServiceAccount", name: DRILL_K8S.serviceAccount, namespace: veleroNamespace }],
+  };
+}
+
+/**
+ * The NetworkPolicy the drill creates in a scratch namespace before the Restore: every pod, no ingress, no egress (not
+ * even DNS), so a restored workload cannot send mail, call payment APIs or serve its data. No check needs the network:
+ * the postgres check runs psql over the local socket through an exec hook (API server → kubelet, not the pod network)
+ * and the tenants check reads only the API.
+ */
+export function scratchNetworkPolicyTemplate() {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: DRILL_K8S.networkPolicy, labels: drillLabels() },
+    spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+  };
 }
 
 /** The fields of a velero.io/v1 Restore the drill writes. */
@@ -247,79 +286,17 @@ export function drillEventTemplate(veleroNamespace: string) {
 /** The ConfigMap's files: the script and the templates of every drill. Pure. */
 export function drillConfigMapData(specs: readonly DrillSpec[], veleroNamespace: string): Record<string, string> {
   const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-  const data: Record<string, string> = { [DRILL_FILES.script]: DRILL_SCRIPT, [DRILL_FILES.event]: json(drillEventTemplate(veleroNamespace)) };
+  const data: Record<string, string> = {
+    [DRILL_FILES.script]: DRILL_SCRIPT,
+    [DRILL_FILES.event]: json(drillEventTemplate(veleroNamespace)),
+    [DRILL_FILES.roleBinding]: json(scratchRoleBindingTemplate(veleroNamespace)),
+    [DRILL_FILES.networkPolicy]: json(scratchNetworkPolicyTemplate()),
+  };
   for (const spec of specs) {
     data[DRILL_FILES.namespace(spec.kind)] = json(drillNamespaceTemplate(spec.kind));
     data[DRILL_FILES.restore(spec.kind)] = json(drillRestoreTemplate(spec, veleroNamespace));
   }
   return data;
-}
-
-/**
- * Cluster-wide rights: create, read and delete namespaces (RBAC cannot restrict these to a name prefix: the script
- * and the admission policy do), read pods and PVCs (to check the scratch copy).
- */
-export const DRILL_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
-  { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch", "create", "delete"] },
-  { apiGroups: [""], resources: ["pods", "persistentvolumeclaims"], verbs: ["get", "list"] },
-];
-
-/** Rights in Velero's namespace: read Backups and PodVolumeRestores, create/read/delete Restores, record Events. */
-export function drillRoleRules(cronJobs: readonly string[]): k8s.types.input.rbac.v1.PolicyRule[] {
-  return [
-    { apiGroups: ["velero.io"], resources: ["backups"], verbs: ["get", "list"] },
-    { apiGroups: ["velero.io"], resources: ["restores"], verbs: ["get", "list", "create", "delete"] },
-    { apiGroups: ["velero.io"], resources: ["podvolumerestores"], verbs: ["get", "list"] },
-    { apiGroups: [""], resources: ["events"], verbs: ["create"] },
-    { apiGroups: ["batch"], resources: ["cronjobs"], resourceNames: [...cronJobs], verbs: ["get"] },
-  ];
-}
-
-/** The service account's user name as the API server sees it. */
-export function drillUserName(veleroNamespace: string): string {
-  return `system:serviceaccount:${veleroNamespace}:${DRILL_K8S.serviceAccount}`;
-}
-
-/** CEL (ValidatingAdmissionPolicy) checks on what the drill account creates and deletes. Pure. */
-export function drillAdmissionValidations(): { expression: string; message: string }[] {
-  const prefix = DRILL_NAMESPACE_PREFIX;
-  const restoreCreate = "request.resource.resource != 'restores' || request.operation != 'CREATE'";
-  return [
-    {
-      expression: `variables.subject.metadata.name.startsWith('${prefix}') && !variables.subject.metadata.name.startsWith('${TENANT_NAMESPACE_PREFIX}')`,
-      message: `the restore-drill account may only create and delete namespaces and Restores named ${prefix}*`,
-    },
-    {
-      expression: `has(variables.subject.metadata.labels) && '${DRILL_LABEL}' in variables.subject.metadata.labels`,
-      message: `the restore-drill account may only create and delete namespaces and Restores labelled ${DRILL_LABEL}`,
-    },
-    {
-      expression:
-        `${restoreCreate} || (has(object.spec.includedNamespaces) && has(object.spec.namespaceMapping) && size(object.spec.includedNamespaces) > 0 && ` +
-        `object.spec.includedNamespaces.all(ns, ns in object.spec.namespaceMapping && object.spec.namespaceMapping[ns].startsWith('${prefix}')))`,
-      message: `a drill Restore must map every namespace it includes to a ${prefix}* namespace`,
-    },
-    {
-      expression: `${restoreCreate} || !has(object.spec.existingResourcePolicy) || object.spec.existingResourcePolicy == 'none'`,
-      message: "a drill Restore must never update existing objects (existingResourcePolicy: none)",
-    },
-  ];
-}
-
-/** The ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1, Kubernetes >= 1.30) guarding the drill account. */
-export function drillAdmissionPolicySpec(veleroNamespace: string): k8s.types.input.admissionregistration.v1.ValidatingAdmissionPolicySpec {
-  return {
-    failurePolicy: "Fail",
-    matchConstraints: {
-      resourceRules: [
-        { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "DELETE"], resources: ["namespaces"] },
-        { apiGroups: ["velero.io"], apiVersions: ["v1"], operations: ["CREATE", "DELETE"], resources: ["restores"] },
-      ],
-    },
-    matchConditions: [{ name: "restore-drill-account", expression: `request.userInfo.username == '${drillUserName(veleroNamespace)}'` }],
-    variables: [{ name: "subject", expression: "request.operation == 'DELETE' ? oldObject : object" }],
-    validations: drillAdmissionValidations(),
-  };
 }
 
 /**
@@ -429,6 +406,15 @@ export function drillConfigProblems(cfg: DrillConfig): ConfigProblem[] {
       path: "drills.tenants.namespace",
       value: target,
       message: `is not a tenant namespace: expected a '${TENANT_NAMESPACE_PREFIX}<id>' namespace that flows.tenants.namespaceGlob '${cfg.flows.tenants.namespaceGlob}' matches, e.g. '${TENANT_NAMESPACE_PREFIX}1001', or no value to restore a different tenant every run`,
+    });
+  }
+  if (!d.admissionPolicy && DRILL_KINDS.some((kind) => drillEnabled(cfg, kind) && cfg.flows[kind].enabled)) {
+    problems.push({
+      path: "drills.admissionPolicy",
+      value: false,
+      message:
+        "the restore-drill account may create and delete any namespace and create RoleBindings; only the admission policy confines it to scratch namespaces. " +
+        "Expected true (Kubernetes >= 1.30), or switch the drills off (drills.tenants.enabled: false, drills.postgres.enabled: false)",
     });
   }
   for (const kind of DRILL_KINDS) {

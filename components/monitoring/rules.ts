@@ -9,6 +9,9 @@
  * - Velero labels its backup metrics with `schedule` = the Schedule's name; `velero_backup_last_successful_timestamp`
  *   does not exist until a backup of that schedule has succeeded, hence the `absent()` rules beside the age rules.
  * - `velero_backup_location_status_gauge{backup_location_name}` is 1 when the location is available, 0 when not.
+ * - `velero_backup_items_total{schedule}` is a gauge: the item count of the schedule's latest backup, set when it
+ *   ends (velero v1.18.1 pkg/metrics/metrics.go RegisterBackupItemsTotalGauge, called from
+ *   pkg/controller/backup_controller.go with `backup.Status.Progress.TotalItems`); absent until then.
  * - `zrepl_replication_last_successful` (Unix time, const label `zrepl_job`) is 0 until the first success after
  *   the daemon starts; `zrepl_replication_filesystem_errors` counts failed filesystems of the latest attempt
  *   (-1 when it failed before listing them).
@@ -26,6 +29,7 @@ export const METRICS = {
   veleroBackupPartialFailure: "velero_backup_partial_failure_total",
   veleroLastSuccess: "velero_backup_last_successful_timestamp",
   veleroLocationStatus: "velero_backup_location_status_gauge",
+  veleroItemsTotal: "velero_backup_items_total",
   cronJobLastSuccess: "kube_cronjob_status_last_successful_time",
   jobFailed: "kube_job_status_failed",
   jobStartTime: "kube_job_status_start_time",
@@ -37,6 +41,10 @@ export const METRICS = {
 
 /** How long a location or DaemonSet may be down before it alerts (Velero validates locations every minute). */
 export const UNAVAILABLE_FOR_SECONDS = 15 * 60;
+/** A backup holding less than this share of the largest item count of its recent backups is a sudden drop. */
+export const ITEMS_DROP_RATIO = 0.5;
+/** How many runs of the schedule "recent" covers. */
+export const ITEMS_LOOKBACK_RUNS = 7;
 /** Consecutive zrepl attempts that must fail before the error alert fires. */
 export const ZREPL_FAILED_ATTEMPTS = 2;
 
@@ -132,6 +140,8 @@ export interface AlertTargets {
   readonly zrepl?: ZreplTarget;
   readonly zreplDaemonSets: readonly DaemonSetTarget[];
   readonly drills: readonly CronJobTarget[];
+  /** The tenant opt-out CronJob (tenant-backup-optout), when it runs. */
+  readonly optOut?: CronJobTarget;
   /** Base URL of RESTORE.md. */
   readonly runbookBaseUrl: string;
 }
@@ -238,6 +248,27 @@ export function scheduleRules(t: ScheduleTarget, veleroNamespace: string, baseUr
       url,
     ),
   ];
+}
+
+/**
+ * A sudden drop in what a Schedule backs up: its latest backup holds less than {@link ITEMS_DROP_RATIO} of the largest
+ * item count over its last {@link ITEMS_LOOKBACK_RUNS} runs. A backup that succeeds with almost nothing in it (every
+ * tenant namespace marked excluded, a broken selector) fires no failure alert; this one sees it.
+ */
+export function itemsDropRule(t: ScheduleTarget, veleroNamespace: string, baseUrl: string): AlertRule {
+  const items = selector(METRICS.veleroItemsTotal, { schedule: t.name });
+  const lookback = promDuration(ITEMS_LOOKBACK_RUNS * t.intervalSeconds);
+  return rule(
+    "VeleroBackupItemsDropped",
+    `${items} < ${ITEMS_DROP_RATIO} * max_over_time(${items}[${lookback}])`,
+    undefined,
+    "warning",
+    t.flow,
+    `The latest backup of the Velero Schedule ${t.name} holds far fewer items than before`,
+    `The latest backup of the Velero Schedule ${t.name} (flow ${t.flow}) holds {{ $value }} items, less than ${ITEMS_DROP_RATIO * 100}% of the most it held over the last ${humanDuration(ITEMS_LOOKBACK_RUNS * t.intervalSeconds)} (${ITEMS_LOOKBACK_RUNS} runs): namespaces may have been excluded (label velero.io/exclude-from-backup) or deleted. ` +
+      `Compare \`velero -n ${veleroNamespace} backup describe <backup>\` of the last two backups (\`velero -n ${veleroNamespace} backup get -l velero.io/schedule-name=${t.name}\`) and \`kubectl get namespaces -l velero.io/exclude-from-backup=true\`.`,
+    runbookUrl(baseUrl, t.anchor),
+  );
 }
 
 /** A backup storage location reported unavailable. */
@@ -360,9 +391,10 @@ export function zreplRules(t: ZreplTarget, baseUrl: string): AlertRule[] {
 export function buildAlertGroups(t: AlertTargets): RuleGroup[] {
   const base = t.runbookBaseUrl;
   const velero = [
-    ...t.schedules.flatMap((s) => scheduleRules(s, t.veleroNamespace, base)),
+    ...t.schedules.flatMap((s) => [...scheduleRules(s, t.veleroNamespace, base), itemsDropRule(s, t.veleroNamespace, base)]),
     ...t.locations.map((l) => locationRule(l, t.veleroNamespace, base)),
     ...(t.nodeAgent ? [daemonSetRule("VeleroNodeAgentNotReady", t.nodeAgent, base)] : []),
+    ...(t.optOut ? cronJobRules("TenantOptOutJob", t.optOut, base) : []),
   ];
   const benji = t.benji.flatMap((c) => cronJobRules("BenjiJob", c, base));
   const zrepl = [...(t.zrepl ? zreplRules(t.zrepl, base) : []), ...t.zreplDaemonSets.map((d) => daemonSetRule("ZreplDaemonNotReady", d, base))];

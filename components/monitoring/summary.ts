@@ -3,7 +3,7 @@ import { humanDuration } from "../schema/duration";
 import { DRILL_NAMESPACE_PREFIX } from "../labels";
 import type { DrillSpec } from "../drills/spec";
 import { MONITORING_K8S } from "./alerts";
-import { UNAVAILABLE_FOR_SECONDS, ZREPL_FAILED_ATTEMPTS, type AlertTargets, type RuleGroup } from "./rules";
+import { ITEMS_DROP_RATIO, ITEMS_LOOKBACK_RUNS, UNAVAILABLE_FOR_SECONDS, ZREPL_FAILED_ATTEMPTS, type AlertTargets, type RuleGroup } from "./rules";
 
 /** Where the alerts go, or why there are none. */
 export interface AlertsDeployment {
@@ -27,10 +27,17 @@ export function monitoringSummaryNotes(targets: AlertTargets, groups: readonly R
     const labels = Object.entries(where.ruleLabels).map(([k, v]) => `${k}=${v}`).join(", ");
     notes.push(`Alerts: PrometheusRule \`${where.namespace}/${MONITORING_K8S.prometheusRule}\` with ${count} rules${labels ? ` (labels ${labels})` : ""}; runbook links \`${targets.runbookBaseUrl}#<section>\``);
     for (const s of targets.schedules) {
-      notes.push(`Alert VeleroBackup{Failed,PartiallyFailed,Stale,NeverSucceeded} for Schedule \`${s.name}\` ('${s.cron}'): ${stale(s.staleAfterSeconds, s.intervalSeconds)}, runbook #${s.anchor}`);
+      notes.push(
+        `Alert VeleroBackup{Failed,PartiallyFailed,Stale,NeverSucceeded,ItemsDropped} for Schedule \`${s.name}\` ('${s.cron}'): ${stale(s.staleAfterSeconds, s.intervalSeconds)}, ` +
+          `items below ${ITEMS_DROP_RATIO * 100}% of the last ${ITEMS_LOOKBACK_RUNS} runs' most, runbook #${s.anchor}`,
+      );
     }
     for (const l of targets.locations) {
       notes.push(`Alert VeleroBackupLocationUnavailable for location \`${l.name}\`: unavailable for ${humanDuration(UNAVAILABLE_FOR_SECONDS)}, runbook #${l.anchor}`);
+    }
+    if (targets.optOut) {
+      const o = targets.optOut;
+      notes.push(`Alert TenantOptOutJob{Failed,Stale,NeverSucceeded} for CronJob \`${o.namespace}/${o.name}\` ('${o.cron}'): ${stale(o.staleAfterSeconds, o.intervalSeconds)}, runbook #${o.anchor}`);
     }
     if (targets.nodeAgent) notes.push(`Alert VeleroNodeAgentNotReady for DaemonSet \`${targets.nodeAgent.namespace}/${targets.nodeAgent.name}\`: pods not ready for ${humanDuration(UNAVAILABLE_FOR_SECONDS)}, runbook #${targets.nodeAgent.anchor}`);
     for (const c of targets.benji) {

@@ -17,6 +17,7 @@ import { ZREPL_PUSH_JOB } from "../zrepl/config";
 import { parseZreplDuration } from "../zrepl/grid";
 import { ZREPL_K8S } from "../zrepl/replication";
 import type { DrillSpec } from "../drills/spec";
+import { OPTOUT_ACTIVE_DEADLINE_SECONDS, OPTOUT_NAME, optOutSyncEnabled } from "../velero/optout";
 import type { AlertTargets, CronJobTarget, DaemonSetTarget, ScheduleTarget } from "./rules";
 
 /** Velero's node-agent DaemonSet: the chart names it `node-agent`, whatever the release (chart 12.1.0 templates/node-agent-daemonset.yaml). */
@@ -47,7 +48,7 @@ const DRILL_PURPOSES: Record<DrillSpec["kind"], { key: StaleKey; purpose: string
 };
 
 /** The config the targets are derived from. */
-export type MonitoringConfig = Pick<StackConfig, "timeZone" | "monitoring" | "velero" | "flows" | "drills">;
+export type MonitoringConfig = Pick<StackConfig, "timeZone" | "monitoring" | "velero" | "flows" | "drills" | "policy">;
 
 /** The runbook section of a Schedule's flow. */
 function scheduleAnchor(schedule: string, key: string): RunbookAnchor {
@@ -153,9 +154,28 @@ export function alertTargets(cfg: MonitoringConfig, schedules: readonly Schedule
     anchor: RUNBOOK_ANCHORS.drills,
   }));
 
+  // The opt-out job runs every few minutes and takes seconds: one missed run plus its deadline is late enough.
+  const t = cfg.flows.tenants;
+  const optOutInterval = cronMaxIntervalSeconds(t.optOutSchedule);
+  const optOut: CronJobTarget | undefined =
+    schedules.length > 0 && t.enabled && optOutSyncEnabled(t.optOutSync, cfg.policy.admission)
+      ? {
+          name: OPTOUT_NAME,
+          namespace: veleroNamespace,
+          flow: "tenant-optout",
+          cron: t.optOutSchedule,
+          intervalSeconds: optOutInterval,
+          staleAfterSeconds: 2 * optOutInterval + OPTOUT_ACTIVE_DEADLINE_SECONDS,
+          purpose: "keeps velero.io/exclude-from-backup in step with the tenants' backup label",
+          staleSeverity: "warning",
+          anchor: RUNBOOK_ANCHORS.tenants,
+        }
+      : undefined;
+
   return {
     veleroNamespace,
     schedules: scheduleTargets,
+    ...(optOut ? { optOut } : {}),
     locations,
     ...(nodeAgent ? { nodeAgent } : {}),
     benji,

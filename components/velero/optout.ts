@@ -2,12 +2,17 @@
  * Safety net for the tenant opt-out (SPEC §3.4.7): a CronJob that keeps Velero's namespace exclude label in step with
  * the panel's `backup` label. A tenant namespace with `backup=false` gets `velero.io/exclude-from-backup=true` (Velero
  * then leaves it out of every backup); a tenant whose `backup` is not `false` (missing = back up) loses it.
+ *
+ * RBAC cannot narrow `patch namespaces` to one label, so the ValidatingAdmissionPolicy of
+ * components/velero/optout-admission.ts (always created, Deny) refuses every other change by this account.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PINS } from "../config-schema";
 import { objectMeta, requireProvider, RESTRICTED_CONTAINER, restrictedPodSecurity } from "../k8s";
-import { BACKUP_LABEL, standardLabels, TENANT_LABEL, VELERO_EXCLUDE_LABEL } from "../labels";
+import { BACKUP_LABEL, standardLabels, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_EXCLUDE_LABEL } from "../labels";
+import { OPTOUT_ADMISSION_POLICY, optOutAdmissionPolicySpec } from "./optout-admission";
+import { ADMISSION_POLICY_ANNOTATION } from "../../policy/rules/security";
 
 /** Name of the CronJob, its ServiceAccount, ClusterRole and ClusterRoleBinding. */
 export const OPTOUT_NAME = "tenant-backup-optout";
@@ -16,6 +21,8 @@ const FLOW = "tenant-optout" as const;
 const NON_ROOT_UID = 65532;
 const TMP_VOLUME = "tmp";
 const TMP_PATH = "/tmp";
+/** Longest run of one Job (activeDeadlineSeconds); the staleness alert allows for it. */
+export const OPTOUT_ACTIVE_DEADLINE_SECONDS = 600;
 
 /** The two kubectl invocations (no shell: the kubectl image has none). Pure. */
 export function optOutCommands(): { label: string[]; unlabel: string[] } {
@@ -33,7 +40,7 @@ export function optOutSyncEnabled(optOutSync: boolean | undefined, admission: { 
   return optOutSync ?? !(admission.enabled && admission.action === "Deny");
 }
 
-/** The only permissions the job needs: find tenant namespaces and patch their labels. */
+/** The only permissions the job needs: find tenant namespaces (list, get) and patch their labels (guarded by the policy). */
 export const OPTOUT_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [{ apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "patch"] }];
 
 export interface TenantOptOutSyncArgs {
@@ -43,6 +50,8 @@ export interface TenantOptOutSyncArgs {
   readonly schedule?: string;
   /** IANA time zone of the schedule; default `UTC`. */
   readonly timeZone?: string;
+  /** flows.tenants.namespaceGlob: the namespaces the account may change. Default `cust-*`. */
+  readonly tenantGlob?: string;
   /** kubectl image; default PINS.kubectlImage. */
   readonly image?: string;
   /** What the namespaced objects wait for (the namespace); default none. */
@@ -61,7 +70,11 @@ export class TenantOptOutSync extends pulumi.ComponentResource {
     const image = args.image ?? PINS.kubectlImage;
 
     const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: objectMeta(OPTOUT_NAME, args.namespace, FLOW) }, { ...child, dependsOn: args.dependsOn ?? [] });
-    const role = new k8s.rbac.v1.ClusterRole(`${name}-role`, { metadata: objectMeta(OPTOUT_NAME, undefined, FLOW), rules: OPTOUT_RULES }, child);
+    const role = new k8s.rbac.v1.ClusterRole(
+      `${name}-role`,
+      { metadata: objectMeta(OPTOUT_NAME, undefined, FLOW, { annotations: { [ADMISSION_POLICY_ANNOTATION]: OPTOUT_ADMISSION_POLICY } }), rules: OPTOUT_RULES },
+      child,
+    );
     const binding = new k8s.rbac.v1.ClusterRoleBinding(
       `${name}-binding`,
       {
@@ -70,6 +83,16 @@ export class TenantOptOutSync extends pulumi.ComponentResource {
         subjects: [{ kind: "ServiceAccount", name: OPTOUT_NAME, namespace: args.namespace }],
       },
       { ...child, dependsOn: [role, account] },
+    );
+    const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+      `${name}-admission-policy`,
+      { metadata: objectMeta(OPTOUT_ADMISSION_POLICY, undefined, FLOW), spec: optOutAdmissionPolicySpec(args.namespace, OPTOUT_NAME, args.tenantGlob ?? `${TENANT_NAMESPACE_PREFIX}*`) },
+      child,
+    );
+    const guard = new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+      `${name}-admission-policy-binding`,
+      { metadata: objectMeta(OPTOUT_ADMISSION_POLICY, undefined, FLOW), spec: { policyName: OPTOUT_ADMISSION_POLICY, validationActions: ["Deny"] } },
+      { ...child, dependsOn: [policy] },
     );
 
     const commands = optOutCommands();
@@ -104,7 +127,7 @@ export class TenantOptOutSync extends pulumi.ComponentResource {
             metadata: { labels },
             spec: {
               backoffLimit: 2,
-              activeDeadlineSeconds: 600,
+              activeDeadlineSeconds: OPTOUT_ACTIVE_DEADLINE_SECONDS,
               template: {
                 metadata: { labels },
                 spec: {
@@ -120,7 +143,7 @@ export class TenantOptOutSync extends pulumi.ComponentResource {
           },
         },
       },
-      { ...child, dependsOn: [binding, account] },
+      { ...child, dependsOn: [binding, account, guard] },
     );
     this.registerOutputs({ cronJob: this.cronJob.metadata.name });
   }

@@ -5,6 +5,7 @@
 import { ADMISSION_RULES, packRule } from "./admission";
 import { buildContext, settingsFrom } from "./context";
 import { CHART_TYPES } from "./k8s";
+import { SECURITY_PACK_RULES } from "./security";
 import { PROD_BUCKETS_PROTECTED } from "./storage";
 import type { EnforcementLevel, PolicyResource, Rule, Violation } from "./types";
 import {
@@ -38,6 +39,7 @@ export const RULES: readonly Rule[] = [
   CRONJOB_TIMEZONE,
   PRIVILEGED_NAMESPACES_PSA,
   VSC_VELERO_LABEL,
+  ...SECURITY_PACK_RULES, // least privilege: benji-label-not-on-tenants, rbac-unnarrowable-grants-guarded, rbac-no-escalation
 ];
 
 /** Rules judge custom resources and Helm charts (whose values the cluster gets); other components are skipped. */

@@ -288,16 +288,19 @@ export function benjiRetentionSpanSeconds(spec: string, backupIntervalSeconds: n
 
 function benjiRows(input: CoverageInput): FlowRow[] {
   const cronJobs = input.objects.filter((o) => o.kind === "CronJob" && labelsOf(o)[FLOW_LABEL] === "benji");
-  const backup = cronJobs.find((o) => commandOf(o)[0] === "benji-backup-pvc");
+  // benji-backup-pvc directly, or the component's loop over the platform's namespaces (`bash -c <script> <name> <ns>...`).
+  const backup = cronJobs.find((o) => commandOf(o).some((c) => c.includes("benji-backup-pvc")));
   if (!backup) return [];
   const enforce = cronJobs.find((o) => commandOf(o)[0] === "benji-command" && commandOf(o)[1] === "enforce");
   const cleanup = cronJobs.find((o) => commandOf(o)[0] === "benji-command" && commandOf(o)[1] === "cleanup");
-  const args = commandOf(backup);
+  const command = commandOf(backup);
+  const looped = command[0] === "bash" && command[1] === "-c";
+  const args = looped ? command[2].split(/\s+/) : command;
   const selectorIndex = args.findIndex((a) => a === "--selector" || a === "-l");
   const selector = selectorIndex >= 0 ? args[selectorIndex + 1] : undefined;
   const labels = selector ? Object.fromEntries(selector.split(",").map((kv) => kv.split("=") as [string, string])) : undefined;
   const nsIndex = args.findIndex((a) => a === "--namespace" || a === "-n");
-  const include = nsIndex >= 0 ? [args[nsIndex + 1]] : ["*"];
+  const include = looped ? command.slice(4) : nsIndex >= 0 ? [args[nsIndex + 1]] : ["*"];
   const rpoSeconds = cronMaxIntervalSeconds(String(backup.spec?.schedule));
   const rules = enforce ? commandOf(enforce)[2] : undefined;
   const span = rules ? benjiRetentionSpanSeconds(rules, rpoSeconds) : 0;
@@ -333,7 +336,7 @@ function benjiRows(input: CoverageInput): FlowRow[] {
         clusterResources: false,
         volumes: "block",
         storage: "rbd",
-        text: `PVCs labelled \`${selector ?? "(any)"}\` in ${include[0] === "*" ? "all namespaces" : `namespace \`${include[0]}\``}, Ceph RBD volumes only`,
+        text: `PVCs labelled \`${selector ?? "(any)"}\` in ${include[0] === "*" ? "all namespaces" : `${include.length > 1 ? "namespaces" : "namespace"} ${include.map((n) => `\`${n}\``).join(", ")}`}, Ceph RBD volumes only`,
       },
       mechanism: "Benji: RBD snapshot + block-level diff (benji-backup-pvc)",
       schedule: `\`${backup.spec?.schedule}\` ${backup.spec?.timeZone ?? "UTC"}`,
@@ -444,7 +447,7 @@ export function dataClasses(flows: readonly FlowRow[]): DataClass[] {
     { id: "garage-metadata", title: `Garage metadata PVCs (\`${garage}\`, \`${BACKUP_THIS_PVC_LABEL}=true\`, Ceph RBD)`, sample: { kind: "pvc", namespace: garage, labels: { [BACKUP_THIS_PVC_LABEL]: "true" }, storage: "rbd" } },
     { id: "garage-data", title: `Garage data (\`${garage}\`, \`${BACKUP_STRATEGY_LABEL}=${BACKUP_STRATEGY_ZFS_LOCAL}\`, ZFS-LocalPV)`, sample: { kind: "pvc", namespace: garage, labels: { [BACKUP_STRATEGY_LABEL]: BACKUP_STRATEGY_ZFS_LOCAL }, storage: "zfs" } },
     { id: "postgresql", title: `PostgreSQL (\`${postgres}\`, pg_dumpall: each database consistent on its own, not across databases)`, sample: { kind: "database", namespace: postgres } },
-    { id: "rbd-pvcs", title: `Ceph RBD PVCs labelled \`${BACKUP_THIS_PVC_LABEL}=true\`, all namespaces (block level)`, sample: { kind: "pvc", namespace: "*", labels: { [BACKUP_THIS_PVC_LABEL]: "true" }, storage: "rbd" } },
+    { id: "rbd-pvcs", title: `Ceph RBD PVCs labelled \`${BACKUP_THIS_PVC_LABEL}=true\` in the platform's namespaces (block level; e.g. \`${garage}\`)`, sample: { kind: "pvc", namespace: garage, labels: { [BACKUP_THIS_PVC_LABEL]: "true" }, storage: "rbd" } },
   ];
 }
 

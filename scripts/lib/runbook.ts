@@ -367,7 +367,7 @@ function zreplSection(n: Names): string[] {
 function benjiSection(n: Names): string[] {
   const cronJobs = n.objects.filter((o) => o.kind === "CronJob" && labelsOf(o)[FLOW_LABEL] === "benji");
   const command = (o: Obj) => ((o.spec?.jobTemplate?.spec?.template?.spec?.containers ?? [])[0]?.command ?? []) as string[];
-  const backup = cronJobs.find((o) => command(o)[0] === "benji-backup-pvc");
+  const backup = cronJobs.find((o) => command(o).some((c) => c.includes("benji-backup-pvc")));
   if (!backup) return notEnabled(n.stack, "flows.benji.enabled");
   const ns = String(backup.metadata.namespace);
   const enforce = cronJobs.find((o) => command(o)[1] === "enforce");
@@ -386,7 +386,14 @@ function benjiSection(n: Names): string[] {
     ...sh(job("ls", ["benji-command", "ls", filter])),
     `2. Stop the workload using the PVC. \`benji-restore-pvc\` creates the PVC if it is missing, or overwrites an existing one only with \`--force\` (it must be at least as large as the version). The io of each pool is named after the pool (${pools.length ? pools.map((p) => `\`${p}\``).join(", ") : "one per pool"}), so the restore URL is \`{pool}:{pool}/{image}\` (with a RADOS namespace: \`{pool}:{pool}/{namespace}/{image}\`), not the tool's default \`rbd:…\`:`,
     "",
-    ...sh(job("restore", ["benji-restore-pvc", "--restore-url-template", "{pool}:{pool}/{image}", "<version-uid>", "<namespace>", "<pvc>"]), `kubectl -n ${ns} logs -f job/benji-restore-<yyyymmddhhmm>`),
+    `   Benji's account may create PVCs only where a restore needs it: bind \`cluster-backup-benji-restore\` in the target namespace first and remove it afterwards:`,
+    "",
+    ...sh(
+      `kubectl -n <namespace> create rolebinding benji-restore --clusterrole=cluster-backup-benji-restore --serviceaccount=${ns}:${String(backup.spec.jobTemplate.spec.template.spec.serviceAccountName)}`,
+      job("restore", ["benji-restore-pvc", "--restore-url-template", "{pool}:{pool}/{image}", "<version-uid>", "<namespace>", "<pvc>"]),
+      `kubectl -n ${ns} logs -f job/benji-restore-<yyyymmddhhmm>`,
+      "kubectl -n <namespace> delete rolebinding benji-restore",
+    ),
     "3. Start the workload again. To restore next to the original, give a new PVC name (the PVC is created on the pool's default RBD class, or `--pvc-storage-class <class>`).",
     "",
     "A lost Benji database is rebuilt from the storage: `benji database-init` on an empty database, then `benji metadata-ls` and `benji metadata-restore <version-uid>...` (same Job pattern).",

@@ -1,7 +1,10 @@
 // A stand-in for kubectl for the restore-drill script tests: answers the calls the script makes from a JSON state
 // file ($FAKE_KUBECTL_STATE) and records every call in it. Objects: namespaces, backups, restores, podvolumerestores,
-// pods, pvcs (by namespace), events, cronjob uids. A created Restore gets `restoreStatus` of the state as its status
-// (and PodVolumeRestores labelled with its name from `podVolumeRestores`). Anything else fails like kubectl would.
+// pods, pvcs and workloads (by namespace), events, cronjob uids, RoleBindings and NetworkPolicies created, workloads
+// scaled. A created Restore gets `restoreStatus` of the state as its status (and PodVolumeRestores labelled with its
+// name from `podVolumeRestores`; the target namespace gets `restoredPods`, `restoredPvcs` and `restoredWorkloads`).
+// `networkPolicyFailures` makes that many NetworkPolicy creations fail first (RBAC propagation). Anything else fails
+// like kubectl would.
 import { readFileSync, writeFileSync } from "node:fs";
 
 const stateFile = process.env.FAKE_KUBECTL_STATE;
@@ -24,7 +27,7 @@ function die(message) {
 }
 
 // Parse: flags with values, boolean flags, positionals.
-const valued = new Set(["-n", "--namespace", "-l", "--selector", "-o", "--output", "-f", "--filename", "--timeout"]);
+const valued = new Set(["-n", "--namespace", "-l", "--selector", "-o", "--output", "-f", "--filename", "--timeout", "--replicas"]);
 const flags = {};
 const positional = [];
 for (let i = 0; i < args.length; i++) {
@@ -67,6 +70,21 @@ const kinds = {
   persistentvolumeclaims: "pvcs",
   cronjob: "cronjobs",
 };
+
+if (verb === "get" && resource === "deployments.apps,statefulsets.apps") {
+  if (output !== "name") die(`unsupported output ${output}`);
+  out((state.workloads?.[ns] ?? []).map((w) => `${w}\n`).join(""));
+}
+
+if (verb === "scale") {
+  if (flags["--replicas"] !== "0") die("the drill only scales to zero");
+  const targets = positional.slice(1);
+  for (const t of targets) {
+    if (!(state.workloads?.[ns] ?? []).includes(t)) die(`${t} not found in ${ns}`);
+    state.scaled.push(`${ns}/${t}`);
+  }
+  out(targets.map((t) => `${t} scaled\n`).join(""));
+}
 
 if (verb === "get") {
   const kind = kinds[resource];
@@ -111,8 +129,18 @@ if (verb === "create") {
     const target = Object.values(obj.spec.namespaceMapping)[0];
     state.pods[target] = state.restoredPods ?? [];
     state.pvcs[target] = state.restoredPvcs ?? [];
+    state.workloads[target] = state.restoredWorkloads ?? [];
   } else if (obj.kind === "Event") {
     state.events.push(obj);
+  } else if (obj.kind === "RoleBinding") {
+    state.rolebindings.push(obj);
+  } else if (obj.kind === "NetworkPolicy") {
+    if ((state.networkPolicyFailures ?? 0) > 0) {
+      state.networkPolicyFailures -= 1;
+      state.created.pop();
+      die(`networkpolicies.networking.k8s.io is forbidden: User "system:serviceaccount:backup-system:restore-drill" cannot create resource "networkpolicies" in the namespace "${obj.metadata.namespace}"`);
+    }
+    state.networkpolicies.push(obj);
   } else {
     die(`unexpected kind ${obj.kind}`);
   }
