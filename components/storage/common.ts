@@ -169,7 +169,8 @@ export function provisionJobSpec(args: ProvisionJobArgs): k8s.types.input.batch.
             volumeMounts: [...volumes.map((v) => v.mount), { name: "tmp", mountPath: "/tmp" }],
           },
         ],
-        volumes: [...volumes.map((v) => v.volume), { name: "tmp", emptyDir: { sizeLimit: "16Mi" } }],
+        // Memory-backed: the Garage script keeps the admin token header there, and it must not land on the node's disk.
+        volumes: [...volumes.map((v) => v.volume), { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } }],
       },
     },
   };
