@@ -12,6 +12,7 @@ import { parseGrid, parseZreplDuration } from "./zrepl/grid";
 import { DEFAULT_RUNBOOK_BASE_URL } from "./runbook-anchors";
 import { BENJI_FILE_IO, BENJI_POOL } from "./benji/benji-config";
 import { BENJI_RETENTION_EXAMPLE, parseBenjiRetention } from "./benji/retention";
+import { parseImageReference } from "./schema/image";
 
 /** Pinned versions and images (SPEC §3.1). */
 export const PINS = {
@@ -46,10 +47,10 @@ const url = z.string().refine((v) => /^https?:\/\/[^/\s]+$/.test(v), {
 });
 const image = z
   .string()
-  .regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/, {
-    error: "expected a fully qualified image with a tag or digest, e.g. 'docker.io/velero/velero:v1.18.2' (no ':latest', no untagged images)",
+  .refine((v) => { const ref = parseImageReference(v); return ref !== undefined && (ref.tag !== undefined || ref.digest !== undefined); }, {
+    error: "expected a fully qualified image with a tag, a digest or both, e.g. 'docker.io/velero/velero:v1.18.2' or 'docker.io/velero/velero:v1.18.2@sha256:<64 hex>' (no ':latest', no untagged images)",
   })
-  .refine((v) => !v.endsWith(":latest"), { error: "':latest' is not a pin; use a version tag or a sha256 digest" });
+  .refine((v) => { const ref = parseImageReference(v); return ref?.tag !== "latest" || ref.digest !== undefined; }, { error: "':latest' is not a pin; use a version tag or a sha256 digest" });
 
 export const cron = z.string().superRefine((value, ctx) => {
   const message = cronError(value);
@@ -244,6 +245,8 @@ const flows = z
         /** The opt-out safety-net CronJob; default on, unless policy.admission runs in Deny mode (which already refuses a `backup=false` tenant without the exclude label). */
         optOutSync: z.boolean().optional(),
         optOutSchedule: cron.default("*/15 * * * *"),
+        /** kubectl image of the opt-out CronJob (its account may patch every namespace: pin by digest in prod). */
+        optOutImage: image.default(PINS.kubectlImage),
       })
       .prefault({}),
     system: z
@@ -447,6 +450,8 @@ export const stackConfigSchema = z.strictObject({
   monitoring,
   drills,
   policy,
+  /** Image pinning: keys of privileged or secret-handling images allowed without a digest in prod (a named waiver). */
+  images: z.strictObject({ allowTagOnly: z.array(z.string()).default([]) }).prefault({}),
   demo: z
     .strictObject({
       /** Deploy the demo tenant `cust-demo` and, with flows.postgres, a Postgres StatefulSet owned by the program. */

@@ -6,6 +6,7 @@ import { ADMISSION_RULES, packRule } from "./admission";
 import { buildContext, settingsFrom } from "./context";
 import { CHART_TYPES } from "./k8s";
 import { PROD_BUCKETS_PROTECTED } from "./storage";
+import { IMAGES_DIGEST } from "./images-digest";
 import type { EnforcementLevel, PolicyResource, Rule, Violation } from "./types";
 import {
   NODE_AGENT_KOPIA,
@@ -38,6 +39,7 @@ export const RULES: readonly Rule[] = [
   CRONJOB_TIMEZONE,
   PRIVILEGED_NAMESPACES_PSA,
   VSC_VELERO_LABEL,
+  IMAGES_DIGEST, // issue 14 item 9 (advisory)
 ];
 
 /** Rules judge custom resources and Helm charts (whose values the cluster gets); other components are skipped. */

@@ -98,7 +98,7 @@ export interface DataClassRow {
 }
 
 export interface Gap {
-  readonly kind: "uncovered" | "node-local-only" | "in-cluster-only" | "unversioned" | "overlap" | "hooks-missing";
+  readonly kind: "uncovered" | "node-local-only" | "in-cluster-only" | "unversioned" | "overlap" | "hooks-missing" | "image-tag-only";
   /** The data class or flow concerned. */
   readonly subject: string;
   readonly message: string;
@@ -518,6 +518,10 @@ export function buildCoverage(input: CoverageInput): Coverage {
         message: `${rows.find((r) => r.id === c.id)!.title}: copied by ${labelled.map((f) => `${f.flow} (${f.selection.labels ? `\`${matchLabelsText(f.selection.labels)}\`` : ""})`).join(" and ")}: the same PVCs are backed up twice`,
       });
     }
+  }
+  // Waivers of the prod digest rule (config images.allowTagOnly, export imageTagOnly): whoever moves the tag runs code with that access.
+  for (const w of Array.isArray(input.exports.imageTagOnly) ? (input.exports.imageTagOnly as { key: string; image: string; why: string }[]) : []) {
+    gaps.push({ kind: "image-tag-only", subject: w.key, message: `${w.key} (\`${w.image}\`) is pinned by tag only (images.allowTagOnly) though it ${w.why}: whoever can move that tag runs other code with that access` });
   }
   return {
     stack: input.stack,
