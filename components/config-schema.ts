@@ -123,6 +123,10 @@ const storage = z
         bucketPrefix: z.string().regex(/^[a-z0-9][a-z0-9-]{1,40}$/, { error: "expected a lowercase bucket name prefix" }),
         /** Project of the backup buckets: the IAM policies (project-wide permission sets) and API keys are scoped to it. */
         projectId: z.uuid({ error: "expected the UUID of the Scaleway project holding the backup buckets (a dedicated project: IAM permission sets are project-wide)" }),
+        /** Who runs `pulumi up`: the bucket policies allow it everything and the consumers only their object operations. */
+        adminPrincipal: z.string().regex(/^(user_id|application_id):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, {
+          error: "expected the Scaleway principal that runs `pulumi up`, 'user_id:<uuid>' or 'application_id:<uuid>' (the bucket policies allow it everything; without it the deployer is locked out of the buckets)",
+        }),
         noncurrentVersionDays: z.number().int().min(1).max(3650).default(14),
         objectLock: objectLock.optional(),
       })

@@ -79,13 +79,14 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
           buckets,
           region: s.region,
           projectId: s.projectId,
+          adminPrincipal: s.adminPrincipal,
           bucketPrefix: s.bucketPrefix,
           versioned,
           noncurrentVersionDays: s.noncurrentVersionDays,
           objectLock: consumer === "velero" ? s.objectLock : undefined,
           production,
         });
-        credentialNotes.push(`credentials ${consumer} on scaleway: IAM application ${iamPrincipalName(s.bucketPrefix, consumer)} with ${SCALEWAY_PERMISSION_SETS.join(", ")} on project ${s.projectId} (permission sets are project-wide: keep the backup buckets in a dedicated project; IAM changes take up to 5 minutes)`);
+        credentialNotes.push(`credentials ${consumer} on scaleway: IAM application ${iamPrincipalName(s.bucketPrefix, consumer)} with ${SCALEWAY_PERMISSION_SETS.join(", ")} on project ${s.projectId}, narrowed by bucket policies to object read/write/delete on ${buckets.map((b) => prefixedBucketName(s.bucketPrefix, b)).join(", ")} (no version delete, no lifecycle, versioning, policy or bucket change; ${s.adminPrincipal} keeps all; IAM changes take up to 5 minutes)`);
         break;
       }
       case "aws": {
@@ -102,7 +103,7 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
           production,
           provider: awsProvider,
         });
-        credentialNotes.push(`credentials ${consumer} on aws: IAM user ${iamPrincipalName(a.bucketPrefix, consumer)} limited to ${buckets.map((b) => prefixedBucketName(a.bucketPrefix, b)).join(", ")}`);
+        credentialNotes.push(`credentials ${consumer} on aws: IAM user ${iamPrincipalName(a.bucketPrefix, consumer)} limited to ${buckets.map((b) => prefixedBucketName(a.bucketPrefix, b)).join(", ")}, explicitly denied version deletes and bucket setting changes`);
         break;
       }
       case "garage": {
@@ -123,7 +124,7 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
           production,
           provider,
         });
-        credentialNotes.push(`credentials ${consumer} on garage: key ${garageKeyName(consumer)} allowed read+write on ${buckets.join(", ")} only`);
+        credentialNotes.push(`credentials ${consumer} on garage: key ${garageKeyName(consumer)} allowed read+write on ${buckets.join(", ")} only, owner denied (no bucket delete, website or CORS)`);
         break;
       }
       case "minio": {
@@ -141,7 +142,7 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
           production,
           provider,
         });
-        credentialNotes.push(`credentials ${consumer} on minio: user with policy ${minioPolicyName(consumer)} limited to ${buckets.join(", ")}`);
+        credentialNotes.push(`credentials ${consumer} on minio: user with policy ${minioPolicyName(consumer)} limited to ${buckets.join(", ")}, explicitly denied version deletes and bucket setting changes`);
         break;
       }
     }

@@ -257,7 +257,7 @@ export class MinioBucket extends pulumi.ComponentResource implements ConsumerBuc
       { ...k8sOpts, dependsOn: args.serverReady ?? [] },
     );
     const configName = `${MINIO.provisionPrefix}-${args.consumer}`;
-    const data: Record<string, string> = { [`${policyName}.json`]: JSON.stringify(s3PolicyDocument(args.buckets), null, 2) };
+    const data: Record<string, string> = { [`${policyName}.json`]: JSON.stringify(s3PolicyDocument(args.buckets, "minio"), null, 2) };
     if (args.versioned) data["lifecycle.json"] = JSON.stringify(minioLifecycle(args.noncurrentVersionDays ?? 14), null, 2);
     const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: objectMeta(configName, namespace), data }, { ...k8sOpts, dependsOn: args.serverReady ?? [] });
 
