@@ -7,10 +7,11 @@ import { scalewayEndpoint } from "../components/storage/scaleway";
 import { bucketRequests } from "../components/storage";
 import { parseStackConfig } from "../components/config";
 import { rawConfig } from "./harness";
+import { TAG_ONLY_WAIVER } from "./lib/image-waiver";
 
 describe("storage: least-privilege S3 policy (AWS and MinIO)", () => {
   it("allows exactly the SPEC §3.3 actions on the named buckets and nothing else", () => {
-    expect(s3PolicyDocument(["acme-velero", "acme-velero-2"])).toEqual({
+    expect(s3PolicyDocument(["acme-velero", "acme-velero-2"], "aws")).toEqual({
       Version: "2012-10-17",
       Statement: [
         {
@@ -20,12 +21,41 @@ describe("storage: least-privilege S3 policy (AWS and MinIO)", () => {
           Resource: ["arn:aws:s3:::acme-velero/*", "arn:aws:s3:::acme-velero-2/*"],
         },
         { Sid: "BackupBuckets", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: ["arn:aws:s3:::acme-velero", "arn:aws:s3:::acme-velero-2"] },
+        {
+          Sid: "NeverRewriteHistory",
+          Effect: "Deny",
+          Action: [
+            "s3:DeleteObjectVersion",
+            "s3:DeleteObjectVersionTagging",
+            "s3:PutLifecycleConfiguration",
+            "s3:PutBucketVersioning",
+            "s3:PutBucketObjectLockConfiguration",
+            "s3:PutObjectRetention",
+            "s3:PutObjectLegalHold",
+            "s3:BypassGovernanceRetention",
+            "s3:PutEncryptionConfiguration",
+            "s3:PutReplicationConfiguration",
+            "s3:PutBucketPolicy",
+            "s3:DeleteBucketPolicy",
+            "s3:DeleteBucket",
+            "s3:PutBucketPublicAccessBlock",
+            "s3:PutBucketAcl",
+            "s3:PutBucketOwnershipControls",
+          ],
+          Resource: ["arn:aws:s3:::*"],
+        },
       ],
     });
   });
 
+  it("MinIO gets the same denies with MinIO's own extra (forced delete) and none of AWS's (MinIO refuses unknown actions)", () => {
+    const minio = s3PolicyDocument(["velero"], "minio").Statement[2];
+    expect(minio.Action.slice(-2)).toEqual(["s3:DeleteBucket", "s3:ForceDeleteBucket"]);
+    expect(minio.Action).not.toContain("s3:PutBucketPublicAccessBlock");
+  });
+
   it("refuses an empty bucket list (a policy on nothing is a bug)", () => {
-    expect(() => s3PolicyDocument([])).toThrow("s3PolicyDocument: expected at least one bucket");
+    expect(() => s3PolicyDocument([], "aws")).toThrow("s3PolicyDocument: expected at least one bucket");
   });
 });
 
@@ -148,14 +178,20 @@ describe("storage: MinIO provisioning", () => {
   it("versioned buckets: mb, version enable, ilm import, then user, policy, attach", () => {
     expect(minioProvisionScript({ consumer: "velero", buckets: ["velero", "velero-system"], versioned: true }).split("\n")).toEqual([
       "set -eu",
-      'until mc alias set local "$MINIO_URL" "$ROOT_USER" "$ROOT_PASSWORD" >/dev/null; do echo "waiting for MinIO at $MINIO_URL"; sleep 5; done',
+      "# No secret on a command line: the root credentials reach mc through MC_HOST_local (built by the shell), the user's",
+      "# keys on stdin (mc admin user add reads both lines when they are not arguments: cmd/admin-user-add.go fetchUserKeys).",
+      'export MC_HOST_local="${MINIO_URL%%://*}://$ROOT_USER:$ROOT_PASSWORD@${MINIO_URL#*://}"',
+      'until mc ls local >/dev/null; do echo "waiting for MinIO at $MINIO_URL"; sleep 5; done',
       "mc mb --ignore-existing local/velero",
       "mc version enable local/velero",
       "mc ilm import local/velero < /config/lifecycle.json",
       "mc mb --ignore-existing local/velero-system",
       "mc version enable local/velero-system",
       "mc ilm import local/velero-system < /config/lifecycle.json",
-      'mc admin user add local "$ACCESS_KEY" "$SECRET_KEY" >/dev/null',
+      "mc admin user add local >/dev/null <<EOF",
+      "$ACCESS_KEY",
+      "$SECRET_KEY",
+      "EOF",
       "mc admin policy create local velero-rw /config/velero-rw.json",
       'mc admin policy attach local velero-rw --user "$ACCESS_KEY"',
       'echo "velero may read and write velero, velero-system"',
@@ -181,8 +217,9 @@ describe("storage: bucket requests", () => {
     const cfg = parseStackConfig(
       rawConfig({
         environment: "prod",
+        images: TAG_ONLY_WAIVER,
         kubernetes: { context: "x" },
-        storage: { scaleway: { region: "fr-par", bucketPrefix: "acme", projectId: "6c0b5b1e-5e0a-4b8e-9f3a-2d7c1e4f8a90" }, garage: { s3Endpoint: "http://g:3900", adminEndpoint: "http://g:3903", adminTokenSecret: { name: "t", key: "token" } } },
+        storage: { scaleway: { region: "fr-par", bucketPrefix: "acme", projectId: "6c0b5b1e-5e0a-4b8e-9f3a-2d7c1e4f8a90", adminPrincipal: "user_id:6c0b5b1e-5e0a-4b8e-9f3a-2d7c1e4f8a90" }, garage: { s3Endpoint: "http://garage.garage.svc:3900", adminEndpoint: "http://garage.garage.svc:3903", adminTokenSecret: { name: "t", key: "token" } } },
         velero: {
           locations: {
             default: { backend: "scaleway", bucket: "velero", prefix: "tenants", default: true },

@@ -80,7 +80,7 @@ describe("storage (dev stack): embedded MinIO", () => {
   it("mounts the least-privilege policy and the lifecycle from a ConfigMap (no secret in it)", () => {
     const cm = plan.object("ConfigMap", "minio-provision-velero", "minio");
     expect(Object.keys(cm.data).sort()).toEqual(["lifecycle.json", "velero-rw.json"]);
-    expect(JSON.parse(cm.data["velero-rw.json"])).toEqual(s3PolicyDocument(["velero"]));
+    expect(JSON.parse(cm.data["velero-rw.json"])).toEqual(s3PolicyDocument(["velero"], "minio"));
     expect(JSON.parse(cm.data["lifecycle.json"])).toEqual(minioLifecycle(14));
   });
 
@@ -93,7 +93,7 @@ describe("storage (dev stack): embedded MinIO", () => {
     expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } });
     expect(pod.volumes).toEqual([
       { name: "config", configMap: { name: "minio-provision-velero" } },
-      { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
+      { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
     ]);
     const c = pod.containers[0];
     expect(c.image).toBe("quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z");

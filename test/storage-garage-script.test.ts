@@ -167,3 +167,31 @@ for (const version of ["v2", "v1"] as const) {
     });
   }
 }
+
+describe.skipIf(!HAS_BUSYBOX && !process.env.CI)("MinIO provisioning script under busybox sh with a recording mc: no secret on argv", () => {
+  it("root credentials travel in MC_HOST_local, the user's keys on stdin; argv holds no secret", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "minio-script-"));
+    const log = join(dir, "mc.log");
+    // Records argv, the MC_HOST_local it saw and, for `admin user add`, its stdin.
+    writeFileSync(join(dir, "mc"), `#!/bin/sh\n{ echo "ARGV $*"; echo "HOST $MC_HOST_local"; case "$*" in "admin user add local") echo "STDIN $(cat | tr '\\n' ' ')";; esac; } >> "${log}"\n`);
+    chmodSync(join(dir, "mc"), 0o755);
+    const { minioProvisionScript } = await import("../components/storage/minio");
+    const script = minioProvisionScript({ consumer: "velero", buckets: ["velero"], versioned: false });
+    const env = { PATH: `${dir}:/usr/bin:/bin`, MINIO_URL: "http://minio.minio.svc.cluster.local:9000", ROOT_USER: "rootuser1234", ROOT_PASSWORD: "RootPassword5678", ACCESS_KEY: "ACCESSKEY0001", SECRET_KEY: "SecretKey0002xyz" };
+    const run = spawnSync("busybox", ["sh", "-c", script], { env });
+    expect(run.status).toBe(0);
+    const lines = readFileSync(log, "utf8").trim().split("\n");
+    const argv = lines.filter((l) => l.startsWith("ARGV ")).join("\n");
+    for (const secret of [env.ROOT_USER, env.ROOT_PASSWORD, env.SECRET_KEY]) expect(argv).not.toContain(secret);
+    expect(lines.filter((l) => l.startsWith("HOST ")).every((l) => l === "HOST http://rootuser1234:RootPassword5678@minio.minio.svc.cluster.local:9000")).toBe(true);
+    expect(lines).toContain("STDIN ACCESSKEY0001 SecretKey0002xyz ");
+    expect(lines.filter((l) => l.startsWith("ARGV ")).map((l) => l.slice(5))).toEqual([
+      "ls local",
+      "mb --ignore-existing local/velero",
+      "admin user add local",
+      "admin policy create local velero-rw /config/velero-rw.json",
+      // The access key id names the user (mc has no other way); it is no credential without the secret.
+      "admin policy attach local velero-rw --user ACCESSKEY0001",
+    ]);
+  });
+});

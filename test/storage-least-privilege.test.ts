@@ -10,10 +10,7 @@ import { S3_DENIED_ACTIONS, S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS } from "../comp
 import { GARAGE_KEY_PERMISSIONS } from "../components/storage/garage";
 import { SCALEWAY_PERMISSION_SETS } from "../components/storage/scaleway";
 import { evaluateGarage, evaluateIam, evaluateScaleway, wildcardMatch, type S3Request, type ScalewayWorld } from "./lib/s3-policy-eval";
-import { planStack, planWith, ROOT, type Plan } from "./harness";
-import { readStackFile } from "../scripts/lib/stack-file";
-
-const PROD_VELERO_IMAGE = JSON.parse(readStackFile(ROOT, "prod").config["cluster-backup:velero"]).image as string;
+import { planStack, planWith, type Plan } from "./harness";
 
 /** The stolen-key requests against the consumer's own bucket. */
 const SELF_ATTACKS = ["s3:DeleteObjectVersion", "s3:PutLifecycleConfiguration", "s3:PutBucketVersioning", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:DeleteBucket", "s3:PutBucketObjectLockConfiguration", "s3:PutObjectRetention", "s3:BypassGovernanceRetention"];
@@ -59,7 +56,7 @@ describe("Scaleway (prod stack): IAM permission sets + 2023-04-17 bucket policie
     const appId = (consumer: string) => plan.resource("scaleway:iam/policy:Policy", `scaleway-${consumer}-policy`).inputs.applicationId as string;
     app = { velero: `application_id:${appId("velero")}`, benji: `application_id:${appId("benji")}` };
     const iam: Record<string, readonly string[]> = { [DEPLOYER]: ["ObjectStorageFullAccess"] };
-    for (const consumer of ["velero", "benji"] as const) iam[app[consumer]] = plan.resource("scaleway:iam/policy:Policy", `scaleway-${consumer}-policy`).inputs.rules[0].permissionSetNames;
+    for (const consumer of ["velero", "benji"] as const) iam[app[consumer]] = (plan.resource("scaleway:iam/policy:Policy", `scaleway-${consumer}-policy`).inputs.rules as { permissionSetNames: string[] }[])[0].permissionSetNames;
     const bucketPolicies: Record<string, never> = {};
     for (const r of plan.ofType("scaleway:object/bucketPolicy:BucketPolicy")) {
       const doc = JSON.parse(r.inputs.policy as string);
@@ -139,7 +136,7 @@ describe("AWS: IAM user policies limited to the consumer's buckets, with explici
   beforeAll(async () => {
     plan = await planWith("prod", {
       storage: { aws: { region: "eu-west-1", bucketPrefix: "acme-prod" } },
-      velero: { image: PROD_VELERO_IMAGE, locations: { default: { backend: "aws", bucket: "velero", default: true }, postgres: { backend: "aws", bucket: "velero-postgres" } } },
+      velero: { locations: { default: { backend: "aws", bucket: "velero", default: true }, postgres: { backend: "aws", bucket: "velero-postgres" } } },
       flows: { tenants: { enabled: true }, system: { enabled: false }, postgres: { enabled: true }, benji: { enabled: true, storage: { backend: "aws", bucket: "benji" }, ceph: { monHost: "10.0.0.1:6789", pools: ["rbd"] } }, zrepl: { enabled: false } },
       csi: {},
     }, { benjiDatabaseUrl: "postgresql://b:p@h:5432/benji", benjiCephKey: "k" });

@@ -105,10 +105,10 @@ describe("storage: AWS S3 (prod)", () => {
     const velero = res("aws:iam/userPolicy:UserPolicy", "aws-velero-policy");
     expect(velero.inputs.user).toBe("acme-prod-velero");
     expect(velero.inputs.name).toBe("acme-prod-velero-s3");
-    expect(JSON.parse(velero.inputs.policy as string)).toEqual(s3PolicyDocument(["acme-prod-velero", "acme-prod-velero-postgres"]));
+    expect(JSON.parse(velero.inputs.policy as string)).toEqual(s3PolicyDocument(["acme-prod-velero", "acme-prod-velero-postgres"], "aws"));
     expect(JSON.parse(velero.inputs.policy as string).Statement[0].Resource).toEqual(["arn:aws:s3:::acme-prod-velero/*", "arn:aws:s3:::acme-prod-velero-postgres/*"]);
     const benji = res("aws:iam/userPolicy:UserPolicy", "aws-benji-policy");
-    expect(JSON.parse(benji.inputs.policy as string)).toEqual(s3PolicyDocument(["acme-prod-benji"]));
+    expect(JSON.parse(benji.inputs.policy as string)).toEqual(s3PolicyDocument(["acme-prod-benji"], "aws"));
     for (const consumer of ["velero", "benji"]) {
       const key = res("aws:iam/accessKey:AccessKey", `aws-${consumer}-access-key`);
       expect(key.inputs).toEqual({ user: `acme-prod-${consumer}` });
