@@ -6,7 +6,7 @@ import { planStack, planWith, type Plan } from "./harness";
 import { OWNERSHIP } from "./lib/expected";
 
 const MINIO_LABELS = { ...OWNERSHIP, "app.kubernetes.io/name": "minio" };
-const JOB = "minio-provision-velero-c0247923";
+const JOB = "minio-provision-velero-8d289a99";
 
 describe("storage (dev stack): embedded MinIO", () => {
   let plan: Plan;
@@ -126,7 +126,7 @@ describe("storage (dev stack): embedded MinIO", () => {
     expect(plan.exports.summaryNotes).toEqual(
       expect.arrayContaining([
         "location default (minio bucket velero): versioned, noncurrent versions expire after 14 days, no object lock",
-        "credentials velero on minio: user with policy velero-rw limited to velero",
+        "credentials velero on minio: user with policy velero-rw limited to velero, explicitly denied version deletes and bucket setting changes",
       ]),
     );
   });

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GARAGE_ADMIN_PATHS, GARAGE_AUTH_HEADER_FILE, garageProvisionScript } from "../components/storage/garage";
+import { minioProvisionScript } from "../components/storage/minio";
 
 const REAL_CURL = spawnSync("sh", ["-c", "command -v curl"]).stdout?.toString().trim() ?? "";
 const HAS_BUSYBOX = spawnSync("busybox", ["true"]).status === 0;
@@ -169,13 +170,12 @@ for (const version of ["v2", "v1"] as const) {
 }
 
 describe.skipIf(!HAS_BUSYBOX && !process.env.CI)("MinIO provisioning script under busybox sh with a recording mc: no secret on argv", () => {
-  it("root credentials travel in MC_HOST_local, the user's keys on stdin; argv holds no secret", async () => {
+  it("root credentials travel in MC_HOST_local, the user's keys on stdin; argv holds no secret", () => {
     const dir = mkdtempSync(join(tmpdir(), "minio-script-"));
     const log = join(dir, "mc.log");
     // Records argv, the MC_HOST_local it saw and, for `admin user add`, its stdin.
     writeFileSync(join(dir, "mc"), `#!/bin/sh\n{ echo "ARGV $*"; echo "HOST $MC_HOST_local"; case "$*" in "admin user add local") echo "STDIN $(cat | tr '\\n' ' ')";; esac; } >> "${log}"\n`);
     chmodSync(join(dir, "mc"), 0o755);
-    const { minioProvisionScript } = await import("../components/storage/minio");
     const script = minioProvisionScript({ consumer: "velero", buckets: ["velero"], versioned: false });
     const env = { PATH: `${dir}:/usr/bin:/bin`, MINIO_URL: "http://minio.minio.svc.cluster.local:9000", ROOT_USER: "rootuser1234", ROOT_PASSWORD: "RootPassword5678", ACCESS_KEY: "ACCESSKEY0001", SECRET_KEY: "SecretKey0002xyz" };
     const run = spawnSync("busybox", ["sh", "-c", script], { env });

@@ -130,7 +130,7 @@ describe("storage: AWS S3 (prod)", () => {
       expect.arrayContaining([
         "location default (aws bucket acme-prod-velero): versioned, noncurrent versions expire after 21 days, object lock GOVERNANCE 30 days",
         "benji (aws bucket acme-prod-benji): no versioning (Benji's cleanup must free space), no object lock",
-        "credentials velero on aws: IAM user acme-prod-velero limited to acme-prod-velero, acme-prod-velero-postgres",
+        "credentials velero on aws: IAM user acme-prod-velero limited to acme-prod-velero, acme-prod-velero-postgres, explicitly denied version deletes and bucket setting changes",
       ]),
     );
   });
