@@ -58,6 +58,23 @@ export function protectionNote(what: string, target: Pick<S3Target, "backend" | 
   return `${what} (${target.backend} bucket ${realName}): ${versioning}, ${lock}`;
 }
 
+/**
+ * Production: Velero buckets on a backend with object lock (scaleway, aws) but without it. Versioning protects against a
+ * stolen consumer key, not against the deployer's key or the Organization owner; COMPLIANCE lock does, where the
+ * retention rules allow keeping every backup for the lock period.
+ */
+export function objectLockAdvice(cfg: StackConfig): string[] {
+  if (!cfg.production) return [];
+  return (["scaleway", "aws"] as const)
+    .filter((backend) => cfg.storage[backend] && !cfg.storage[backend]!.objectLock)
+    .map((backend) => [backend, [...new Set(Object.values(cfg.velero.locations).filter((l) => l.backend === backend).map((l) => realBucketName(cfg, backend, l.bucket)))]] as const)
+    .filter(([, buckets]) => buckets.length > 0)
+    .map(
+      ([backend, buckets]) =>
+        `object lock is off on the Velero bucket(s) ${buckets.join(", ")}: versioning keeps what a stolen consumer key deletes, not what the deployer's key or the Organization owner deletes; where your retention rules allow, set storage.${backend}.objectLock {mode: COMPLIANCE, days} (at bucket creation only; Velero calls locked buckets an expert setup)`,
+    );
+}
+
 /** Creates every bucket and credential the config asks for; consumers build their Secrets from the returned targets. */
 export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): StorageTargets {
   const production = cfg.production;
@@ -164,5 +181,5 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
   const benjiStorage = cfg.flows.benji.enabled ? cfg.flows.benji.storage : undefined;
   const benji = benjiStorage ? targets.get(`${benjiStorage.backend}/${benjiStorage.bucket}`) : undefined;
   if (benji && benjiStorage) locationNotes.push(protectionNote("benji", benji, realBucketName(cfg, benjiStorage.backend, benjiStorage.bucket), extra(benjiStorage.backend)));
-  return { veleroLocations, benji, summaryNotes: [...locationNotes, ...credentialNotes], credentials };
+  return { veleroLocations, benji, summaryNotes: [...locationNotes, ...credentialNotes, ...objectLockAdvice(cfg)], credentials };
 }
