@@ -27,18 +27,21 @@ const secretVolume = k8sObject(
     ],
   ),
 );
+const token = k8sObject("CronJob", "optout", { namespace: "backup-system" }, { spec: { schedule: "*/15 * * * *", jobTemplate: { spec: { template: { spec: { serviceAccountName: "tenant-optout", containers: [{ name: "kubectl", image: "registry.k8s.io/kubectl:v1.34.2" }] } } } } } });
+const noToken = k8sObject("CronJob", "no-token", { namespace: "backup-system" }, { spec: { schedule: "*/15 * * * *", jobTemplate: { spec: { template: { spec: { serviceAccountName: "tenant-optout", automountServiceAccountToken: false, containers: [{ name: "kubectl", image: "registry.k8s.io/kubectl:v1.34.2" }] } } } } } });
 const plain = k8sObject("Deployment", "web", { namespace: "shop" }, pod([{ name: "nginx", image: "docker.io/library/nginx:1.27" }]));
 const veleroChart = (image: Record<string, unknown>, init: string) =>
   resource("kubernetes:helm.sh/v4:Chart", `velero-${Object.keys(image).length}`, { chart: "velero", namespace: "backup-system", values: { image, initContainers: [{ name: "velero-plugin-for-aws", image: init }] } }, { custom: false });
 const chartTag = veleroChart({ repository: "docker.io/velero/velero", tag: "v1.18.2" }, "docker.io/velero/velero-plugin-for-aws:v1.14.3");
 const chartDigest = veleroChart({ repository: "docker.io/velero/velero", tag: "v1.18.2", digest: `sha256:${D}` }, `docker.io/velero/velero-plugin-for-aws:v1.14.3@sha256:${D}`);
 
-const ALL = [privilegedTag, privilegedDigest, secretEnv, secretVolume, plain, chartTag, chartDigest];
+const ALL = [privilegedTag, privilegedDigest, secretEnv, secretVolume, token, noToken, plain, chartTag, chartDigest];
 const ADVICE = "pin it by digest ('<image>:<tag>@sha256:<digest>'; README \"Pinning images by digest\").";
 const EXPECTED = [
   { urn: privilegedTag.urn, message: `DaemonSet zrepl/agent, container 'zrepl': image 'ghcr.io/acme/zrepl:0.7.0' runs privileged but is pinned by tag only in production stack 'prod'; ${ADVICE}` },
   { urn: secretEnv.urn, message: `Deployment garage/tool, container 'curl': image 'docker.io/curlimages/curl:8.11.1' is handed Secret(s) extra, garage-admin but is pinned by tag only in production stack 'prod'; ${ADVICE}` },
   { urn: secretVolume.urn, message: `Deployment benji/mounted, container 'benji': image 'ghcr.io/elemental-lf/benji-k8s:0.17.0' is handed Secret(s) benji-ceph, benji-s3 but is pinned by tag only in production stack 'prod'; ${ADVICE}` },
+  { urn: token.urn, message: `CronJob backup-system/optout, container 'kubectl': image 'registry.k8s.io/kubectl:v1.34.2' runs with the token of service account tenant-optout but is pinned by tag only in production stack 'prod'; ${ADVICE}` },
   { urn: chartTag.urn, message: `chart velero, values.image: Velero (docker.io/velero/velero:v1.18.2) is handed the storage keys but is pinned by tag only in production stack 'prod'; ${ADVICE}` },
   { urn: chartTag.urn, message: `chart velero, values.initContainers[0] 'velero-plugin-for-aws': image 'docker.io/velero/velero-plugin-for-aws:v1.14.3' runs in the Velero pod with the storage keys but is pinned by tag only in production stack 'prod'; ${ADVICE}` },
 ];

@@ -38,12 +38,15 @@ function sensitivity(container: Obj, podSpec: Obj): string[] {
   if (obj(container.securityContext).privileged === true) why.push("runs privileged");
   const secrets = secretsOf(container, podSpec);
   if (secrets.length > 0) why.push(`is handed Secret(s) ${secrets.join(", ")}`);
+  // A dedicated account's token is a credential too (the opt-out job's may patch namespaces); `default` holds no rights here.
+  const account = str(podSpec.serviceAccountName);
+  if (account && account !== "default" && podSpec.automountServiceAccountToken !== false) why.push(`runs with the token of service account ${account}`);
   return why;
 }
 
 export const IMAGES_DIGEST: Rule = {
   name: "images-digest",
-  description: "In production stacks, images of privileged containers and of containers handed a Secret are pinned by digest ('<image>:<tag>@sha256:<digest>'), as is Velero's (the chart hands it the storage keys).",
+  description: "In production stacks, images of privileged containers and of containers handed a Secret or a service-account token are pinned by digest ('<image>:<tag>@sha256:<digest>'), as is Velero's (the chart hands it the storage keys).",
   enforcementLevel: "advisory",
   stackWide: false,
   settings: ["productionStacks"],
