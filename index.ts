@@ -21,6 +21,7 @@ import { buildAlertGroups } from "./components/monitoring/rules";
 import { BackupAlerts } from "./components/monitoring/alerts";
 import { monitoringSummaryNotes } from "./components/monitoring/summary";
 import { acceptedOverrides, overrideSummaryNotes } from "./components/guards";
+import { imageWaiverNotes, imageWaivers } from "./components/image-pins";
 
 const cfg = loadConfig();
 const provider = clusterProvider(cfg);
@@ -39,6 +40,9 @@ summaryNotes.push(...overrideSummaryNotes(configOverrides));
 // Secrets from these targets and dependsOn `target.ready`.
 const storage = provisionStorage(cfg, provider);
 summaryNotes.push(...storage.summaryNotes);
+summaryNotes.push(...imageWaiverNotes(cfg));
+/** Privileged or secret-handling images running by tag only under the config's `images.allowTagOnly` waiver: `{key, image, why}`. */
+export const imageTagOnly = imageWaivers(cfg);
 const storageTargets: [string, S3Target][] = [...Object.entries(storage.veleroLocations), ...(storage.benji ? [["benji", storage.benji] as [string, S3Target]] : [])];
 /** Bucket per Velero location and for Benji: `{backend, bucket, endpoint, region, versioned, noncurrentVersionDays, objectLock}` (no credentials). */
 export const buckets = pulumi.output(
@@ -97,7 +101,7 @@ if (velero && scheduleSpecs.length > 0) {
 }
 const tenants = cfg.flows.tenants;
 if (velero && tenants.enabled && optOutSyncEnabled(tenants.optOutSync, cfg.policy.admission)) {
-  new TenantOptOutSync("tenant-optout", { namespace: cfg.velero.namespace, schedule: tenants.optOutSchedule, timeZone: cfg.timeZone, tenantGlob: tenants.namespaceGlob, dependsOn: [velero.namespace] }, { provider });
+  new TenantOptOutSync("tenant-optout", { namespace: cfg.velero.namespace, schedule: tenants.optOutSchedule, timeZone: cfg.timeZone, tenantGlob: tenants.namespaceGlob, image: tenants.optOutImage, dependsOn: [velero.namespace] }, { provider });
 }
 if (velero) {
   summaryNotes.push(

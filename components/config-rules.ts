@@ -14,6 +14,7 @@ import { drillConfigProblems } from "./drills/spec";
 import { benjiPvcNamespaceProblems } from "./benji/access";
 import { prefixedBucketName } from "./storage/common";
 import { keyMaterialProblems } from "./key-material";
+import { imageDigestProblems } from "./image-pins";
 
 export interface ConfigProblem {
   /** Dotted path below the `cluster-backup:` namespace, e.g. `flows.tenants.ttl`. */
@@ -47,10 +48,10 @@ const imageRule: Rule = (cfg) => {
   if (/velero-plugin-for-csi/.test(plugin) || /velero-plugin-for-csi/.test(cfg.velero.image)) {
     problems.push({ path: "velero.awsPluginImage", value: plugin, message: "velero-plugin-for-csi is built into Velero since 1.14 and breaks start-up ('registered twice'); use velero-plugin-for-aws" });
   }
-  if (/:v1\.14\.[0-2]$/.test(plugin)) {
+  if (/:v1\.14\.[0-2](@sha256:[a-f0-9]{64})?$/.test(plugin)) {
     problems.push({ path: "velero.awsPluginImage", value: plugin, message: "velero-plugin-for-aws before v1.14.3 corrupts or rejects uploads to S3-compatible stores (velero#9951, #9804); expected v1.14.3 or later" });
   }
-  const tag = /:v(\d+)\.(\d+)\.(\d+)$/.exec(cfg.velero.image);
+  const tag = /:v(\d+)\.(\d+)\.(\d+)(@sha256:[a-f0-9]{64})?$/.exec(cfg.velero.image);
   if (tag && (Number(tag[1]) < 1 || (Number(tag[1]) === 1 && (Number(tag[2]) < 18 || (Number(tag[2]) === 18 && Number(tag[3]) < 2))))) {
     problems.push({ path: "velero.image", value: cfg.velero.image, message: "expected Velero v1.18.2 or later: namespace globs ('cust-*') are unreliable before it (velero#9743, #9870)" });
   }
@@ -245,8 +246,26 @@ const postgresRule: Rule = (cfg) => {
   return problems;
 };
 
+/**
+ * In prod the Garage admin token (and S3 signatures) may only travel to an in-cluster Service or over https: a plain
+ * `http://` host elsewhere would carry the token across the network in clear.
+ */
+export const IN_CLUSTER_SERVICE_URL = /^http:\/\/[a-z0-9]([-a-z0-9]*[a-z0-9])?\.[a-z0-9]([-a-z0-9]*[a-z0-9])?\.svc(\.cluster\.local)?(:\d{1,5})?$/;
+const endpointRule: Rule = (cfg) => {
+  const garage = cfg.storage.garage;
+  if (cfg.environment !== "prod" || !garage) return [];
+  const carries = { adminEndpoint: "carries the Garage admin token", s3Endpoint: "carries the backups and the keys' signatures" } as const;
+  return (Object.keys(carries) as (keyof typeof carries)[])
+    .filter((key) => !garage[key].startsWith("https://") && !IN_CLUSTER_SERVICE_URL.test(garage[key]))
+    .map((key) => ({
+      path: `storage.garage.${key}`,
+      value: garage[key],
+      message: `${carries[key]}: in prod expected https:// or an in-cluster Service address 'http://<service>.<namespace>.svc[.cluster.local][:port]'`,
+    }));
+};
+
 /** The last two live beside what they check: alert thresholds (monitoring/targets.ts), drill windows (drills/spec.ts). */
-const RULES: Rule[] = [uploaderRule, imageRule, extraValuesRule, locationRule, locationOverlapRule, veleroCsiRule, retentionRule, tenantGlobRule, storageRule, benjiRule, zreplRule, postgresRule, monitoringConfigProblems, drillConfigProblems, keyMaterialProblems];
+const RULES: Rule[] = [uploaderRule, imageRule, extraValuesRule, locationRule, locationOverlapRule, veleroCsiRule, retentionRule, tenantGlobRule, storageRule, benjiRule, zreplRule, postgresRule, monitoringConfigProblems, drillConfigProblems, keyMaterialProblems, endpointRule, imageDigestProblems];
 
 /** Every cross-field problem of an otherwise well-formed config. */
 export function crossFieldProblems(cfg: ParsedConfig): ConfigProblem[] {

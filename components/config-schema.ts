@@ -13,21 +13,25 @@ import { DEFAULT_RUNBOOK_BASE_URL } from "./runbook-anchors";
 import { BENJI_FILE_IO, BENJI_POOL } from "./benji/benji-config";
 import { BENJI_RETENTION_EXAMPLE, parseBenjiRetention } from "./benji/retention";
 import { byteQuantityError } from "./schema/quantity";
+import { parseImageReference } from "./schema/image";
 
-/** Pinned versions and images (SPEC §3.1). */
+/**
+ * Pinned versions and images (SPEC §3.1). Digests (the multi-arch index of the tag) where one could be checked against
+ * several independent pins of the same tag; the others run by tag and prod waives them by name (`images.allowTagOnly`).
+ */
 export const PINS = {
   veleroChart: "12.1.0",
   veleroChartRepo: "https://vmware-tanzu.github.io/helm-charts",
-  veleroImage: "docker.io/velero/velero:v1.18.2",
+  veleroImage: "docker.io/velero/velero:v1.18.2@sha256:37396519f399536e5f01427d723565ae69294ec3fb5625cf1c87c09eaa9de16b",
   awsPluginImage: "docker.io/velero/velero-plugin-for-aws:v1.14.3",
   benjiImage: "ghcr.io/elemental-lf/benji-k8s:0.17.0",
   minioImage: "quay.io/minio/minio:RELEASE.2024-12-18T13-15-44Z",
   mcImage: "quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z",
-  curlImage: "docker.io/curlimages/curl:8.11.1",
+  curlImage: "docker.io/curlimages/curl:8.11.1@sha256:c1fe1679c34d9784c1b0d1e5f62ac0a79fca01fb6377cdd33e90473c6f9f9a69",
   kubectlImage: "registry.k8s.io/kubectl:v1.34.2",
   postgresImage: "docker.io/library/postgres:17.6",
   /** Restore drills: needs a shell, kubectl and jq (registry.k8s.io/kubectl has no shell). */
-  drillImage: "docker.io/alpine/k8s:1.34.1",
+  drillImage: "docker.io/alpine/k8s:1.34.1@sha256:ec714df3813b5405292860f8a1c55c5727bf8c33c88992f1e981efad8065547f",
   /** The dev demo's tenant app (appends a timestamp to a file on its PVC). */
   demoAppImage: "docker.io/library/busybox:1.37.0",
 } as const;
@@ -50,10 +54,10 @@ const url = z.string().refine((v) => /^https?:\/\/[^/\s]+$/.test(v), {
 });
 const image = z
   .string()
-  .regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/, {
+  .refine((v) => { const ref = parseImageReference(v); return ref !== undefined && (ref.tag !== undefined || ref.digest !== undefined); }, {
     error: "expected a fully qualified image with a tag or digest, e.g. 'docker.io/velero/velero:v1.18.2' (no ':latest', no untagged images)",
   })
-  .refine((v) => !v.endsWith(":latest"), { error: "':latest' is not a pin; use a version tag or a sha256 digest" });
+  .refine((v) => { const ref = parseImageReference(v); return ref?.tag !== "latest" || ref.digest !== undefined; }, { error: "':latest' is not a pin; use a version tag or a sha256 digest" });
 
 export const cron = z.string().superRefine((value, ctx) => {
   const message = cronError(value);
@@ -101,6 +105,9 @@ export const BACKENDS = ["minio", "scaleway", "garage", "aws"] as const;
 export type Backend = (typeof BACKENDS)[number];
 const backend = z.enum(BACKENDS, { error: `expected one of the storage backends: ${BACKENDS.join(", ")}` });
 
+const SCALEWAY_ADMIN_PRINCIPAL_ERROR =
+  "expected the Scaleway principal that runs `pulumi up`, 'user_id:<uuid>' or 'application_id:<uuid>' (the bucket policies allow it everything and each consumer only its objects; a deployer left out is locked out of the buckets)";
+
 const objectLock = z.strictObject({
   /** GOVERNANCE lets an admin with the bypass permission still delete; COMPLIANCE does not. */
   mode: z.enum(["GOVERNANCE", "COMPLIANCE"], { error: "expected GOVERNANCE (an admin with the bypass permission can still delete) or COMPLIANCE (nobody can)" }).default("GOVERNANCE"),
@@ -126,6 +133,8 @@ const storage = z
         bucketPrefix: z.string().regex(/^[a-z0-9][a-z0-9-]{1,40}$/, { error: "expected a lowercase bucket name prefix" }),
         /** Project of the backup buckets: the IAM policies (project-wide permission sets) and API keys are scoped to it. */
         projectId: z.uuid({ error: "expected the UUID of the Scaleway project holding the backup buckets (a dedicated project: IAM permission sets are project-wide)" }),
+        /** Who runs `pulumi up`: the bucket policies allow it everything and the consumers only their object operations. */
+        adminPrincipal: z.string({ error: SCALEWAY_ADMIN_PRINCIPAL_ERROR }).regex(/^(user_id|application_id):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, { error: SCALEWAY_ADMIN_PRINCIPAL_ERROR }),
         noncurrentVersionDays: z.number().int().min(1).max(3650).default(14),
         objectLock: objectLock.optional(),
       })
@@ -248,6 +257,8 @@ const flows = z
         /** The opt-out safety-net CronJob; default on, unless policy.admission runs in Deny mode (which already refuses a `backup=false` tenant without the exclude label). */
         optOutSync: z.boolean().optional(),
         optOutSchedule: cron.default("*/15 * * * *"),
+        /** kubectl image of the opt-out CronJob (its account may patch every namespace: pin by digest in prod). */
+        optOutImage: image.default(PINS.kubectlImage),
       })
       .prefault({}),
     system: z
@@ -455,6 +466,8 @@ export const stackConfigSchema = z.strictObject({
   monitoring,
   drills,
   policy,
+  /** Image pinning: keys of privileged or secret-handling images allowed without a digest in prod (a named waiver). */
+  images: z.strictObject({ allowTagOnly: z.array(z.string()).default([]) }).prefault({}),
   demo: z
     .strictObject({
       /** Deploy the demo tenant `cust-demo` and, with flows.postgres, a Postgres StatefulSet owned by the program. */

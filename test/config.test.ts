@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../components/config";
 import { configProblems, rawConfig } from "./harness";
+import { TAG_ONLY_WAIVER } from "./lib/image-waiver";
 
 const base = {
   environment: "dev",
@@ -19,7 +20,7 @@ describe("stack config: defaults", () => {
   it("fills the flow defaults of SPEC §1", () => {
     expect(cfg.timeZone).toBe("UTC");
     expect(cfg.production).toBe(false);
-    expect(cfg.flows.tenants).toEqual({ enabled: true, schedule: "0 1 * * *", ttl: "720h0m0s", location: "default", namespaceGlob: "cust-*", optOutSchedule: "*/15 * * * *" });
+    expect(cfg.flows.tenants).toEqual({ enabled: true, schedule: "0 1 * * *", ttl: "720h0m0s", location: "default", namespaceGlob: "cust-*", optOutSchedule: "*/15 * * * *", optOutImage: "registry.k8s.io/kubectl:v1.34.2" });
     expect(cfg.flows.system).toMatchObject({ enabled: false, schedule: "0 5 * * *", ttl: "720h0m0s", location: "system" });
     expect(cfg.flows.garageMetaCeph).toMatchObject({ enabled: false, schedule: "0 3 * * *", ttl: "720h0m0s", location: "garage-backups" });
     expect(cfg.flows.garageDataZfs).toMatchObject({ enabled: false, schedule: "0 3 * * *", ttl: "168h0m0s" });
@@ -32,7 +33,7 @@ describe("stack config: defaults", () => {
     expect(cfg.velero).toMatchObject({
       namespace: "backup-system",
       chartVersion: "12.1.0",
-      image: "docker.io/velero/velero:v1.18.2",
+      image: "docker.io/velero/velero:v1.18.2@sha256:37396519f399536e5f01427d723565ae69294ec3fb5625cf1c87c09eaa9de16b",
       awsPluginImage: "docker.io/velero/velero-plugin-for-aws:v1.14.3",
       uploaderType: "kopia",
       repositoryPassword: "random",
@@ -41,14 +42,14 @@ describe("stack config: defaults", () => {
   });
 
   it("marks prod as production", () => {
-    expect(parseStackConfig(rawConfig({ ...base, environment: "prod" }), new Set(), "prod").production).toBe(true);
+    expect(parseStackConfig(rawConfig({ ...base, environment: "prod", images: TAG_ONLY_WAIVER }), new Set(), "prod").production).toBe(true);
   });
 });
 
 describe("stack config: bad input names the key, the value and the form", () => {
   it("unknown keys, at the top and nested", () => {
     expect(problems({ flow: {} })).toEqual([
-      "cluster-backup:flow: unknown key; expected one of: environment, timeZone, kubernetes, storage, velero, csi, flows, monitoring, drills, policy, demo, overrides, garageAdminToken, benjiDatabaseUrl, benjiCephKey, veleroRepositoryPassword, benjiEncryption",
+      "cluster-backup:flow: unknown key; expected one of: environment, timeZone, kubernetes, storage, velero, csi, flows, monitoring, drills, policy, images, demo, overrides, garageAdminToken, benjiDatabaseUrl, benjiCephKey, veleroRepositoryPassword, benjiEncryption",
     ]);
     expect(problems({ flows: { tenant: { enabled: false } } })).toEqual([
       "cluster-backup:flows.tenant: unknown key; expected one of: tenants, system, garageMetaCeph, garageDataZfs, postgres, benji, zrepl",

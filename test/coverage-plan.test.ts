@@ -149,6 +149,12 @@ describe("coverage of the prod stack", () => {
         message:
           "Ceph RBD PVCs labelled `backup-this-pvc=true` in the platform's namespaces (block level; e.g. `garage`): copied by garage-meta-ceph (`backup-this-pvc=true`) and benji (`backup-this-pvc=true`): the same PVCs are backed up twice",
       },
+      {
+        kind: "image-tag-only",
+        subject: "velero.awsPluginImage",
+        message: "velero.awsPluginImage (`docker.io/velero/velero-plugin-for-aws:v1.14.3`) is pinned by tag only (images.allowTagOnly) though it runs inside the Velero pod with the storage keys: whoever can move that tag runs other code with that access",
+      },
+      ...["flows.tenants.optOutImage", "flows.benji.image", "flows.zrepl.image"].map((subject) => expect.objectContaining({ kind: "image-tag-only", subject })),
     ]);
   });
 
@@ -218,6 +224,10 @@ describe("coverage follows the stack's configuration", () => {
     expect(c.gaps.map((g) => [g.kind, g.subject])).toEqual([
       ["in-cluster-only", "postgresql"],
       ["unversioned", "postgres"],
+      // The waiver of flows.benji.image no longer applies: Benji is not deployed.
+      ["image-tag-only", "velero.awsPluginImage"],
+      ["image-tag-only", "flows.tenants.optOutImage"],
+      ["image-tag-only", "flows.zrepl.image"],
     ]);
     expect(c.dataClasses.find((d) => d.id === "rbd-pvcs")?.coveredBy).toEqual(["garage-meta-ceph"]);
     const none = coverageOf(await planWith("prod", { flows: { ...flows, benji: { enabled: false }, garageMetaCeph: { ...flows.garageMetaCeph, enabled: false } } }), "prod");

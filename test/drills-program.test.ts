@@ -5,6 +5,7 @@ import { buildDrillSpecs, drillConfigMapData, drillCronJobSpec } from "../compon
 import { readStackFile } from "../scripts/lib/stack-file";
 import { planStack, planWith, ROOT, stackConfigProblems, type Obj, type Plan } from "./harness";
 import { OWNERSHIP } from "./lib/expected";
+import { PINS } from "../components/config-schema";
 
 function stackConfig(stack: string) {
   const { config, secretKeys } = readStackFile(ROOT, stack);
@@ -24,7 +25,7 @@ describe("drills in the prod plan", () => {
     for (const spec of specs) {
       const cronJob = plan.object("CronJob", spec.cronJob, "backup-system");
       expect(cronJob.metadata.labels).toEqual({ ...OWNERSHIP, "cluster-backup/drill": spec.kind });
-      expect(cronJob.spec).toEqual(drillCronJobSpec(spec, { image: "docker.io/alpine/k8s:1.34.1", veleroNamespace: "backup-system", timeZone: "UTC" }));
+      expect(cronJob.spec).toEqual(drillCronJobSpec(spec, { image: PINS.drillImage, veleroNamespace: "backup-system", timeZone: "UTC" }));
     }
     expect(plan.exports.restoreDrills).toEqual(["restore-drill-tenants", "restore-drill-postgres"]);
   });

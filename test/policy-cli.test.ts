@@ -35,12 +35,16 @@ function toJson(resources: ReturnType<typeof allFixtureResources>): string {
   return JSON.stringify(resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, custom: r.custom, parent: r.parent ?? null, inputs: r.inputs, protect: r.protect, dependsOn: [] })), null, 2);
 }
 
+/** images-digest (advisory, prod-only) trips on the shared fixtures; test/policy-images-digest.test.ts covers it. */
+const genericConfig = join(work, "generic.json");
+writeFileSync(genericConfig, JSON.stringify({ "images-digest": "disabled" }));
+
 const expectedLines = FIXTURES.flatMap((f) => f.expected.map((e) => `mandatory ${f.policy} ${e.urn}: ${e.message}`));
 
 describe("npm run policy -- <dir>", () => {
   it("prints one line per violation of every rule and exits 1; components are not judged", () => {
     const dir = dirWith("violations", toJson([...allFixtureResources(), COMPONENT]));
-    const result = policy(dir);
+    const result = policy(dir, "--config", genericConfig);
     expect(result.status).toBe(1);
     expect([...result.lines].sort()).toEqual([...expectedLines].sort());
     expect(result.lines.some((l) => l.includes(COMPONENT.urn))).toBe(false);
@@ -49,7 +53,7 @@ describe("npm run policy -- <dir>", () => {
   it("prints nothing and exits 0 when only passing objects are present", () => {
     const failing = new Set(FIXTURES.flatMap((f) => f.fail.map((r) => r.urn)));
     const dir = dirWith("clean", toJson(allFixtureResources().filter((r) => !failing.has(r.urn))));
-    const result = policy(dir);
+    const result = policy(dir, "--config", genericConfig);
     expect(result.lines).toEqual([]);
     expect(result.status).toBe(0);
   });
@@ -57,7 +61,7 @@ describe("npm run policy -- <dir>", () => {
   it("reads a policy config (--config) and exits 0 when every violation is advisory", () => {
     const dir = dirWith("advisory", toJson(allFixtureResources()));
     const config = join(work, "advisory.json");
-    writeFileSync(config, JSON.stringify(Object.fromEntries(FIXTURES.map((f) => [f.policy, "advisory"]))));
+    writeFileSync(config, JSON.stringify({ ...Object.fromEntries(FIXTURES.map((f) => [f.policy, "advisory"])), "images-digest": "disabled" }));
     const result = policy(dir, "--config", config);
     expect(result.status).toBe(0);
     expect([...result.lines].sort()).toEqual(expectedLines.map((l) => l.replace(/^mandatory /, "advisory ")).sort());

@@ -7,10 +7,11 @@ import { scalewayEndpoint } from "../components/storage/scaleway";
 import { bucketRequests } from "../components/storage";
 import { parseStackConfig } from "../components/config";
 import { rawConfig } from "./harness";
+import { TAG_ONLY_WAIVER } from "./lib/image-waiver";
 
 describe("storage: least-privilege S3 policy (AWS and MinIO)", () => {
   it("allows exactly the SPEC §3.3 actions on the named buckets and nothing else", () => {
-    expect(s3PolicyDocument(["acme-velero", "acme-velero-2"])).toEqual({
+    expect(s3PolicyDocument(["acme-velero", "acme-velero-2"], "aws")).toEqual({
       Version: "2012-10-17",
       Statement: [
         {
@@ -20,12 +21,41 @@ describe("storage: least-privilege S3 policy (AWS and MinIO)", () => {
           Resource: ["arn:aws:s3:::acme-velero/*", "arn:aws:s3:::acme-velero-2/*"],
         },
         { Sid: "BackupBuckets", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: ["arn:aws:s3:::acme-velero", "arn:aws:s3:::acme-velero-2"] },
+        {
+          Sid: "NeverRewriteHistory",
+          Effect: "Deny",
+          Action: [
+            "s3:DeleteObjectVersion",
+            "s3:DeleteObjectVersionTagging",
+            "s3:PutLifecycleConfiguration",
+            "s3:PutBucketVersioning",
+            "s3:PutBucketObjectLockConfiguration",
+            "s3:PutObjectRetention",
+            "s3:PutObjectLegalHold",
+            "s3:BypassGovernanceRetention",
+            "s3:PutEncryptionConfiguration",
+            "s3:PutReplicationConfiguration",
+            "s3:PutBucketPolicy",
+            "s3:DeleteBucketPolicy",
+            "s3:DeleteBucket",
+            "s3:PutBucketPublicAccessBlock",
+            "s3:PutBucketAcl",
+            "s3:PutBucketOwnershipControls",
+          ],
+          Resource: ["arn:aws:s3:::*"],
+        },
       ],
     });
   });
 
+  it("MinIO gets the same denies with MinIO's own extra (forced delete) and none of AWS's (MinIO refuses unknown actions)", () => {
+    const minio = s3PolicyDocument(["velero"], "minio").Statement[2];
+    expect(minio.Action.slice(-2)).toEqual(["s3:DeleteBucket", "s3:ForceDeleteBucket"]);
+    expect(minio.Action).not.toContain("s3:PutBucketPublicAccessBlock");
+  });
+
   it("refuses an empty bucket list (a policy on nothing is a bug)", () => {
-    expect(() => s3PolicyDocument([])).toThrow("s3PolicyDocument: expected at least one bucket");
+    expect(() => s3PolicyDocument([], "aws")).toThrow("s3PolicyDocument: expected at least one bucket");
   });
 });
 
@@ -57,45 +87,62 @@ describe("storage: Garage provisioning script", () => {
   const v2 = garageProvisionScript("v2");
   const lines = v2.split("\n");
 
-  it("waits for the unauthenticated /health, then works only through the environment", () => {
-    expect(lines.slice(0, 6)).toEqual([
+  it("writes the token to a header file by the shell itself, waits for the unauthenticated /health, works only through the environment", () => {
+    expect(lines.slice(0, 11)).toEqual([
       "set -eu",
+      "umask 077",
       'A="$GARAGE_ADMIN_URL"',
-      'H="Authorization: Bearer $GARAGE_ADMIN_TOKEN"',
+      "# Secrets never go on a command line: the token as a header file, key id and bodies on curl's stdin.",
+      "trap 'rm -f /tmp/auth' EXIT",
+      "cat > /tmp/auth <<EOF",
+      "Authorization: Bearer $GARAGE_ADMIN_TOKEN",
+      "EOF",
       "# HTTP status of an admin call; the body goes to /tmp/body",
-      "status() { curl -sS -o /tmp/body -w '%{http_code}' -H \"$H\" \"$@\"; }",
+      "status() { curl -sS -o /tmp/body -w '%{http_code}' -H @/tmp/auth \"$@\"; }",
       'until curl -fsS "$A/health" >/dev/null; do echo "waiting for the Garage admin API at $A"; sleep 5; done',
     ]);
     // Never CreateKey (not idempotent), never a literal credential.
     expect(v2).not.toContain("CreateKey");
-    expect(v2.match(/\$[A-Z_]+/g)!.filter((v, i, a) => a.indexOf(v) === i).sort()).toEqual(["$A", "$BID", "$BUCKET", "$GARAGE_ADMIN_TOKEN", "$GARAGE_ADMIN_URL", "$H", "$KEY_ID", "$KEY_NAME", "$KEY_SECRET"]);
+    expect(v2.match(/\$[A-Z_]+/g)!.filter((v, i, a) => a.indexOf(v) === i).sort()).toEqual(["$A", "$BID", "$BUCKET", "$GARAGE_ADMIN_TOKEN", "$GARAGE_ADMIN_URL", "$KEY_ID", "$KEY_NAME", "$KEY_SECRET", "$KEY_STATUS"]);
+    // The secrets appear only inside here-documents (the shell's own input), never on a curl line.
+    const curlLines = lines.filter((l) => /\bcurl\b/.test(l));
+    for (const secret of ["$GARAGE_ADMIN_TOKEN", "$KEY_SECRET", "$KEY_ID"]) expect(curlLines.filter((l) => l.includes(secret))).toEqual([]);
   });
 
-  it("imports the key only when GetKeyInfo answers 404 (v2 paths)", () => {
-    expect(lines.slice(6, 13)).toEqual([
-      'case "$(status "$A/v2/GetKeyInfo?id=$KEY_ID")" in',
+  it("imports the key only when GetKeyInfo answers 404, key id in curl's config and body on stdin (v2 paths)", () => {
+    expect(lines.slice(11, 23)).toEqual([
+      "KEY_STATUS=$(status -K - <<EOF",
+      'url = "$A/v2/GetKeyInfo?id=$KEY_ID"',
+      "EOF",
+      ")",
+      'case "$KEY_STATUS" in',
       '  200) echo "key $KEY_NAME exists" ;;',
-      '  404) curl -fsS -H "$H" -X POST "$A/v2/ImportKey" \\',
-      '         -d "{\\"accessKeyId\\":\\"$KEY_ID\\",\\"secretAccessKey\\":\\"$KEY_SECRET\\",\\"name\\":\\"$KEY_NAME\\"}" >/dev/null',
+      '  404) curl -fsS -H @/tmp/auth -X POST --data-binary @- "$A/v2/ImportKey" >/dev/null <<EOF',
+      '{"accessKeyId":"$KEY_ID","secretAccessKey":"$KEY_SECRET","name":"$KEY_NAME"}',
+      "EOF",
       '       echo "key $KEY_NAME imported" ;;',
       '  *) echo "looking up key $KEY_NAME failed:" >&2; cat /tmp/body >&2; exit 1 ;;',
       "esac",
     ]);
   });
 
-  it("creates the bucket only when its alias is unknown, reads its id from pretty-printed JSON, allows read+write", () => {
-    expect(lines.slice(13)).toEqual([
+  it("creates the bucket only when its alias is unknown, reads its id from pretty-printed JSON, allows read+write, denies owner", () => {
+    expect(lines.slice(23)).toEqual([
       'case "$(status "$A/v2/GetBucketInfo?globalAlias=$BUCKET")" in',
       '  200) echo "bucket $BUCKET exists" ;;',
-      '  404) curl -fsS -H "$H" -X POST "$A/v2/CreateBucket" -d "{\\"globalAlias\\":\\"$BUCKET\\"}" >/dev/null',
+      '  404) curl -fsS -H @/tmp/auth -X POST "$A/v2/CreateBucket" -d "{\\"globalAlias\\":\\"$BUCKET\\"}" >/dev/null',
       '       echo "bucket $BUCKET created" ;;',
       '  *) echo "looking up bucket $BUCKET failed:" >&2; cat /tmp/body >&2; exit 1 ;;',
       "esac",
-      `BID=$(curl -fsS -H "$H" "$A/v2/GetBucketInfo?globalAlias=$BUCKET" | grep -o '"id": *"[0-9a-f]*"' | head -n1 | grep -o '[0-9a-f]\\{64\\}')`,
+      `BID=$(curl -fsS -H @/tmp/auth "$A/v2/GetBucketInfo?globalAlias=$BUCKET" | grep -o '"id": *"[0-9a-f]*"' | head -n1 | grep -o '[0-9a-f]\\{64\\}')`,
       '[ -n "$BID" ] || { echo "no id for bucket $BUCKET" >&2; exit 1; }',
-      'curl -fsS -H "$H" -X POST "$A/v2/AllowBucketKey" \\',
-      '  -d "{\\"bucketId\\":\\"$BID\\",\\"accessKeyId\\":\\"$KEY_ID\\",\\"permissions\\":{\\"read\\":true,\\"write\\":true,\\"owner\\":false}}" >/dev/null',
-      'echo "key $KEY_NAME may read and write bucket $BUCKET"',
+      'curl -fsS -H @/tmp/auth -X POST --data-binary @- "$A/v2/AllowBucketKey" >/dev/null <<EOF',
+      '{"bucketId":"$BID","accessKeyId":"$KEY_ID","permissions":{"read":true,"write":true,"owner":false}}',
+      "EOF",
+      'curl -fsS -H @/tmp/auth -X POST --data-binary @- "$A/v2/DenyBucketKey" >/dev/null <<EOF',
+      '{"bucketId":"$BID","accessKeyId":"$KEY_ID","permissions":{"read":false,"write":false,"owner":true}}',
+      "EOF",
+      'echo "key $KEY_NAME may read and write bucket $BUCKET, not own it"',
       "",
     ]);
   });
@@ -112,7 +159,7 @@ describe("storage: Garage provisioning script", () => {
   });
 
   it("uses the v1 REST paths with adminApiVersion v1", () => {
-    expect(GARAGE_ADMIN_PATHS.v1).toEqual({ getKey: "/v1/key?id=", importKey: "/v1/key/import", getBucket: "/v1/bucket?globalAlias=", createBucket: "/v1/bucket", allowKey: "/v1/bucket/allow" });
+    expect(GARAGE_ADMIN_PATHS.v1).toEqual({ getKey: "/v1/key?id=", importKey: "/v1/key/import", getBucket: "/v1/bucket?globalAlias=", createBucket: "/v1/bucket", allowKey: "/v1/bucket/allow", denyKey: "/v1/bucket/deny" });
     const v1 = garageProvisionScript("v1");
     expect(v1).toBe(
       v2
@@ -120,7 +167,8 @@ describe("storage: Garage provisioning script", () => {
         .replace("/v2/ImportKey", "/v1/key/import")
         .replaceAll("/v2/GetBucketInfo?globalAlias=", "/v1/bucket?globalAlias=")
         .replace("/v2/CreateBucket", "/v1/bucket")
-        .replace("/v2/AllowBucketKey", "/v1/bucket/allow"),
+        .replace("/v2/AllowBucketKey", "/v1/bucket/allow")
+        .replace("/v2/DenyBucketKey", "/v1/bucket/deny"),
     );
     expect(v1).not.toContain("/v2/");
   });
@@ -130,14 +178,20 @@ describe("storage: MinIO provisioning", () => {
   it("versioned buckets: mb, version enable, ilm import, then user, policy, attach", () => {
     expect(minioProvisionScript({ consumer: "velero", buckets: ["velero", "velero-system"], versioned: true }).split("\n")).toEqual([
       "set -eu",
-      'until mc alias set local "$MINIO_URL" "$ROOT_USER" "$ROOT_PASSWORD" >/dev/null; do echo "waiting for MinIO at $MINIO_URL"; sleep 5; done',
+      "# No secret on a command line: the root credentials reach mc through MC_HOST_local (built by the shell), the user's",
+      "# keys on stdin (mc admin user add reads both lines when they are not arguments: cmd/admin-user-add.go fetchUserKeys).",
+      'export MC_HOST_local="${MINIO_URL%%://*}://$ROOT_USER:$ROOT_PASSWORD@${MINIO_URL#*://}"',
+      'until mc ls local >/dev/null; do echo "waiting for MinIO at $MINIO_URL"; sleep 5; done',
       "mc mb --ignore-existing local/velero",
       "mc version enable local/velero",
       "mc ilm import local/velero < /config/lifecycle.json",
       "mc mb --ignore-existing local/velero-system",
       "mc version enable local/velero-system",
       "mc ilm import local/velero-system < /config/lifecycle.json",
-      'mc admin user add local "$ACCESS_KEY" "$SECRET_KEY" >/dev/null',
+      "mc admin user add local >/dev/null <<EOF",
+      "$ACCESS_KEY",
+      "$SECRET_KEY",
+      "EOF",
       "mc admin policy create local velero-rw /config/velero-rw.json",
       'mc admin policy attach local velero-rw --user "$ACCESS_KEY"',
       'echo "velero may read and write velero, velero-system"',
@@ -163,8 +217,9 @@ describe("storage: bucket requests", () => {
     const cfg = parseStackConfig(
       rawConfig({
         environment: "prod",
+        images: TAG_ONLY_WAIVER,
         kubernetes: { context: "x" },
-        storage: { scaleway: { region: "fr-par", bucketPrefix: "acme", projectId: "6c0b5b1e-5e0a-4b8e-9f3a-2d7c1e4f8a90" }, garage: { s3Endpoint: "http://g:3900", adminEndpoint: "http://g:3903", adminTokenSecret: { name: "t", key: "token" } } },
+        storage: { scaleway: { region: "fr-par", bucketPrefix: "acme", projectId: "6c0b5b1e-5e0a-4b8e-9f3a-2d7c1e4f8a90", adminPrincipal: "user_id:6c0b5b1e-5e0a-4b8e-9f3a-2d7c1e4f8a90" }, garage: { s3Endpoint: "http://garage.garage.svc:3900", adminEndpoint: "http://garage.garage.svc:3903", adminTokenSecret: { name: "t", key: "token" } } },
         velero: {
           locations: {
             default: { backend: "scaleway", bucket: "velero", prefix: "tenants", default: true },

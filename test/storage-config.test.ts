@@ -1,18 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { configProblems, rawConfig } from "./harness";
+import { TAG_ONLY_WAIVER } from "./lib/image-waiver";
 
 const PROJECT = "6c0b5b1e-5e0a-4b8e-9f3a-2d7c1e4f8a90";
 const garage = { s3Endpoint: "http://garage.garage.svc.cluster.local:3900", adminEndpoint: "http://garage.garage.svc.cluster.local:3903", adminTokenSecret: { name: "garage-admin-token", key: "token" } };
 const base = {
   environment: "prod",
   kubernetes: { context: "ctx" },
-  storage: { scaleway: { region: "fr-par", bucketPrefix: "acme-k8s-prod", projectId: PROJECT }, garage },
+  storage: { scaleway: { region: "fr-par", bucketPrefix: "acme-k8s-prod", projectId: PROJECT, adminPrincipal: `user_id:${PROJECT}` }, garage },
   velero: {
     locations: {
       default: { backend: "scaleway", bucket: "velero", prefix: "tenants", default: true },
       postgres: { backend: "garage", bucket: "velero-postgres", prefix: "postgres" },
     },
   },
+  images: TAG_ONLY_WAIVER,
 };
 const benjiOn = (storage: Record<string, unknown>) => ({
   flows: { benji: { enabled: true, generateEncryption: true, storage, ceph: { monHost: "10.0.0.1:6789", pools: ["replicapool"] } } },
@@ -82,6 +84,13 @@ describe("storage config: bad input names the key, the value and the form", () =
   it("Scaleway without the project of the buckets", () => {
     expect(problems({ storage: { ...base.storage, scaleway: { region: "fr-par", bucketPrefix: "acme-k8s-prod" } } })).toEqual([
       "cluster-backup:storage.scaleway.projectId: expected the UUID of the Scaleway project holding the backup buckets (a dedicated project: IAM permission sets are project-wide)",
+      "cluster-backup:storage.scaleway.adminPrincipal: expected the Scaleway principal that runs `pulumi up`, 'user_id:<uuid>' or 'application_id:<uuid>' (the bucket policies allow it everything and each consumer only its objects; a deployer left out is locked out of the buckets)",
+    ]);
+  });
+
+  it("a Scaleway admin principal that is not user_id:/application_id: with a UUID", () => {
+    expect(problems({ storage: { ...base.storage, scaleway: { ...base.storage.scaleway, adminPrincipal: "project_id:6c0b5b1e-5e0a-4b8e-9f3a-2d7c1e4f8a90" } } })).toEqual([
+      "cluster-backup:storage.scaleway.adminPrincipal: expected the Scaleway principal that runs `pulumi up`, 'user_id:<uuid>' or 'application_id:<uuid>' (the bucket policies allow it everything and each consumer only its objects; a deployer left out is locked out of the buckets) (got \"project_id:6c0b5b1e-5e0a-4b8e-9f3a-2d7c1e4f8a90\")",
     ]);
   });
 

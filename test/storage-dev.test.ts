@@ -6,7 +6,7 @@ import { planStack, planWith, type Plan } from "./harness";
 import { OWNERSHIP } from "./lib/expected";
 
 const MINIO_LABELS = { ...OWNERSHIP, "app.kubernetes.io/name": "minio" };
-const JOB = "minio-provision-velero-c0247923";
+const JOB = "minio-provision-velero-8d289a99";
 
 describe("storage (dev stack): embedded MinIO", () => {
   let plan: Plan;
@@ -80,7 +80,7 @@ describe("storage (dev stack): embedded MinIO", () => {
   it("mounts the least-privilege policy and the lifecycle from a ConfigMap (no secret in it)", () => {
     const cm = plan.object("ConfigMap", "minio-provision-velero", "minio");
     expect(Object.keys(cm.data).sort()).toEqual(["lifecycle.json", "velero-rw.json"]);
-    expect(JSON.parse(cm.data["velero-rw.json"])).toEqual(s3PolicyDocument(["velero"]));
+    expect(JSON.parse(cm.data["velero-rw.json"])).toEqual(s3PolicyDocument(["velero"], "minio"));
     expect(JSON.parse(cm.data["lifecycle.json"])).toEqual(minioLifecycle(14));
   });
 
@@ -93,7 +93,7 @@ describe("storage (dev stack): embedded MinIO", () => {
     expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } });
     expect(pod.volumes).toEqual([
       { name: "config", configMap: { name: "minio-provision-velero" } },
-      { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
+      { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
     ]);
     const c = pod.containers[0];
     expect(c.image).toBe("quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z");
@@ -126,7 +126,7 @@ describe("storage (dev stack): embedded MinIO", () => {
     expect(plan.exports.summaryNotes).toEqual(
       expect.arrayContaining([
         "location default (minio bucket velero): versioned, noncurrent versions expire after 14 days, no object lock",
-        "credentials velero on minio: user with policy velero-rw limited to velero",
+        "credentials velero on minio: user with policy velero-rw limited to velero, explicitly denied version deletes and bucket setting changes",
       ]),
     );
   });

@@ -69,8 +69,9 @@ describe("storage (prod stack)", () => {
       expect(app.inputs).toEqual({ name: `acme-k8s-prod-${consumer}`, description: `cluster-backup: ${consumer} access to its backup buckets`, tags: ["cluster-backup", consumer] });
       const policy = plan.resource("scaleway:iam/policy:Policy", `scaleway-${consumer}-policy`);
       const key = plan.resource("scaleway:iam/apiKey:ApiKey", `scaleway-${consumer}-api-key`);
-      expect(policy.inputs.rules).toEqual([{ projectIds: [PROJECT], permissionSetNames: ["ObjectStorageFullAccess"] }]);
-      expect(policy.inputs.applicationId).toMatch(/^fr-par\/[0-9a-f-]{36}$/);
+      expect(policy.inputs.rules).toEqual([{ projectIds: [PROJECT], permissionSetNames: ["ObjectStorageBucketsRead", "ObjectStorageObjectsRead", "ObjectStorageObjectsWrite", "ObjectStorageObjectsDelete"] }]);
+      // IAM is global: a bare UUID, as the bucket policies embed it (`application_id:<id>`).
+      expect(policy.inputs.applicationId).toMatch(/^[0-9a-f-]{36}$/);
       expect(key.inputs).toEqual({ applicationId: policy.inputs.applicationId, defaultProjectId: PROJECT, description: `cluster-backup ${consumer} (S3)` });
       expect([key.protect, key.retainOnDelete]).toEqual([true, true]);
       expect(policy.protect).toBe(false);
@@ -106,7 +107,7 @@ describe("storage (prod stack)", () => {
     });
 
     it("runs an idempotent provisioning Job: v2 script, env from config and secretKeyRefs, restricted, awaited", () => {
-      const job = plan.object("Job", "garage-provision-velero-postgres-22d07e05", "garage");
+      const job = plan.object("Job", "garage-provision-velero-postgres-4428ed2c", "garage");
       expect(job.spec.backoffLimit).toBe(6);
       expect(job.spec.activeDeadlineSeconds).toBe(900);
       expect("ttlSecondsAfterFinished" in job.spec).toBe(false);
@@ -116,7 +117,7 @@ describe("storage (prod stack)", () => {
       expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } });
       expect(pod.containers).toHaveLength(1);
       const c = pod.containers[0];
-      expect(c.image).toBe("docker.io/curlimages/curl:8.11.1");
+      expect(c.image).toBe("docker.io/curlimages/curl:8.11.1@sha256:c1fe1679c34d9784c1b0d1e5f62ac0a79fca01fb6377cdd33e90473c6f9f9a69");
       expect(c.command).toEqual(["/bin/sh", "-c", garageProvisionScript("v2")]);
       expect(c.env).toEqual([
         { name: "GARAGE_ADMIN_URL", value: "http://garage.garage.svc.cluster.local:3903" },
@@ -130,7 +131,7 @@ describe("storage (prod stack)", () => {
       expect(c.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
       expect(job.spec.template.metadata.annotations["cluster-backup/credentials-sha256"]).toMatch(/^[0-9a-f]{16}$/);
 
-      const reg = plan.registrationOf("Job", "garage-provision-velero-postgres-22d07e05", "garage");
+      const reg = plan.registrationOf("Job", "garage-provision-velero-postgres-4428ed2c", "garage");
       expect(reg.deleteBeforeReplace).toBe(true);
       expect(reg.dependsOn).toContain(plan.registrationOf("Secret", "garage-provision-velero-postgres", "garage").urn);
       expect(reg.provider).toMatch(/::target::/);
@@ -179,9 +180,10 @@ describe("storage (prod stack)", () => {
           "location garage-backups (scaleway bucket acme-k8s-prod-velero): versioned, noncurrent versions expire after 14 days, no object lock",
           "location postgres (garage bucket velero-postgres): no versioning (Garage has none: a deleted or overwritten object is gone at once), no object lock",
           "benji (scaleway bucket acme-k8s-prod-benji): no versioning (Benji's cleanup must free space), no object lock",
-          `credentials velero on scaleway: IAM application acme-k8s-prod-velero with ObjectStorageFullAccess on project ${PROJECT} (permission sets are project-wide: keep the backup buckets in a dedicated project; IAM changes take up to 5 minutes)`,
-          "credentials velero on garage: key cluster-backup-velero allowed read+write on velero-postgres only",
-          `credentials benji on scaleway: IAM application acme-k8s-prod-benji with ObjectStorageFullAccess on project ${PROJECT} (permission sets are project-wide: keep the backup buckets in a dedicated project; IAM changes take up to 5 minutes)`,
+          `credentials velero on scaleway: IAM application acme-k8s-prod-velero with ObjectStorageBucketsRead, ObjectStorageObjectsRead, ObjectStorageObjectsWrite, ObjectStorageObjectsDelete on project ${PROJECT}, narrowed by bucket policies to object read/write/delete on acme-k8s-prod-velero (no version delete, no lifecycle, versioning, policy or bucket change; application_id:11111111-1111-1111-1111-111111111111 keeps all; IAM changes take up to 5 minutes)`,
+          "credentials velero on garage: key cluster-backup-velero allowed read+write on velero-postgres only, owner denied (no bucket delete, website or CORS)",
+          "object lock is off on the Velero bucket(s) acme-k8s-prod-velero: versioning keeps what a stolen consumer key deletes, not what the deployer's key or the Organization owner deletes; where your retention rules allow, set storage.scaleway.objectLock {mode: COMPLIANCE, days} (at bucket creation only; Velero calls locked buckets an expert setup)",
+          `credentials benji on scaleway: IAM application acme-k8s-prod-benji with ObjectStorageBucketsRead, ObjectStorageObjectsRead, ObjectStorageObjectsWrite, ObjectStorageObjectsDelete on project ${PROJECT}, narrowed by bucket policies to object read/write/delete on acme-k8s-prod-benji (no version delete, no lifecycle, versioning, policy or bucket change; application_id:11111111-1111-1111-1111-111111111111 keeps all; IAM changes take up to 5 minutes)`,
         ]),
       );
     });

@@ -105,10 +105,10 @@ describe("storage: AWS S3 (prod)", () => {
     const velero = res("aws:iam/userPolicy:UserPolicy", "aws-velero-policy");
     expect(velero.inputs.user).toBe("acme-prod-velero");
     expect(velero.inputs.name).toBe("acme-prod-velero-s3");
-    expect(JSON.parse(velero.inputs.policy as string)).toEqual(s3PolicyDocument(["acme-prod-velero", "acme-prod-velero-postgres"]));
+    expect(JSON.parse(velero.inputs.policy as string)).toEqual(s3PolicyDocument(["acme-prod-velero", "acme-prod-velero-postgres"], "aws"));
     expect(JSON.parse(velero.inputs.policy as string).Statement[0].Resource).toEqual(["arn:aws:s3:::acme-prod-velero/*", "arn:aws:s3:::acme-prod-velero-postgres/*"]);
     const benji = res("aws:iam/userPolicy:UserPolicy", "aws-benji-policy");
-    expect(JSON.parse(benji.inputs.policy as string)).toEqual(s3PolicyDocument(["acme-prod-benji"]));
+    expect(JSON.parse(benji.inputs.policy as string)).toEqual(s3PolicyDocument(["acme-prod-benji"], "aws"));
     for (const consumer of ["velero", "benji"]) {
       const key = res("aws:iam/accessKey:AccessKey", `aws-${consumer}-access-key`);
       expect(key.inputs).toEqual({ user: `acme-prod-${consumer}` });
@@ -130,7 +130,7 @@ describe("storage: AWS S3 (prod)", () => {
       expect.arrayContaining([
         "location default (aws bucket acme-prod-velero): versioned, noncurrent versions expire after 21 days, object lock GOVERNANCE 30 days",
         "benji (aws bucket acme-prod-benji): no versioning (Benji's cleanup must free space), no object lock",
-        "credentials velero on aws: IAM user acme-prod-velero limited to acme-prod-velero, acme-prod-velero-postgres",
+        "credentials velero on aws: IAM user acme-prod-velero limited to acme-prod-velero, acme-prod-velero-postgres, explicitly denied version deletes and bucket setting changes",
       ]),
     );
   });

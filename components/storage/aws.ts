@@ -74,7 +74,7 @@ export class AwsBucket extends pulumi.ComponentResource implements ConsumerBucke
     const user = new aws.iam.User(`${name}-user`, { name: principal, path: AWS_IAM_PATH, tags }, child);
     const policy = new aws.iam.UserPolicy(
       `${name}-policy`,
-      { user: user.name, name: `${principal}-s3`, policy: JSON.stringify(s3PolicyDocument(names)) },
+      { user: user.name, name: `${principal}-s3`, policy: JSON.stringify(s3PolicyDocument(names, "aws")) },
       child,
     );
     const accessKey = new aws.iam.AccessKey(`${name}-access-key`, { user: user.name }, { ...child, ...protection(production) });

@@ -59,25 +59,61 @@ export const S3_OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObje
 /** Bucket-level actions a backup consumer needs (SPEC §3.3). */
 export const S3_BUCKET_ACTIONS = ["s3:ListBucket", "s3:GetBucketLocation"] as const;
 
+/**
+ * What a stolen consumer key must never do, even on its own buckets: remove versions (the only copy left after an
+ * overwrite or delete), change lifecycle, versioning, object lock, retention, encryption, replication or the bucket
+ * policy, or delete the bucket. Valid action names of both AWS IAM and MinIO (minio/pkg v3 `policy/action.go`
+ * `supportedActions`: an unknown name makes `mc admin policy create` fail).
+ */
+export const S3_DENIED_ACTIONS = [
+  "s3:DeleteObjectVersion",
+  "s3:DeleteObjectVersionTagging",
+  "s3:PutLifecycleConfiguration",
+  "s3:PutBucketVersioning",
+  "s3:PutBucketObjectLockConfiguration",
+  "s3:PutObjectRetention",
+  "s3:PutObjectLegalHold",
+  "s3:BypassGovernanceRetention",
+  "s3:PutEncryptionConfiguration",
+  "s3:PutReplicationConfiguration",
+  "s3:PutBucketPolicy",
+  "s3:DeleteBucketPolicy",
+  "s3:DeleteBucket",
+] as const;
+/** Backend-only names: AWS's public-access and ACL settings; MinIO's forced (non-empty) bucket delete. */
+export const S3_DENIED_ACTIONS_BY_BACKEND = {
+  aws: ["s3:PutBucketPublicAccessBlock", "s3:PutBucketAcl", "s3:PutBucketOwnershipControls"],
+  minio: ["s3:ForceDeleteBucket"],
+} as const;
+
+/** One statement of an IAM policy document. */
+export interface S3PolicyStatement {
+  readonly Sid: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Action: readonly string[];
+  readonly Resource: readonly string[];
+}
+
 /** An IAM policy document (AWS and MinIO share the format). */
 export interface S3PolicyDocument {
   readonly Version: "2012-10-17";
-  readonly Statement: readonly {
-    readonly Sid: string;
-    readonly Effect: "Allow";
-    readonly Action: readonly string[];
-    readonly Resource: readonly string[];
-  }[];
+  readonly Statement: readonly S3PolicyStatement[];
 }
 
-/** The least-privilege policy of one consumer: object actions on `<bucket>/*`, list/location on the buckets. */
-export function s3PolicyDocument(buckets: readonly string[]): S3PolicyDocument {
+/**
+ * The least-privilege policy of one consumer on AWS or MinIO: object actions on `<bucket>/*`, list/location on the
+ * buckets, and an explicit Deny of {@link S3_DENIED_ACTIONS} on every bucket: a Deny wins over any Allow (AWS IAM
+ * "policy evaluation logic"; MinIO `policy.IsAllowed` checks Deny statements first), so a broader policy attached
+ * to the same user later cannot give those actions back.
+ */
+export function s3PolicyDocument(buckets: readonly string[], backend: "aws" | "minio"): S3PolicyDocument {
   if (buckets.length === 0) throw new Error("s3PolicyDocument: expected at least one bucket");
   return {
     Version: "2012-10-17",
     Statement: [
       { Sid: "BackupObjects", Effect: "Allow", Action: [...S3_OBJECT_ACTIONS], Resource: buckets.map((b) => `arn:aws:s3:::${b}/*`) },
       { Sid: "BackupBuckets", Effect: "Allow", Action: [...S3_BUCKET_ACTIONS], Resource: buckets.map((b) => `arn:aws:s3:::${b}`) },
+      { Sid: "NeverRewriteHistory", Effect: "Deny", Action: [...S3_DENIED_ACTIONS, ...S3_DENIED_ACTIONS_BY_BACKEND[backend]], Resource: ["arn:aws:s3:::*"] },
     ],
   };
 }
@@ -166,7 +202,8 @@ export function provisionJobSpec(args: ProvisionJobArgs): k8s.types.input.batch.
             volumeMounts: [...volumes.map((v) => v.mount), { name: "tmp", mountPath: "/tmp" }],
           },
         ],
-        volumes: [...volumes.map((v) => v.volume), { name: "tmp", emptyDir: { sizeLimit: "16Mi" } }],
+        // Memory-backed: the Garage script keeps the admin token header there, and it must not land on the node's disk.
+        volumes: [...volumes.map((v) => v.volume), { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } }],
       },
     },
   };

@@ -21,9 +21,13 @@ export interface GarageAdminPaths {
   readonly getBucket: string;
   readonly createBucket: string;
   readonly allowKey: string;
+  readonly denyKey: string;
 }
 
-/** Admin API paths per version (deuxfleurs-org/garage v2.0.0 `router_v2.rs`, v1.2.0 `router_v1.rs`). */
+/**
+ * Admin API paths per version (deuxfleurs-org/garage v2.0.0 `src/api/admin/router_v2.rs`, v1.2.0
+ * `src/api/admin/router_v1.rs`: `POST /v1/bucket/allow`, `POST /v1/bucket/deny`).
+ */
 export const GARAGE_ADMIN_PATHS: Readonly<Record<"v1" | "v2", GarageAdminPaths>> = {
   v2: {
     getKey: "/v2/GetKeyInfo?id=",
@@ -31,6 +35,7 @@ export const GARAGE_ADMIN_PATHS: Readonly<Record<"v1" | "v2", GarageAdminPaths>>
     getBucket: "/v2/GetBucketInfo?globalAlias=",
     createBucket: "/v2/CreateBucket",
     allowKey: "/v2/AllowBucketKey",
+    denyKey: "/v2/DenyBucketKey",
   },
   v1: {
     getKey: "/v1/key?id=",
@@ -38,47 +43,76 @@ export const GARAGE_ADMIN_PATHS: Readonly<Record<"v1" | "v2", GarageAdminPaths>>
     getBucket: "/v1/bucket?globalAlias=",
     createBucket: "/v1/bucket",
     allowKey: "/v1/bucket/allow",
+    denyKey: "/v1/bucket/deny",
   },
 };
+
+/** The permission flags of a consumer's key on its buckets: read and write, never owner (see {@link garageProvisionScript}). */
+export const GARAGE_KEY_PERMISSIONS = { read: true, write: true, owner: false } as const;
 
 /** Garage's key format (`src/model/key_table.rs` Key::import): "GK" + 24 hex, secret 64 hex. */
 export const GARAGE_KEY_ID_BYTES = 12;
 export const GARAGE_KEY_SECRET_BYTES = 32;
 
+/** Where the script keeps the admin token header for curl (`-H @file`, curl >= 7.55.0), in the Job's memory-backed /tmp. */
+export const GARAGE_AUTH_HEADER_FILE = "/tmp/auth";
+
 /**
  * The provisioning script (POSIX sh + curl). Every step checks before it acts, so a re-run is a no-op: ImportKey only
  * when GetKeyInfo answers 404 (ImportKey refuses an id ever used and CreateKey is not idempotent), CreateBucket only
- * when the alias is unknown, AllowBucketKey grants read+write (granting twice changes nothing; owner stays off, the
- * key cannot delete the bucket or change its settings). Inputs come from the environment only: GARAGE_ADMIN_URL,
- * GARAGE_ADMIN_TOKEN, KEY_ID, KEY_SECRET, KEY_NAME, BUCKET. Admin responses are pretty-printed JSON (`"id": "…"`).
+ * when the alias is unknown, AllowBucketKey grants read+write (granting twice changes nothing), DenyBucketKey takes
+ * owner away (AllowBucketKey with `owner: false` leaves an owner flag set by hand in place; Garage's S3 router
+ * `authorization_type` requires owner for DeleteBucket and the bucket's website and CORS settings).
+ *
+ * No secret is ever on a command line (`/proc/<pid>/cmdline` is readable by every process of the pod): the admin token
+ * reaches curl as a header file written by the shell itself (a here-document, no child process), the key id as
+ * curl's config on stdin (`-K -` with `url = ...`), the ImportKey/AllowBucketKey/DenyBucketKey bodies on stdin
+ * (`--data-binary @-`). Inputs come from the environment only: GARAGE_ADMIN_URL, GARAGE_ADMIN_TOKEN, KEY_ID,
+ * KEY_SECRET, KEY_NAME, BUCKET. Admin responses are pretty-printed JSON (`"id": "…"`).
  */
 export function garageProvisionScript(apiVersion: "v1" | "v2"): string {
   const p = GARAGE_ADMIN_PATHS[apiVersion];
+  const auth = GARAGE_AUTH_HEADER_FILE;
+  const permissions = (flags: { read: boolean; write: boolean; owner: boolean }) => `{"read":${flags.read},"write":${flags.write},"owner":${flags.owner}}`;
   return [
     "set -eu",
+    "umask 077",
     'A="$GARAGE_ADMIN_URL"',
-    'H="Authorization: Bearer $GARAGE_ADMIN_TOKEN"',
+    "# Secrets never go on a command line: the token as a header file, key id and bodies on curl's stdin.",
+    `trap 'rm -f ${auth}' EXIT`,
+    `cat > ${auth} <<EOF`,
+    "Authorization: Bearer $GARAGE_ADMIN_TOKEN",
+    "EOF",
     "# HTTP status of an admin call; the body goes to /tmp/body",
-    "status() { curl -sS -o /tmp/body -w '%{http_code}' -H \"$H\" \"$@\"; }",
+    `status() { curl -sS -o /tmp/body -w '%{http_code}' -H @${auth} "$@"; }`,
     'until curl -fsS "$A/health" >/dev/null; do echo "waiting for the Garage admin API at $A"; sleep 5; done',
-    `case "$(status "$A${p.getKey}$KEY_ID")" in`,
+    "KEY_STATUS=$(status -K - <<EOF",
+    `url = "$A${p.getKey}$KEY_ID"`,
+    "EOF",
+    ")",
+    'case "$KEY_STATUS" in',
     '  200) echo "key $KEY_NAME exists" ;;',
-    `  404) curl -fsS -H "$H" -X POST "$A${p.importKey}" \\`,
-    '         -d "{\\"accessKeyId\\":\\"$KEY_ID\\",\\"secretAccessKey\\":\\"$KEY_SECRET\\",\\"name\\":\\"$KEY_NAME\\"}" >/dev/null',
+    `  404) curl -fsS -H @${auth} -X POST --data-binary @- "$A${p.importKey}" >/dev/null <<EOF`,
+    '{"accessKeyId":"$KEY_ID","secretAccessKey":"$KEY_SECRET","name":"$KEY_NAME"}',
+    "EOF",
     '       echo "key $KEY_NAME imported" ;;',
     '  *) echo "looking up key $KEY_NAME failed:" >&2; cat /tmp/body >&2; exit 1 ;;',
     "esac",
     `case "$(status "$A${p.getBucket}$BUCKET")" in`,
     '  200) echo "bucket $BUCKET exists" ;;',
-    `  404) curl -fsS -H "$H" -X POST "$A${p.createBucket}" -d "{\\"globalAlias\\":\\"$BUCKET\\"}" >/dev/null`,
+    `  404) curl -fsS -H @${auth} -X POST "$A${p.createBucket}" -d "{\\"globalAlias\\":\\"$BUCKET\\"}" >/dev/null`,
     '       echo "bucket $BUCKET created" ;;',
     '  *) echo "looking up bucket $BUCKET failed:" >&2; cat /tmp/body >&2; exit 1 ;;',
     "esac",
-    `BID=$(curl -fsS -H "$H" "$A${p.getBucket}$BUCKET" | grep -o '"id": *"[0-9a-f]*"' | head -n1 | grep -o '[0-9a-f]\\{64\\}')`,
+    `BID=$(curl -fsS -H @${auth} "$A${p.getBucket}$BUCKET" | grep -o '"id": *"[0-9a-f]*"' | head -n1 | grep -o '[0-9a-f]\\{64\\}')`,
     '[ -n "$BID" ] || { echo "no id for bucket $BUCKET" >&2; exit 1; }',
-    `curl -fsS -H "$H" -X POST "$A${p.allowKey}" \\`,
-    '  -d "{\\"bucketId\\":\\"$BID\\",\\"accessKeyId\\":\\"$KEY_ID\\",\\"permissions\\":{\\"read\\":true,\\"write\\":true,\\"owner\\":false}}" >/dev/null',
-    'echo "key $KEY_NAME may read and write bucket $BUCKET"',
+    `curl -fsS -H @${auth} -X POST --data-binary @- "$A${p.allowKey}" >/dev/null <<EOF`,
+    `{"bucketId":"$BID","accessKeyId":"$KEY_ID","permissions":${permissions(GARAGE_KEY_PERMISSIONS)}}`,
+    "EOF",
+    `curl -fsS -H @${auth} -X POST --data-binary @- "$A${p.denyKey}" >/dev/null <<EOF`,
+    `{"bucketId":"$BID","accessKeyId":"$KEY_ID","permissions":${permissions({ read: false, write: false, owner: true })}}`,
+    "EOF",
+    'echo "key $KEY_NAME may read and write bucket $BUCKET, not own it"',
     "",
   ].join("\n");
 }

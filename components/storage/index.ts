@@ -58,6 +58,23 @@ export function protectionNote(what: string, target: Pick<S3Target, "backend" | 
   return `${what} (${target.backend} bucket ${realName}): ${versioning}, ${lock}`;
 }
 
+/**
+ * Production: Velero buckets on a backend with object lock (scaleway, aws) but without it. Versioning protects against a
+ * stolen consumer key, not against the deployer's key or the Organization owner; COMPLIANCE lock does, where the
+ * retention rules allow keeping every backup for the lock period.
+ */
+export function objectLockAdvice(cfg: StackConfig): string[] {
+  if (!cfg.production) return [];
+  return (["scaleway", "aws"] as const)
+    .filter((backend) => cfg.storage[backend] && !cfg.storage[backend]!.objectLock)
+    .map((backend) => [backend, [...new Set(Object.values(cfg.velero.locations).filter((l) => l.backend === backend).map((l) => realBucketName(cfg, backend, l.bucket)))]] as const)
+    .filter(([, buckets]) => buckets.length > 0)
+    .map(
+      ([backend, buckets]) =>
+        `object lock is off on the Velero bucket(s) ${buckets.join(", ")}: versioning keeps what a stolen consumer key deletes, not what the deployer's key or the Organization owner deletes; where your retention rules allow, set storage.${backend}.objectLock {mode: COMPLIANCE, days} (at bucket creation only; Velero calls locked buckets an expert setup)`,
+    );
+}
+
 /** Creates every bucket and credential the config asks for; consumers build their Secrets from the returned targets. */
 export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): StorageTargets {
   const production = cfg.production;
@@ -79,13 +96,14 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
           buckets,
           region: s.region,
           projectId: s.projectId,
+          adminPrincipal: s.adminPrincipal,
           bucketPrefix: s.bucketPrefix,
           versioned,
           noncurrentVersionDays: s.noncurrentVersionDays,
           objectLock: consumer === "velero" ? s.objectLock : undefined,
           production,
         });
-        credentialNotes.push(`credentials ${consumer} on scaleway: IAM application ${iamPrincipalName(s.bucketPrefix, consumer)} with ${SCALEWAY_PERMISSION_SETS.join(", ")} on project ${s.projectId} (permission sets are project-wide: keep the backup buckets in a dedicated project; IAM changes take up to 5 minutes)`);
+        credentialNotes.push(`credentials ${consumer} on scaleway: IAM application ${iamPrincipalName(s.bucketPrefix, consumer)} with ${SCALEWAY_PERMISSION_SETS.join(", ")} on project ${s.projectId}, narrowed by bucket policies to object read/write/delete on ${buckets.map((b) => prefixedBucketName(s.bucketPrefix, b)).join(", ")} (no version delete, no lifecycle, versioning, policy or bucket change; ${s.adminPrincipal} keeps all; IAM changes take up to 5 minutes)`);
         break;
       }
       case "aws": {
@@ -102,7 +120,7 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
           production,
           provider: awsProvider,
         });
-        credentialNotes.push(`credentials ${consumer} on aws: IAM user ${iamPrincipalName(a.bucketPrefix, consumer)} limited to ${buckets.map((b) => prefixedBucketName(a.bucketPrefix, b)).join(", ")}`);
+        credentialNotes.push(`credentials ${consumer} on aws: IAM user ${iamPrincipalName(a.bucketPrefix, consumer)} limited to ${buckets.map((b) => prefixedBucketName(a.bucketPrefix, b)).join(", ")}, explicitly denied version deletes and bucket setting changes`);
         break;
       }
       case "garage": {
@@ -123,7 +141,7 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
           production,
           provider,
         });
-        credentialNotes.push(`credentials ${consumer} on garage: key ${garageKeyName(consumer)} allowed read+write on ${buckets.join(", ")} only`);
+        credentialNotes.push(`credentials ${consumer} on garage: key ${garageKeyName(consumer)} allowed read+write on ${buckets.join(", ")} only, owner denied (no bucket delete, website or CORS)`);
         break;
       }
       case "minio": {
@@ -141,7 +159,7 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
           production,
           provider,
         });
-        credentialNotes.push(`credentials ${consumer} on minio: user with policy ${minioPolicyName(consumer)} limited to ${buckets.join(", ")}`);
+        credentialNotes.push(`credentials ${consumer} on minio: user with policy ${minioPolicyName(consumer)} limited to ${buckets.join(", ")}, explicitly denied version deletes and bucket setting changes`);
         break;
       }
     }
@@ -163,5 +181,5 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
   const benjiStorage = cfg.flows.benji.enabled ? cfg.flows.benji.storage : undefined;
   const benji = benjiStorage ? targets.get(`${benjiStorage.backend}/${benjiStorage.bucket}`) : undefined;
   if (benji && benjiStorage) locationNotes.push(protectionNote("benji", benji, realBucketName(cfg, benjiStorage.backend, benjiStorage.bucket), extra(benjiStorage.backend)));
-  return { veleroLocations, benji, summaryNotes: [...locationNotes, ...credentialNotes], credentials };
+  return { veleroLocations, benji, summaryNotes: [...locationNotes, ...credentialNotes, ...objectLockAdvice(cfg)], credentials };
 }

@@ -73,7 +73,10 @@ export function minioProvisionScript(args: { consumer: Consumer; buckets: readon
   const policy = minioPolicyName(args.consumer);
   const lines = [
     "set -eu",
-    'until mc alias set local "$MINIO_URL" "$ROOT_USER" "$ROOT_PASSWORD" >/dev/null; do echo "waiting for MinIO at $MINIO_URL"; sleep 5; done',
+    "# No secret on a command line: the root credentials reach mc through MC_HOST_local (built by the shell), the user's",
+    "# keys on stdin (mc admin user add reads both lines when they are not arguments: cmd/admin-user-add.go fetchUserKeys).",
+    'export MC_HOST_local="${MINIO_URL%%://*}://$ROOT_USER:$ROOT_PASSWORD@${MINIO_URL#*://}"',
+    'until mc ls local >/dev/null; do echo "waiting for MinIO at $MINIO_URL"; sleep 5; done',
   ];
   for (const bucket of args.buckets) {
     lines.push(`mc mb --ignore-existing local/${bucket}`);
@@ -83,7 +86,10 @@ export function minioProvisionScript(args: { consumer: Consumer; buckets: readon
     }
   }
   lines.push(
-    'mc admin user add local "$ACCESS_KEY" "$SECRET_KEY" >/dev/null',
+    "mc admin user add local >/dev/null <<EOF",
+    "$ACCESS_KEY",
+    "$SECRET_KEY",
+    "EOF",
     `mc admin policy create local ${policy} ${MINIO.configDir}/${policy}.json`,
     `mc admin policy attach local ${policy} --user "$ACCESS_KEY"`,
     `echo "${args.consumer} may read and write ${args.buckets.join(", ")}"`,
@@ -258,7 +264,7 @@ export class MinioBucket extends pulumi.ComponentResource implements ConsumerBuc
       { ...k8sOpts, dependsOn: args.serverReady ?? [] },
     );
     const configName = `${MINIO.provisionPrefix}-${args.consumer}`;
-    const data: Record<string, string> = { [`${policyName}.json`]: JSON.stringify(s3PolicyDocument(args.buckets), null, 2) };
+    const data: Record<string, string> = { [`${policyName}.json`]: JSON.stringify(s3PolicyDocument(args.buckets, "minio"), null, 2) };
     if (args.versioned) data["lifecycle.json"] = JSON.stringify(minioLifecycle(args.noncurrentVersionDays ?? 14), null, 2);
     const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: objectMeta(configName, namespace), data }, { ...k8sOpts, dependsOn: args.serverReady ?? [] });
 

@@ -13,15 +13,56 @@ import {
   LIFECYCLE_RULE_NONCURRENT,
   prefixedBucketName,
   protection,
+  S3_BUCKET_ACTIONS,
+  S3_OBJECT_ACTIONS,
   type Consumer,
   type ObjectLockArgs,
 } from "./common";
 
 /**
- * The permission set of the consumer's IAM policy. Scaleway permission sets are project-wide, so the policy is
- * limited to the project of the buckets: keep backup buckets in a dedicated project.
+ * The permission sets of the consumer's IAM policy, on the buckets' project: objects read/write/delete and bucket
+ * read, never `ObjectStorageFullAccess` (scaleway/docs-content `object-storage/reference-content/
+ * s3-iam-permissions-equivalence.mdx`): bucket deletion (`ObjectStorageBucketsDelete`), bucket settings
+ * (`ObjectStorageBucketsWrite`: lifecycle, versioning, ACL) and bucket policies stay with the deployer.
  */
-export const SCALEWAY_PERMISSION_SETS = ["ObjectStorageFullAccess"] as const;
+export const SCALEWAY_PERMISSION_SETS = ["ObjectStorageBucketsRead", "ObjectStorageObjectsRead", "ObjectStorageObjectsWrite", "ObjectStorageObjectsDelete"] as const;
+
+/** Bucket policy version where only what a statement allows is permitted (Deny statements have no effect). */
+export const SCALEWAY_BUCKET_POLICY_VERSION = "2023-04-17";
+
+/** A Scaleway bucket policy (scaleway/docs-content `object-storage/api-cli/bucket-policy.mdx`). */
+export interface ScalewayBucketPolicyDocument {
+  readonly Version: typeof SCALEWAY_BUCKET_POLICY_VERSION;
+  readonly Id: string;
+  readonly Statement: readonly {
+    readonly Sid: string;
+    readonly Effect: "Allow";
+    /** `user_id:<id>` or `application_id:<id>`. */
+    readonly Principal: { readonly SCW: string };
+    readonly Action: readonly string[];
+    /** `<bucket>` (the bucket) or `<bucket>/*` (its objects): bucket names, not ARNs. */
+    readonly Resource: readonly string[];
+  }[];
+}
+
+/**
+ * The policy of one bucket (version 2023-04-17: everything not allowed here is refused, whatever IAM allows). The
+ * deployer keeps every action; the consumer's application gets the object actions and list/location of SPEC §3.3 and
+ * nothing else: no DeleteObjectVersion, PutLifecycleConfiguration, PutBucketVersioning, object lock or retention, and
+ * no bucket or policy deletion. Any other principal of the project, the other consumer included, gets nothing.
+ */
+export function scalewayBucketPolicy(bucket: string, consumerApplicationId: string, adminPrincipal: string): ScalewayBucketPolicyDocument {
+  const consumer = `application_id:${consumerApplicationId}`;
+  return {
+    Version: SCALEWAY_BUCKET_POLICY_VERSION,
+    Id: `cluster-backup-${bucket}`,
+    Statement: [
+      { Sid: "Deployer", Effect: "Allow", Principal: { SCW: adminPrincipal }, Action: ["s3:*"], Resource: [bucket, `${bucket}/*`] },
+      { Sid: "BackupObjects", Effect: "Allow", Principal: { SCW: consumer }, Action: [...S3_OBJECT_ACTIONS], Resource: [`${bucket}/*`] },
+      { Sid: "BackupBucket", Effect: "Allow", Principal: { SCW: consumer }, Action: [...S3_BUCKET_ACTIONS], Resource: [bucket] },
+    ],
+  };
+}
 
 /** S3 endpoint of a Scaleway region (scheme and host only). */
 export function scalewayEndpoint(region: string): string {
@@ -37,6 +78,8 @@ export interface ScalewayBucketArgs {
   readonly region: string;
   /** Project of the buckets; the IAM policy and the API key's default project. */
   readonly projectId: string;
+  /** Who runs `pulumi up` (`user_id:<id>` or `application_id:<id>`): the bucket policies allow it everything. */
+  readonly adminPrincipal: string;
   /** Prefix of the global bucket names, e.g. `acme-k8s-prod`. */
   readonly bucketPrefix: string;
   /** Keep noncurrent object versions (Velero: true; Benji: false, so that its cleanup frees space). */
@@ -76,7 +119,7 @@ export class ScalewayBucket extends pulumi.ComponentResource implements Consumer
       `${name}-policy`,
       {
         name: principal,
-        description: `cluster-backup: Object Storage in the backup project for ${args.consumer}`,
+        description: `cluster-backup: ${args.consumer} reads, writes and deletes objects in the backup project; its bucket policies narrow that to its own buckets`,
         applicationId: application.id,
         rules: [{ projectIds: [args.projectId], permissionSetNames: [...SCALEWAY_PERMISSION_SETS] }],
         tags: ["cluster-backup", args.consumer],
@@ -111,7 +154,13 @@ export class ScalewayBucket extends pulumi.ComponentResource implements Consumer
         },
         { parent: this, ...protection(production) },
       );
-      const ready: pulumi.Resource[] = [bucket, policy];
+      const realName = prefixedBucketName(args.bucketPrefix, logical);
+      const bucketPolicy = new scaleway.object.BucketPolicy(
+        `${name}-${logical}-policy`,
+        { bucket: bucket.name, region: args.region, projectId: args.projectId, policy: application.id.apply((id) => JSON.stringify(scalewayBucketPolicy(realName, id, args.adminPrincipal))) },
+        { parent: this },
+      );
+      const ready: pulumi.Resource[] = [bucket, policy, bucketPolicy];
       if (args.objectLock) {
         ready.push(
           new scaleway.object.BucketLockConfiguration(

@@ -117,7 +117,14 @@ type Values = Record<string, unknown>;
 /** Splits an image reference into the chart's `image` block (`digest` wins over `tag` in the chart). */
 export function imageValues(image: string): { repository: string; tag: string; digest?: string; pullPolicy: string } {
   const at = image.indexOf("@");
-  if (at >= 0) return { repository: image.slice(0, at), tag: "", digest: image.slice(at + 1), pullPolicy: "IfNotPresent" };
+  if (at >= 0) {
+    // `repository:tag@sha256:…`: the chart renders `repository@digest` and ignores the tag, kept for the reader
+    // (vmware-tanzu/helm-charts charts/velero/templates/deployment.yaml, `if .Values.image.digest`).
+    const name = image.slice(0, at);
+    const colon = name.lastIndexOf(":");
+    const tagged = colon > name.lastIndexOf("/");
+    return { repository: tagged ? name.slice(0, colon) : name, tag: tagged ? name.slice(colon + 1) : "", digest: image.slice(at + 1), pullPolicy: "IfNotPresent" };
+  }
   const colon = image.lastIndexOf(":");
   if (colon <= image.lastIndexOf("/")) throw new Error(`image '${image}' has no tag or digest; expected e.g. 'docker.io/velero/velero:v1.18.2'`);
   return { repository: image.slice(0, colon), tag: image.slice(colon + 1), pullPolicy: "IfNotPresent" };

@@ -7,6 +7,7 @@ import { buildContext, settingsFrom } from "./context";
 import { CHART_TYPES } from "./k8s";
 import { SECURITY_PACK_RULES } from "./security";
 import { PROD_BUCKETS_PROTECTED } from "./storage";
+import { IMAGES_DIGEST } from "./images-digest";
 import type { EnforcementLevel, PolicyResource, Rule, Violation } from "./types";
 import {
   NODE_AGENT_KOPIA,
@@ -39,6 +40,7 @@ export const RULES: readonly Rule[] = [
   CRONJOB_TIMEZONE,
   PRIVILEGED_NAMESPACES_PSA,
   VSC_VELERO_LABEL,
+  IMAGES_DIGEST, // issue 14 item 9 (advisory)
   ...SECURITY_PACK_RULES, // least privilege: benji-label-not-on-tenants, rbac-unnarrowable-grants-guarded, rbac-no-escalation
 ];
 

@@ -98,7 +98,7 @@ export interface DataClassRow {
 }
 
 export interface Gap {
-  readonly kind: "uncovered" | "node-local-only" | "in-cluster-only" | "unversioned" | "overlap" | "hooks-missing" | "guard-lifted";
+  readonly kind: "uncovered" | "node-local-only" | "in-cluster-only" | "unversioned" | "overlap" | "hooks-missing" | "guard-lifted" | "image-tag-only";
   /** The data class or flow concerned. */
   readonly subject: string;
   readonly message: string;
@@ -525,6 +525,10 @@ export function buildCoverage(input: CoverageInput): Coverage {
   // Guards lifted on purpose in the stack config (components/guards, export configOverrides).
   for (const o of (input.exports.configOverrides as { key: string; reason: string; lifted: string[] }[] | undefined) ?? []) {
     gaps.push({ kind: "guard-lifted", subject: o.key, message: `${o.key} ${o.lifted.join("; ")} — accepted by overrides."${o.key}": ${o.reason}` });
+  }
+  // Waivers of the prod digest rule (config images.allowTagOnly, export imageTagOnly): whoever moves the tag runs code with that access.
+  for (const w of Array.isArray(input.exports.imageTagOnly) ? (input.exports.imageTagOnly as { key: string; image: string; why: string }[]) : []) {
+    gaps.push({ kind: "image-tag-only", subject: w.key, message: `${w.key} (\`${w.image}\`) is pinned by tag only (images.allowTagOnly) though it ${w.why}: whoever can move that tag runs other code with that access` });
   }
   return {
     stack: input.stack,

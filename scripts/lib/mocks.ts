@@ -156,6 +156,8 @@ function resourceId(type: string, name: string, inputs: Inputs, computed: Inputs
     const objectName = meta.name ?? name;
     return meta.namespace ? `${meta.namespace}/${objectName}` : objectName;
   }
+  // IAM is global: its ids are bare UUIDs (the bucket policies embed them as `application_id:<id>`); others are regional.
+  if (type.startsWith("scaleway:iam/")) return fakeUuid(type + name);
   if (type.startsWith("scaleway:")) return `fr-par/${fakeUuid(type + name)}`;
   if (type === "aws:iam/accessKey:AccessKey") return `AKIA${fakeString(type + name, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")}`;
   return `${name}-${digest(type, name).toString("hex").slice(0, 8)}`;
