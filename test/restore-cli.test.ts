@@ -113,25 +113,25 @@ describe("npm run restore end to end against a loopback API server with recorded
     const exists = await cli(["--tenant", "cust-1001"], { KUBECONFIG: server.kubeconfig });
     expect(exists.code).toBe(EXIT.namespaceExists);
     expect(exists.stderr).toMatch(/^error: namespace cust-1001 exists: /);
-    const dry = await cli(["--tenant", "cust-1001", "--as", "cust-1001-restore", "--dry-run"], { KUBECONFIG: server.kubeconfig });
+    const dry = await cli(["--tenant", "cust-1001", "--as", "restore-cust-1001", "--dry-run"], { KUBECONFIG: server.kubeconfig });
     expect(dry.stderr).toBe("");
     expect(dry.code).toBe(EXIT.ok);
     const restore = parse(dry.stdout.slice(dry.stdout.indexOf("# dry run")));
-    expect(restore.spec).toEqual({ backupName: "tenants-daily-20260301010000", includedNamespaces: ["cust-1001"], namespaceMapping: { "cust-1001": "cust-1001-restore" }, restorePVs: true, existingResourcePolicy: "none" });
+    expect(restore.spec).toEqual({ backupName: "tenants-daily-20260301010000", includedNamespaces: ["cust-1001"], namespaceMapping: { "cust-1001": "restore-cust-1001" }, restorePVs: true, existingResourcePolicy: "none" });
     expect(restore.metadata.name).toMatch(/^cust-1001-\d{14}$/);
     expect(server.created).toEqual([]);
     expect(server.requests.filter((r) => !r.startsWith("GET "))).toEqual([]);
   });
 
   it("creates one Restore and follows it to Completed (exit 0)", async () => {
-    const r = await cli(["--tenant", "cust-1001", "--as", "cust-1001-restore", "--poll-interval", "1s"], { KUBECONFIG: server.kubeconfig });
+    const r = await cli(["--tenant", "cust-1001", "--as", "restore-cust-1001", "--poll-interval", "1s"], { KUBECONFIG: server.kubeconfig });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(EXIT.ok);
     expect(server.created).toHaveLength(1);
     const name = server.created[0].metadata.name;
     expect(server.requests.filter((q) => !q.startsWith("GET "))).toEqual(["POST /apis/velero.io/v1/namespaces/backup-system/restores"]);
     expect(server.requests).toContain(`GET /apis/velero.io/v1/namespaces/backup-system/podvolumerestores?labelSelector=velero.io%2Frestore-name%3D${name}`);
-    expect(r.stdout).toContain(`Restore backup-system/${name} from backup tenants-daily-20260301010000: Completed — restored cust-1001 into namespace cust-1001-restore\n`);
+    expect(r.stdout).toContain(`Restore backup-system/${name} from backup tenants-daily-20260301010000: Completed — restored cust-1001 into namespace restore-cust-1001\n`);
     expect(r.stdout).toContain("  items restored: 57/57, warnings: 2, errors: 0\n");
   });
 });

@@ -107,7 +107,7 @@ describe("buildRestore", () => {
   });
 
   it("restores only the tenant, PVs included, existing objects untouched, mapped to a new namespace with --as", async () => {
-    const restore = buildRestore({ tenant: "cust-1001", backupName: "tenants-daily-20260301010000", veleroNamespace: "backup-system", targetNamespace: "cust-1001-restore", now: NOW });
+    const restore = buildRestore({ tenant: "cust-1001", backupName: "tenants-daily-20260301010000", veleroNamespace: "backup-system", targetNamespace: "restore-cust-1001", now: NOW });
     expect(restore).toEqual({
       apiVersion: "velero.io/v1",
       kind: "Restore",
@@ -115,7 +115,7 @@ describe("buildRestore", () => {
       spec: {
         backupName: "tenants-daily-20260301010000",
         includedNamespaces: ["cust-1001"],
-        namespaceMapping: { "cust-1001": "cust-1001-restore" },
+        namespaceMapping: { "cust-1001": "restore-cust-1001" },
         restorePVs: true,
         existingResourcePolicy: "none",
       },
@@ -160,7 +160,7 @@ describe("progress and summary of a recorded restore", () => {
     expect(summarizeRestore(completed.polls[4], pvrLists[4].items)).toEqual({
       exitCode: EXIT.ok,
       lines: [
-        "Restore backup-system/cust-1001-20260302091200 from backup tenants-daily-20260301010000: Completed — restored cust-1001 into namespace cust-1001-restore",
+        "Restore backup-system/cust-1001-20260302091200 from backup tenants-daily-20260301010000: Completed — restored cust-1001 into namespace restore-cust-1001",
         "  items restored: 57/57, warnings: 2, errors: 0",
         "  pod volumes: 2/2 completed, 0 failed, 1.3 GiB of 1.3 GiB",
         "  details: velero -n backup-system restore describe cust-1001-20260302091200 --details",
@@ -170,7 +170,7 @@ describe("progress and summary of a recorded restore", () => {
     const partial = summarizeRestore(fixture("restore-cust-1001-partially-failed.json").polls[0]);
     expect(partial.exitCode).toBe(EXIT.partiallyFailed);
     expect(partial.lines.slice(0, 2)).toEqual([
-      "Restore backup-system/cust-1001-20260302091200 from backup tenants-daily-20260301010000: PartiallyFailed — restored cust-1001 into namespace cust-1001-restore with errors: some items or volumes were not restored",
+      "Restore backup-system/cust-1001-20260302091200 from backup tenants-daily-20260301010000: PartiallyFailed — restored cust-1001 into namespace restore-cust-1001 with errors: some items or volumes were not restored",
       "  items restored: 57/57, warnings: 4, errors: 1",
     ]);
     const invalid = summarizeRestore(fixture("restore-cust-1001-failed-validation.json").polls[0]);
@@ -216,10 +216,10 @@ describe("restore arguments", () => {
       timeoutSeconds: 86400,
       pollSeconds: 2,
     });
-    expect(parse("--tenant=cust-1001", "--from-backup", "tenants-daily-20260301010000", "--as", "cust-1001-restore", "--dry-run", "--allow-existing", "--velero-namespace", "velero", "--schedule", "tenants", "--context", "prod", "--timeout", "2h", "--poll-interval", "5s")).toEqual({
+    expect(parse("--tenant=cust-1001", "--from-backup", "tenants-daily-20260301010000", "--as", "restore-cust-1001", "--dry-run", "--allow-existing", "--velero-namespace", "velero", "--schedule", "tenants", "--context", "prod", "--timeout", "2h", "--poll-interval", "5s")).toEqual({
       tenant: "cust-1001",
       fromBackup: "tenants-daily-20260301010000",
-      as: "cust-1001-restore",
+      as: "restore-cust-1001",
       dryRun: true,
       allowExisting: true,
       veleroNamespace: "velero",
