@@ -7,8 +7,8 @@
 import "./lib/node-check";
 import { parseRestoreArgs, USAGE } from "./lib/restore/args";
 import { ApiError } from "./lib/restore/client";
+import type * as KubeClient from "./lib/restore/kube-client";
 import { EXIT } from "./lib/restore/exit-codes";
-import { KubeVeleroApi, loadKubeConfig } from "./lib/restore/kube-client";
 import { exitCodeOf, printOfflineDryRun, runRestore, type Output } from "./lib/restore/run";
 
 async function main(): Promise<number> {
@@ -19,6 +19,8 @@ async function main(): Promise<number> {
   }
   const out: Output = { write: (text) => process.stdout.write(text), isTTY: Boolean(process.stdout.isTTY) };
   const now = () => new Date();
+  // Loaded only now: @kubernetes/client-node is heavy, and usage errors and --help need none of it.
+  const { KubeVeleroApi, loadKubeConfig } = require("./lib/restore/kube-client") as typeof KubeClient;
   let kubeconfig;
   try {
     kubeconfig = loadKubeConfig(options.context);

@@ -31,6 +31,8 @@ describe.skipIf(!veleroCrdsAvailable())("recorded Velero API responses are faith
     ["restore-cust-1001-partially-failed.json", fixture("restore-cust-1001-partially-failed.json").polls[0]],
     ["restore-cust-1001-failed-validation.json", fixture("restore-cust-1001-failed-validation.json").polls[0]],
     ...pvrLists.flatMap((l, i) => l.items.map((p): [string, Record<string, unknown>] => [`podvolumerestores-cust-1001.json list ${i} ${p.metadata.name}`, p as never])),
+    ["backup-tenants-daily-20260303010000-partially-failed.json", fixture("backup-tenants-daily-20260303010000-partially-failed.json")],
+    ...fixture<{ items: Record<string, unknown>[] }>("podvolumebackups-tenants-daily-20260303010000.json").items.map((p, i): [string, Record<string, unknown>] => [`podvolumebackups-tenants-daily-20260303010000.json item ${i}`, p]),
   ];
 
   it.each(objects)("%s", async (_name, object) => {
@@ -213,19 +215,21 @@ describe("restore arguments", () => {
       veleroNamespace: "backup-system",
       schedule: "tenants-daily",
       tenantGlob: "cust-*",
+      systemNamespaces: ["backup-system", "benji", "garage", "kube-node-lease", "kube-public", "minio", "postgres", "zrepl"],
       timeoutSeconds: 86400,
       pollSeconds: 2,
     });
-    expect(parse("--tenant=cust-1001", "--from-backup", "tenants-daily-20260301010000", "--as", "restore-cust-1001", "--dry-run", "--allow-existing", "--velero-namespace", "velero", "--schedule", "tenants", "--context", "prod", "--timeout", "2h", "--poll-interval", "5s")).toEqual({
+    expect(parse("--tenant=cust-1001", "--from-backup", "tenants-daily-20260301010000", "--as", "restore-cust-1001", "--dry-run", "--velero-namespace", "velero", "--schedule", "tenants", "--context", "prod", "--timeout", "2h", "--poll-interval", "5s")).toEqual({
       tenant: "cust-1001",
       fromBackup: "tenants-daily-20260301010000",
       as: "restore-cust-1001",
       dryRun: true,
-      allowExisting: true,
+      allowExisting: false,
       veleroNamespace: "velero",
       schedule: "tenants",
       tenantGlob: "cust-*",
       context: "prod",
+      systemNamespaces: ["backup-system", "benji", "garage", "kube-node-lease", "kube-public", "minio", "postgres", "velero", "zrepl"],
       timeoutSeconds: 7200,
       pollSeconds: 5,
     });
@@ -250,7 +254,7 @@ describe("restore arguments", () => {
       join(dir, "manifests", "schedule--velero--tenants-daily.yaml"),
       stringify({ apiVersion: "velero.io/v1", kind: "Schedule", metadata: { name: "tenants-daily", namespace: "velero", labels: { "cluster-backup/flow": "tenants" } }, spec: { schedule: "CRON_TZ=UTC 0 1 * * *", template: { includedNamespaces: ["client-*"] } } }),
     );
-    expect(readPlanNames(dir)).toEqual({ veleroNamespace: "velero", schedule: "tenants-daily", tenantGlob: "client-*" });
+    expect(readPlanNames(dir)).toEqual({ veleroNamespace: "velero", schedule: "tenants-daily", tenantGlob: "client-*", namespaces: ["velero"] });
     expect(parseRestoreArgs(["--tenant", "client-7", "--plan", dir])).toMatchObject({ veleroNamespace: "velero", schedule: "tenants-daily", tenantGlob: "client-*" });
     expect(usageError(["--tenant", "cust-7", "--plan", dir])).toBe("--tenant 'cust-7': not a tenant namespace; tenant namespaces match 'client-*' (e.g. client-1001)");
     expect(usageError(["--tenant", "cust-7", "--plan", join(dir, "nope")])).toBe(`--plan '${join(dir, "nope")}': no manifests/ folder there; write a plan first: npm run plan -- --stack <stack> --out ${join(dir, "nope")}`);
