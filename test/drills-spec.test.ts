@@ -227,6 +227,8 @@ describe("drills: RBAC holds only what a drill needs", () => {
       { apiGroups: ["velero.io"], resources: ["backups"], verbs: ["get", "list"] },
       { apiGroups: ["velero.io"], resources: ["restores"], verbs: ["get", "list", "create", "delete"] },
       { apiGroups: ["velero.io"], resources: ["podvolumerestores"], verbs: ["get", "list"] },
+      { apiGroups: ["velero.io"], resources: ["podvolumebackups"], verbs: ["list"] },
+      { apiGroups: ["velero.io"], resources: ["downloadrequests"], verbs: ["get", "create"] },
       { apiGroups: [""], resources: ["events"], verbs: ["create"] },
       { apiGroups: ["batch"], resources: ["cronjobs"], resourceNames: ["restore-drill-tenants", "restore-drill-postgres"], verbs: ["get"] },
     ]);

@@ -264,12 +264,18 @@ export const DRILL_CLUSTER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
   { apiGroups: [""], resources: ["pods", "persistentvolumeclaims"], verbs: ["get", "list"] },
 ];
 
-/** Rights in Velero's namespace: read Backups and PodVolumeRestores, create/read/delete Restores, record Events. */
+/**
+ * Rights in Velero's namespace: read Backups and PodVolumeRestores, create/read/delete Restores, record Events; to
+ * judge a PartiallyFailed backup per namespace, list its PodVolumeBackups and read its results (DownloadRequests,
+ * which Velero deletes when they expire).
+ */
 export function drillRoleRules(cronJobs: readonly string[]): k8s.types.input.rbac.v1.PolicyRule[] {
   return [
     { apiGroups: ["velero.io"], resources: ["backups"], verbs: ["get", "list"] },
     { apiGroups: ["velero.io"], resources: ["restores"], verbs: ["get", "list", "create", "delete"] },
     { apiGroups: ["velero.io"], resources: ["podvolumerestores"], verbs: ["get", "list"] },
+    { apiGroups: ["velero.io"], resources: ["podvolumebackups"], verbs: ["list"] },
+    { apiGroups: ["velero.io"], resources: ["downloadrequests"], verbs: ["get", "create"] },
     { apiGroups: [""], resources: ["events"], verbs: ["create"] },
     { apiGroups: ["batch"], resources: ["cronjobs"], resourceNames: [...cronJobs], verbs: ["get"] },
   ];

@@ -3,6 +3,8 @@
 // pods, pvcs (by namespace), events, cronjob uids. A created Restore gets `restoreStatus` of the state as its status
 // (and PodVolumeRestores labelled with its name from `podVolumeRestores`). Anything else fails like kubectl would.
 import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { gzipSync } from "node:zlib";
 
 const stateFile = process.env.FAKE_KUBECTL_STATE;
 const state = JSON.parse(readFileSync(stateFile, "utf8"));
@@ -63,6 +65,8 @@ const kinds = {
   "backups.velero.io": "backups",
   "restores.velero.io": "restores",
   "podvolumerestores.velero.io": "podvolumerestores",
+  "podvolumebackups.velero.io": "podvolumebackups",
+  "downloadrequests.velero.io": "downloadrequests",
   pods: "pods",
   persistentvolumeclaims: "pvcs",
   cronjob: "cronjobs",
@@ -76,10 +80,21 @@ if (verb === "get") {
     if (!uid) die(`cronjobs.batch "${name}" not found`);
     out(output === "jsonpath={.metadata.uid}" ? uid : JSON.stringify({ metadata: { name, uid } }));
   }
+  if (kind === "downloadrequests") {
+    // Signed as Velero does, with a file:// URL to the backup's results (gzip JSON), or to nothing when it has none.
+    const request = (state.downloadrequests ?? []).find((o) => o.metadata.name === name && o.metadata.namespace === ns);
+    if (!request) die(`downloadrequests.velero.io "${name}" not found`);
+    if (output !== "jsonpath={.status.downloadURL}") die(`unsupported output ${output}`);
+    const target = request.spec.target.name;
+    const file = join(dirname(stateFile), `${target}-results.gz`);
+    const results = (state.backupResults ?? {})[target];
+    if (results !== undefined) writeFileSync(file, gzipSync(JSON.stringify(results)));
+    out(`file://${file}`);
+  }
   let items;
   if (kind === "namespaces") items = state.namespaces;
   else if (kind === "pods" || kind === "pvcs") items = (state[kind][ns] ?? []);
-  else items = state[kind].filter((o) => o.metadata.namespace === ns);
+  else items = (state[kind] ?? []).filter((o) => o.metadata.namespace === ns);
   if (name) {
     const found = items.find((o) => o.metadata.name === name);
     if (!found) {
@@ -111,6 +126,8 @@ if (verb === "create") {
     const target = Object.values(obj.spec.namespaceMapping)[0];
     state.pods[target] = state.restoredPods ?? [];
     state.pvcs[target] = state.restoredPvcs ?? [];
+  } else if (obj.kind === "DownloadRequest") {
+    state.downloadrequests = [...(state.downloadrequests ?? []), obj];
   } else if (obj.kind === "Event") {
     state.events.push(obj);
   } else {
