@@ -72,7 +72,12 @@ describe("npm run plan -- --out: only a new, empty or earlier plan folder is rep
     mkdirSync(marked);
     writeFileSync(join(marked, PLAN_MARKER), "");
     writeFileSync(join(marked, "summary.md"), "old");
-    for (const ok of [join(tmp, "new", "deeper"), empty, marked, join(project, "out", "dev")]) expect(outDirProblem(ok, dirs)).toBeUndefined();
+    const legacy = join(tmp, "legacy");
+    mkdirSync(join(legacy, "manifests"), { recursive: true });
+    for (const f of ["resources.json", "summary.md", "coverage.md"]) writeFileSync(join(legacy, f), "");
+    for (const ok of [join(tmp, "new", "deeper"), empty, marked, legacy, join(project, "out", "dev")]) expect(outDirProblem(ok, dirs)).toBeUndefined();
+    writeFileSync(join(legacy, "thesis.tex"), "");
+    expect(outDirProblem(legacy, dirs)).toMatch(/is not empty and holds no earlier plan/);
   });
 
   it("as a command: `--out .` is refused with exit 2, nothing touched; a relative --out is resolved from INIT_CWD", async () => {

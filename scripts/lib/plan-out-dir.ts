@@ -9,6 +9,9 @@ import { dirname, join, resolve, sep } from "node:path";
 /** The file every plan output holds: the mark of a folder the next plan may replace. */
 export const PLAN_MARKER = ".cluster-backup-plan";
 
+/** What a plan writes at the top of its folder; a folder of these alone (and resources.json, summary.md) is a plan written before the marker existed. */
+const PLAN_ENTRIES = new Set([PLAN_MARKER, "resources.json", "summary.md", "manifests", "coverage.md", "coverage.json", "RESTORE.md"]);
+
 export function planMarkerContent(stack: string): string {
   return `Written by 'npm run plan -- --stack ${stack}'. The next plan replaces this folder as a whole.\n`;
 }
@@ -41,7 +44,8 @@ export function outDirProblem(out: string, protectedDirs: ProtectedDirs): string
   if (stat.isSymbolicLink()) return `--out '${out}' is a symbolic link; give the folder itself`;
   if (!stat.isDirectory()) return `--out '${out}' is a file, not a folder`;
   const entries = readdirSync(out);
-  if (entries.length > 0 && !entries.includes(PLAN_MARKER)) {
+  const earlierPlan = entries.includes(PLAN_MARKER) || (entries.includes("resources.json") && entries.includes("summary.md") && entries.every((e) => PLAN_ENTRIES.has(e)));
+  if (entries.length > 0 && !earlierPlan) {
     return `--out '${out}' is not empty and holds no earlier plan (no ${PLAN_MARKER} in it); the plan replaces its --out folder as a whole: give a new or empty folder, or the folder of an earlier plan`;
   }
   return undefined;
