@@ -33,6 +33,8 @@ export interface Recording {
   pvrLists?: { items: PodVolumeRestore[] }[];
   /** Every call fails with this error (e.g. unreachable). */
   failAll?: ApiError;
+  /** createRestore fails with this error. */
+  failCreateRestore?: ApiError;
   /** The n-th getRestore calls (0-based) fail with this error. */
   failPolls?: Record<number, ApiError>;
 }
@@ -92,6 +94,7 @@ export class FakeVeleroApi implements VeleroApi {
 
   async createRestore(restore: VeleroRestore): Promise<VeleroRestore> {
     this.record(`createRestore ${restore.metadata.namespace}/${restore.metadata.name}`);
+    if (this.rec.failCreateRestore) throw this.rec.failCreateRestore;
     this.created.push(restore);
     return { ...restore, metadata: { ...restore.metadata, uid: "5d0c7a1e-93b2-4f6d-8e41-7b2a9c3d1f60", creationTimestamp: "2026-03-02T09:12:00Z" } };
   }

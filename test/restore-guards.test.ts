@@ -131,6 +131,17 @@ describe("--as: a new namespace of its own, never a system's or a tenant's", () 
   });
 });
 
+describe("a refused Restore after the copy's namespace was created", () => {
+  it("says the namespace is left empty, with the exit code of the failure", async () => {
+    const r = await restore(["--tenant", "cust-1001", "--as", "restore-cust-1001"], cluster({ failCreateRestore: new ApiError("forbidden", "creating Restore backup-system/cust-1001-20260304091200: HTTP 403: restores.velero.io is forbidden", 403) }));
+    expect(r.code).toBe(EXIT.apiError);
+    expect(r.error).toBe(
+      "creating Restore backup-system/cust-1001-20260304091200: HTTP 403: restores.velero.io is forbidden\nnamespace restore-cust-1001 was created and is left empty: delete it (kubectl delete namespace restore-cust-1001) before trying again",
+    );
+    expect(r.api.writes).toEqual(["createNamespace restore-cust-1001", "createRestore backup-system/cust-1001-20260304091200"]);
+  });
+});
+
 describe("bounds", () => {
   it.each([
     [["--timeout", "5s"], "--timeout '5s': expected 1m to 168h (how long to follow the restore; it continues in the cluster after that)"],

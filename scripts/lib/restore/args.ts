@@ -20,7 +20,7 @@ import { TENANTS_FLOW } from "./build";
 export interface RestoreOptions {
   /** Tenant namespace to restore. */
   readonly tenant: string;
-  /** Backup to restore from; undefined = the newest Completed backup of the schedule that contains the tenant. */
+  /** Backup to restore from; undefined = the newest backup of the schedule that holds all of the tenant. */
   readonly fromBackup?: string;
   /** Restore into this (new) namespace instead of the tenant's own. */
   readonly as?: string;
@@ -76,14 +76,16 @@ Restores one tenant namespace from a Velero backup of the tenants Schedule, thro
 follows the restore until it ends. Never deletes anything: existing objects are left as they are.
 
   --tenant NAME           tenant namespace to restore (required), e.g. cust-1001
-  --latest                newest Completed backup of the schedule that contains the tenant (default)
+  --latest                newest backup of the schedule that holds all of the tenant: Completed, or PartiallyFailed
+                          with no error recorded for the tenant (default)
   --from-backup NAME      this Backup instead (Completed or PartiallyFailed, and containing the tenant)
   --as NAMESPACE          restore into this new namespace (namespace mapping) instead of the tenant's own: created
                           first, excluded from backups, labelled ${RESTORED_FROM_LABEL}=<tenant> and without the
                           tenant label, so no schedule, drill or opt-out sync takes it for a tenant; never a tenant
                           namespace name (${TENANT_NAMESPACE_PREFIX}*), kube-*, default, ${DRILL_NAMESPACE_PREFIX}* or a namespace of the backup system
-  --dry-run               print what would be created (YAML), create nothing; with --from-backup it also works
-                          without a cluster (nothing is checked then)
+  --dry-run               print what would be created (YAML), create no Namespace or Restore (judging a PartiallyFailed
+                          backup still creates a DownloadRequest); without a cluster it prints them from the
+                          arguments alone, checking nothing
   --allow-existing        restore in place even if the tenant's namespace exists (only missing objects are added);
                           not with --as
   --plan DIR              read the Velero namespace, schedule and tenant glob from a plan (npm run plan)
@@ -100,7 +102,7 @@ PodVolumeBackups) and none it could not attribute to a namespace; the output say
 
 exit codes: ${EXIT.ok} Completed (or dry run) · ${EXIT.partiallyFailed} PartiallyFailed · ${EXIT.usage} bad arguments (not a tenant name, a forbidden --as,
   an unknown --context, an old Node.js) · ${EXIT.failed} Failed/FailedValidation ·
-  ${EXIT.noBackup} no Completed backup contains the tenant (or it restored nothing) · ${EXIT.badBackup} --from-backup missing, not restorable or without the tenant ·
+  ${EXIT.noBackup} no backup holds all of the tenant (or it restored nothing) · ${EXIT.badBackup} --from-backup missing, not restorable or without the tenant ·
   ${EXIT.namespaceExists} target namespace exists · ${EXIT.unreachable} no cluster reachable · ${EXIT.apiError} API request refused ·
   ${EXIT.timeout} still running at --timeout · ${EXIT.locationUnavailable} backup storage location unavailable`;
 

@@ -223,9 +223,11 @@ export async function runRestore(o: RestoreOptions, deps: RestoreDeps): Promise<
     deps.out.write(`created namespace ${target} (${VELERO_EXCLUDE_LABEL}=true, not a tenant: no tenant label, no backups, no drills)\n`);
   }
   const created = await deps.api.createRestore(restore).catch((err: unknown) => {
+    const left = namespace ? `\nnamespace ${target} was created and is left empty: delete it (kubectl delete namespace ${target}) before trying again` : "";
     if (err instanceof ApiError && err.failure === "conflict") {
-      throw new RestoreError(EXIT.apiError, `a Restore named ${restore.metadata.name} already exists in ${o.veleroNamespace}; run the command again in a second`);
+      throw new RestoreError(EXIT.apiError, `a Restore named ${restore.metadata.name} already exists in ${o.veleroNamespace}; run the command again in a second${left}`);
     }
+    if (left) throw new RestoreError(exitCodeOf(err), `${(err as Error).message}${left}`);
     throw err;
   });
   deps.out.write(`created restore ${o.veleroNamespace}/${created.metadata.name}: ${o.tenant}${target !== o.tenant ? ` → ${target}` : ""} from ${backup.metadata.name}\n`);

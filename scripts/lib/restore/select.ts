@@ -13,7 +13,8 @@ import { namespaceGlobMatches } from "../../../components/schema/namespace-glob"
 import type { BackupPhase, BackupResultsFile, PodVolumeBackup, VeleroBackup } from "./velero-types";
 
 /** The phases a Backup can be restored from: Velero's restore controller reads any backup it can fetch, but only
- *  Completed ones are complete; PartiallyFailed ones are accepted when named explicitly, with a warning. */
+ *  Completed ones are complete; a PartiallyFailed one serves the namespaces it recorded no error for
+ *  ({@link judgePartialBackup}), or any when named explicitly. */
 export const RESTORABLE_PHASES: readonly BackupPhase[] = ["Completed", "PartiallyFailed"];
 
 /** Why a Backup's namespace filters leave the namespace out, or undefined when they select it. */
