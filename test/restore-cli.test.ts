@@ -180,3 +180,37 @@ describe("npm run restore end to end against a loopback API server with recorded
     expect(r.stdout).toContain("  items restored: 57/57, warnings: 2, errors: 0\n");
   });
 });
+
+describe("npm run restore against a loopback API server: a PartiallyFailed nightly backup judged per namespace", () => {
+  let server: FakeApiServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "restore-partial-"));
+    server = await startFakeApiServer(
+      {
+        backups: [...fixture<{ items: VeleroBackup[] }>("backups-tenants-daily.json").items, fixture("backup-tenants-daily-20260303010000-partially-failed.json")],
+        bsls: [fixture("bsl-default-available.json")],
+        namespaces: [fixture("namespace-cust-1001.json")],
+        podVolumeBackups: fixture("podvolumebackups-tenants-daily-20260303010000.json").items,
+        backupResults: { "tenants-daily-20260303010000": fixture("backup-results-tenants-daily-20260303010000.json") },
+      },
+      dir,
+    );
+  });
+  afterAll(() => server.close());
+
+  it("reads the results through a DownloadRequest and its signed URL, and uses the backup for a tenant without errors", async () => {
+    const r = await cli(["--tenant", "cust-1001", "--as", "restore-cust-1001", "--dry-run"], { KUBECONFIG: server.kubeconfig });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stdout.split("\n")[0]).toBe(
+      "backup tenants-daily-20260303010000 is PartiallyFailed, but none of its errors concern cust-1001: they are in 1 other namespace (cust-1002) and no pod volume backup of cust-1001 failed (backup results and PodVolumeBackups)",
+    );
+    const posted = server.requests.filter((q) => q.startsWith("POST "));
+    expect(posted).toEqual(["POST /apis/velero.io/v1/namespaces/backup-system/downloadrequests"]);
+    expect(server.requests).toContain("GET /apis/velero.io/v1/namespaces/backup-system/podvolumebackups?labelSelector=velero.io%2Fbackup-name%3Dtenants-daily-20260303010000");
+    expect(server.requests).toContain("GET /store/tenants-daily-20260303010000-results.json.gz?X-Amz-Signature=fake");
+    const [, restore] = parseAllDocuments(r.stdout.slice(r.stdout.indexOf("# dry run"))).map((d) => d.toJS());
+    expect(restore.spec.backupName).toBe("tenants-daily-20260303010000");
+  }, 120_000);
+});
