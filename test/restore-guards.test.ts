@@ -90,11 +90,14 @@ describe("--as: a new namespace of its own, never a system's or a tenant's", () 
     const plan = mkdtempSync(join(tmpdir(), "restore-guards-plan-"));
     mkdirSync(join(plan, "manifests"));
     writeFileSync(join(plan, "manifests", "namespace--cluster--garage-prod.yaml"), stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "garage-prod" } }));
-    writeFileSync(
-      join(plan, "manifests", "schedule--backup-system--tenants-daily.yaml"),
-      stringify({ apiVersion: "velero.io/v1", kind: "Schedule", metadata: { name: "tenants-daily", namespace: "backup-system", labels: { "cluster-backup/flow": "tenants" } }, spec: { template: { includedNamespaces: ["cust-*"] } } }),
+    writeFileSync(join(plan, "manifests", "schedule--backup-system--tenants-daily.yaml"), stringify({ apiVersion: "velero.io/v1", kind: "Schedule", metadata: { name: "tenants-daily", namespace: "backup-system", labels: { "cluster-backup/flow": "tenants" } }, spec: { template: { includedNamespaces: ["client-*"] } } }));
+    expect(usageError(["--tenant", "client-7", "--plan", plan, "--as", "cust-7"])).toBe(
+      "--as 'cust-7': named like a tenant namespace (cust-<id>), which the admission policy requires to carry the tenant labels; restore into a new namespace of its own such as restore-client-7",
     );
-    expect(usageError(["--tenant", "cust-1001", "--plan", plan, "--as", "garage-prod"])).toBe("--as 'garage-prod': a namespace of the backup system or the platform; restore into a new namespace of its own such as restore-cust-1001");
+    expect(usageError(["--tenant", "client-7", "--plan", plan, "--as", "client-7-copy"])).toBe(
+      "--as 'client-7-copy': a tenant namespace name ('client-*'): the tenants schedule would back the copy up and the drills take it for a tenant; restore into a new namespace of its own such as restore-client-7",
+    );
+    expect(usageError(["--tenant", "client-7", "--plan", plan, "--as", "garage-prod"])).toBe("--as 'garage-prod': a namespace of the backup system or the platform; restore into a new namespace of its own such as restore-client-7");
   });
 
   it("--allow-existing restores in place only", () => {

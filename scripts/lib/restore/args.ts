@@ -141,8 +141,11 @@ export function asTargetProblem(as: string, tenant: string, tenantPattern: RegEx
   if (as === "default" || as.startsWith("kube-")) return `--as '${as}': a namespace of Kubernetes itself; ${instead}`;
   if (systemNamespaces.includes(as)) return `--as '${as}': a namespace of the backup system or the platform; ${instead}`;
   if (as.startsWith(DRILL_NAMESPACE_PREFIX)) return `--as '${as}': ${DRILL_NAMESPACE_PREFIX}* namespaces are the restore drills' scratch namespaces, which the drills delete; ${instead}`;
-  if (tenantPattern.test(as) || as.startsWith(TENANT_NAMESPACE_PREFIX)) {
+  if (tenantPattern.test(as)) {
     return `--as '${as}': a tenant namespace name ('${tenantGlob}'): the tenants schedule would back the copy up and the drills take it for a tenant; ${instead}`;
+  }
+  if (as.startsWith(TENANT_NAMESPACE_PREFIX)) {
+    return `--as '${as}': named like a tenant namespace (${TENANT_NAMESPACE_PREFIX}<id>), which the admission policy requires to carry the tenant labels; ${instead}`;
   }
   return undefined;
 }
