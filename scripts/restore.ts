@@ -4,10 +4,12 @@
  * Restores one tenant namespace from a Velero backup through the current kubeconfig and follows the restore to its end.
  * Exit codes: scripts/lib/restore/exit-codes.ts (and --help).
  */
+import "./lib/node-check";
 import { parseRestoreArgs, USAGE } from "./lib/restore/args";
+import { ApiError } from "./lib/restore/client";
+import type * as KubeClient from "./lib/restore/kube-client";
 import { EXIT } from "./lib/restore/exit-codes";
-import { KubeVeleroApi, loadKubeConfig } from "./lib/restore/kube-client";
-import { exitCodeOf, runRestore } from "./lib/restore/run";
+import { exitCodeOf, printOfflineDryRun, runRestore, type Output } from "./lib/restore/run";
 
 async function main(): Promise<number> {
   const options = parseRestoreArgs(process.argv.slice(2));
@@ -15,17 +17,23 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return EXIT.ok;
   }
-  const api = new KubeVeleroApi(loadKubeConfig(options.context));
+  const out: Output = { write: (text) => process.stdout.write(text), isTTY: Boolean(process.stdout.isTTY) };
+  const now = () => new Date();
+  // Loaded only now: @kubernetes/client-node is heavy, and usage errors and --help need none of it.
+  const { KubeVeleroApi, loadKubeConfig } = require("./lib/restore/kube-client") as typeof KubeClient;
+  let kubeconfig;
+  try {
+    kubeconfig = loadKubeConfig(options.context);
+  } catch (err) {
+    if (options.dryRun && err instanceof ApiError && err.failure === "unreachable") return printOfflineDryRun(options, { now, out }, err.message);
+    throw err;
+  }
+  const api = new KubeVeleroApi(kubeconfig);
   process.once("SIGINT", () => {
     process.stdout.write(`\ninterrupted: a restore already created continues in the cluster (velero -n ${options.veleroNamespace} restore get)\n`);
     process.exit(130);
   });
-  return runRestore(options, {
-    api,
-    now: () => new Date(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    out: { write: (text) => process.stdout.write(text), isTTY: Boolean(process.stdout.isTTY) },
-  });
+  return runRestore(options, { api, now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), out });
 }
 
 main().then(

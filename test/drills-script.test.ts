@@ -302,10 +302,51 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: refuses to touch anything but a scra
   it("a tenant source that does not match the tenant glob is refused", () => {
     const run = runDrill("tenants", baseState(), { SOURCE_NAMESPACE: "kube-system" });
     expect(run.status).toBe(1);
-    expect(run.state.created.filter((o: Obj) => o.kind !== "Event")).toEqual([]);
+    // A DownloadRequest (reading the PartiallyFailed backup's results) changes nothing; Velero deletes it when it expires.
+    expect(run.state.created.filter((o: Obj) => o.kind !== "Event" && o.kind !== "DownloadRequest")).toEqual([]);
     expect(run.state.events[0].message).toBe(
       "tenants drill failed at step 'choose source': the source kube-system is not a tenant namespace (cust-*) (schedule tenants-daily; backup tenants-daily-20260102010000)",
     );
+  });
+});
+
+describe.skipIf(!HAS_JQ)("restore-drill.sh: a PartiallyFailed nightly backup still serves the tenants it recorded no error for", () => {
+  const PARTIAL = "tenants-daily-20260103010000";
+  const pvb = (ns: string, phase: string) => ({ metadata: { name: `${PARTIAL}-${ns}`, namespace: "backup-system", labels: { "velero.io/backup-name": PARTIAL } }, spec: { pod: { name: "app-0", namespace: ns }, volume: "data" }, status: { phase } });
+  const withResults = (results: Obj, podvolumebackups: Obj[] = []) => ({ ...baseState(), backupResults: { [PARTIAL]: results }, podvolumebackups });
+  const restoreOf = (run: Run) => (run.state.created as Obj[]).find((o) => o.kind === "Restore")!;
+  const errorsIn = (ns: string) => ({ errors: { namespaces: { [ns]: [" resource: /pods name: /app-0 message: /Error backing up item error: /pod volume backup failed"] } } });
+
+  it("a rotating drill uses it and picks among the tenants without errors", () => {
+    const run = runDrill("tenants", withResults(errorsIn("cust-a")));
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain(`using the PartiallyFailed backup ${PARTIAL}: its errors are in cust-a only\n`);
+    expect(restoreOf(run).spec).toMatchObject({ backupName: PARTIAL, includedNamespaces: ["cust-b"] });
+    expect((run.state.created as Obj[]).find((o) => o.kind === "DownloadRequest")).toMatchObject({ kind: "DownloadRequest", metadata: { namespace: "backup-system" }, spec: { target: { kind: "BackupResults", name: PARTIAL } } });
+  });
+
+  it("a drill of a fixed tenant with errors in it goes back to the newest Completed backup", () => {
+    const run = runDrill("tenants", withResults(errorsIn("cust-b"), [pvb("cust-a", "Failed")]), { SOURCE_NAMESPACE: "cust-a" });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain(`skipping the PartiallyFailed backup ${PARTIAL}: Velero recorded errors in cust-a\n`);
+    expect(restoreOf(run).spec).toMatchObject({ backupName: "tenants-daily-20260102010000", includedNamespaces: ["cust-a"] });
+  });
+
+  it("a fixed tenant without errors uses it", () => {
+    const run = runDrill("tenants", withResults(errorsIn("cust-b"), [pvb("cust-a", "Completed"), pvb("cust-b", "Failed")]), { SOURCE_NAMESPACE: "cust-a" });
+    expect(run.status).toBe(0);
+    expect(restoreOf(run).spec).toMatchObject({ backupName: PARTIAL, includedNamespaces: ["cust-a"] });
+  });
+
+  it("errors Velero placed in no namespace, or results it cannot read: skipped with the reason", () => {
+    const unplaced = runDrill("tenants", withResults({ errors: { velero: [" message: /Error uploading log file"], namespaces: { "cust-b": ["x"] } } }), { SOURCE_NAMESPACE: "cust-a" });
+    expect(unplaced.stderr).toContain(`skipping the PartiallyFailed backup ${PARTIAL}: 1 of its errors are not recorded against a namespace\n`);
+    expect(restoreOf(unplaced).spec.backupName).toBe("tenants-daily-20260102010000");
+    const unreadable = runDrill("tenants", baseState(), { SOURCE_NAMESPACE: "cust-a" });
+    expect(unreadable.stderr).toContain(`skipping the PartiallyFailed backup ${PARTIAL}: its results file cannot be downloaded from the object store\n`);
+    expect(restoreOf(unreadable).spec.backupName).toBe("tenants-daily-20260102010000");
+    const none = runDrill("tenants", withResults({ errors: {} }), { SOURCE_NAMESPACE: "cust-a" });
+    expect(none.stderr).toContain(`skipping the PartiallyFailed backup ${PARTIAL}: its results place no error in any namespace\n`);
   });
 });
 

@@ -77,7 +77,7 @@ describe("npm run plan (CONTRACTS.md)", () => {
 
   it("refuses a missing --stack", () => {
     const result = plan([]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe("missing --stack; usage: npm run plan -- --stack <name> [--out <dir>]");
   });
 

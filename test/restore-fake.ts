@@ -2,12 +2,13 @@
  * A {@link VeleroApi} answering from recorded API responses (test/fixtures/velero/*.json), recording every call.
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { ApiError, type VeleroApi } from "../scripts/lib/restore/client";
-import type { BackupStorageLocation, NamespaceInfo, PodVolumeRestore, VeleroBackup, VeleroRestore } from "../scripts/lib/restore/velero-types";
+import type { BackupResultsFile, BackupStorageLocation, NamespaceInfo, NamespaceObject, PodVolumeBackup, PodVolumeRestore, VeleroBackup, VeleroRestore } from "../scripts/lib/restore/velero-types";
 
 export const FIXTURES = join(__dirname, "fixtures", "velero");
 
@@ -21,13 +22,19 @@ export interface Recording {
   backups?: VeleroBackup[];
   bsls?: BackupStorageLocation[];
   /** Namespaces as the API returns them (v1 Namespace JSON). */
-  namespaces?: { metadata: { name: string; creationTimestamp?: string }; status?: { phase?: string } }[];
+  namespaces?: { metadata: { name: string; creationTimestamp?: string; labels?: Record<string, string> }; status?: { phase?: string } }[];
+  /** PodVolumeBackups of all backups (label velero.io/backup-name). */
+  podVolumeBackups?: PodVolumeBackup[];
+  /** Backup name → its results file in the object store; absent: the store has none (404); an Error: the download fails. */
+  backupResults?: Record<string, BackupResultsFile | Error>;
   /** Successive GET responses of the created Restore (the last repeats). */
   polls?: VeleroRestore[];
   /** Successive PodVolumeRestoreList responses, aligned with `polls`. */
   pvrLists?: { items: PodVolumeRestore[] }[];
   /** Every call fails with this error (e.g. unreachable). */
   failAll?: ApiError;
+  /** createRestore fails with this error. */
+  failCreateRestore?: ApiError;
   /** The n-th getRestore calls (0-based) fail with this error. */
   failPolls?: Record<number, ApiError>;
 }
@@ -36,6 +43,7 @@ export class FakeVeleroApi implements VeleroApi {
   readonly target = "https://apiserver.example:6443 (context fake)";
   readonly calls: string[] = [];
   readonly created: VeleroRestore[] = [];
+  readonly createdNamespaces: NamespaceObject[] = [];
   private polled = 0;
 
   constructor(private readonly rec: Recording) {}
@@ -64,11 +72,29 @@ export class FakeVeleroApi implements VeleroApi {
   async getNamespace(name: string): Promise<NamespaceInfo | undefined> {
     this.record(`getNamespace ${name}`);
     const ns = (this.rec.namespaces ?? []).find((n) => n.metadata.name === name);
-    return ns ? { name, ...(ns.metadata.creationTimestamp ? { creationTimestamp: ns.metadata.creationTimestamp } : {}), ...(ns.status?.phase ? { phase: ns.status.phase } : {}) } : undefined;
+    return ns ? { name, ...(ns.metadata.labels ? { labels: ns.metadata.labels } : {}), ...(ns.metadata.creationTimestamp ? { creationTimestamp: ns.metadata.creationTimestamp } : {}), ...(ns.status?.phase ? { phase: ns.status.phase } : {}) } : undefined;
+  }
+
+  async createNamespace(namespace: NamespaceObject): Promise<void> {
+    this.record(`createNamespace ${namespace.metadata.name}`);
+    this.createdNamespaces.push(namespace);
+  }
+
+  async listPodVolumeBackups(namespace: string, backupName: string): Promise<PodVolumeBackup[]> {
+    this.record(`listPodVolumeBackups ${namespace} ${backupName}`);
+    return (this.rec.podVolumeBackups ?? []).filter((p) => p.metadata.namespace === namespace && p.metadata.labels?.["velero.io/backup-name"] === backupName);
+  }
+
+  async readBackupResults(namespace: string, backupName: string): Promise<BackupResultsFile | undefined> {
+    this.record(`readBackupResults ${namespace}/${backupName}`);
+    const results = this.rec.backupResults?.[backupName];
+    if (results instanceof Error) throw results;
+    return results;
   }
 
   async createRestore(restore: VeleroRestore): Promise<VeleroRestore> {
     this.record(`createRestore ${restore.metadata.namespace}/${restore.metadata.name}`);
+    if (this.rec.failCreateRestore) throw this.rec.failCreateRestore;
     this.created.push(restore);
     return { ...restore, metadata: { ...restore.metadata, uid: "5d0c7a1e-93b2-4f6d-8e41-7b2a9c3d1f60", creationTimestamp: "2026-03-02T09:12:00Z" } };
   }
@@ -102,13 +128,23 @@ export interface FakeApiServer {
   readonly requests: string[];
   /** Bodies of the Restores POSTed. */
   readonly created: VeleroRestore[];
+  /** Bodies of the Namespaces POSTed. */
+  readonly createdNamespaces: NamespaceObject[];
   close(): Promise<void>;
 }
 
 export async function startFakeApiServer(rec: Recording, dir: string): Promise<FakeApiServer> {
   const requests: string[] = [];
   const created: VeleroRestore[] = [];
+  const createdNamespaces: NamespaceObject[] = [];
+  const downloadRequests = new Map<string, string>();
   let polls = 0;
+  let base = "";
+  const readBody = (req: import("node:http").IncomingMessage, then: (body: unknown) => void) => {
+    let body = "";
+    req.on("data", (chunk) => (body += chunk));
+    req.on("end", () => then(JSON.parse(body)));
+  };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     requests.push(`${req.method} ${url.pathname}${url.search}`);
@@ -119,6 +155,20 @@ export async function startFakeApiServer(rec: Recording, dir: string): Promise<F
     const notFound = (kind: string, name: string) => send(404, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: `${kind} "${name}" not found`, reason: "NotFound", details: { name, kind }, code: 404 });
     const selector = url.searchParams.get("labelSelector")?.split("=") ?? [];
     let m: RegExpExecArray | null;
+    if ((m = /^\/store\/(.+)-results\.json\.gz$/.exec(url.pathname))) {
+      const results = rec.backupResults?.[m[1]];
+      if (results === undefined) return send(404, { message: "NoSuchKey" });
+      if (results instanceof Error) return send(403, { message: results.message });
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      return res.end(gzipSync(JSON.stringify(results)));
+    }
+    if (url.pathname === "/api/v1/namespaces" && req.method === "POST") {
+      readBody(req, (body) => {
+        createdNamespaces.push(body as NamespaceObject);
+        send(201, body);
+      });
+      return undefined;
+    }
     if ((m = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(url.pathname))) {
       const ns = (rec.namespaces ?? []).find((n) => n.metadata.name === m![1]);
       return ns ? send(200, { apiVersion: "v1", kind: "Namespace", ...ns }) : notFound("namespaces", m[1]);
@@ -136,6 +186,23 @@ export async function startFakeApiServer(rec: Recording, dir: string): Promise<F
     if (plural === "backupstoragelocations") {
       const b = (rec.bsls ?? []).find((x) => x.metadata.namespace === namespace && x.metadata.name === name);
       return b ? send(200, b) : notFound("backupstoragelocations.velero.io", name);
+    }
+    if (plural === "podvolumebackups") {
+      const items = (rec.podVolumeBackups ?? []).filter((p) => p.metadata.namespace === namespace && p.metadata.labels?.[selector[0]] === selector[1]);
+      return send(200, { apiVersion: "velero.io/v1", kind: "PodVolumeBackupList", items, metadata: {} });
+    }
+    if (plural === "downloadrequests" && req.method === "POST") {
+      readBody(req, (body) => {
+        const request = body as { metadata: { name: string }; spec: { target: { kind: string; name: string } } };
+        downloadRequests.set(request.metadata.name, request.spec.target.name);
+        send(201, request);
+      });
+      return undefined;
+    }
+    if (plural === "downloadrequests" && name) {
+      const target = downloadRequests.get(name);
+      if (!target) return notFound("downloadrequests.velero.io", name);
+      return send(200, { apiVersion: "velero.io/v1", kind: "DownloadRequest", metadata: { name, namespace }, spec: { target: { kind: "BackupResults", name: target } }, status: { phase: "Processed", downloadURL: `${base}/store/${target}-results.json.gz?X-Amz-Signature=fake` } });
     }
     if (plural === "restores" && req.method === "POST") {
       let body = "";
@@ -159,6 +226,7 @@ export async function startFakeApiServer(rec: Recording, dir: string): Promise<F
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
+  base = `http://127.0.0.1:${port}`;
   const kubeconfig = join(dir, "kubeconfig-fake.yaml");
   writeFileSync(
     kubeconfig,
@@ -171,5 +239,5 @@ export async function startFakeApiServer(rec: Recording, dir: string): Promise<F
       "current-context": "fake",
     }),
   );
-  return { kubeconfig, requests, created, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { kubeconfig, requests, created, createdNamespaces, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }

@@ -1,4 +1,4 @@
-import { parse } from "yaml";
+import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { parseRestoreArgs } from "../scripts/lib/restore/args";
 import { ApiError } from "../scripts/lib/restore/client";
@@ -51,39 +51,52 @@ async function restore(argv: string[], recording: Recording, tty = false) {
 
 describe("npm run restore against recorded API responses", () => {
   it("restores cust-1001 into a new namespace from the newest Completed backup and follows it to Completed", async () => {
-    const r = await restore(["--tenant", "cust-1001", "--as", "cust-1001-restore"], cluster());
+    const r = await restore(["--tenant", "cust-1001", "--as", "restore-cust-1001"], cluster());
     expect(r.error).toBe("");
     expect(r.code).toBe(EXIT.ok);
     expect(r.api.calls).toEqual([
       "listBackups backup-system velero.io/schedule-name=tenants-daily",
       "getBackupStorageLocation backup-system/default",
-      "getNamespace cust-1001-restore",
+      "getNamespace restore-cust-1001",
       "getNamespace cust-1001",
+      "createNamespace restore-cust-1001",
       "createRestore backup-system/cust-1001-20260302091200",
       ...[0, 1, 2, 3, 4].flatMap(() => ["getRestore backup-system/cust-1001-20260302091200", "listPodVolumeRestores backup-system cust-1001-20260302091200"]),
     ]);
-    expect(r.api.writes).toEqual(["createRestore backup-system/cust-1001-20260302091200"]);
+    expect(r.api.writes).toEqual(["createNamespace restore-cust-1001", "createRestore backup-system/cust-1001-20260302091200"]);
+    expect(r.api.createdNamespaces).toEqual([
+      {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: {
+          name: "restore-cust-1001",
+          labels: { "pod-security.kubernetes.io/enforce": "restricted", "velero.io/exclude-from-backup": "true", "cluster-backup/restored-from": "cust-1001" },
+          annotations: { "cluster-backup/restore-source": "cust-1001", "cluster-backup/restore-backup": "tenants-daily-20260301010000" },
+        },
+      },
+    ]);
     expect(r.api.created).toEqual([
       {
         apiVersion: "velero.io/v1",
         kind: "Restore",
         metadata: { name: "cust-1001-20260302091200", namespace: "backup-system", labels: { "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup/flow": "tenants" } },
-        spec: { backupName: "tenants-daily-20260301010000", includedNamespaces: ["cust-1001"], namespaceMapping: { "cust-1001": "cust-1001-restore" }, restorePVs: true, existingResourcePolicy: "none" },
+        spec: { backupName: "tenants-daily-20260301010000", includedNamespaces: ["cust-1001"], namespaceMapping: { "cust-1001": "restore-cust-1001" }, restorePVs: true, existingResourcePolicy: "none" },
       },
     ]);
     if (veleroCrdsAvailable()) expect(await validateObject(r.api.created[0] as never)).toEqual([]);
     expect(r.sleeps).toEqual([2000, 2000, 2000, 2000]);
     expect(r.out).toBe(
       [
-        "skipping newer backup tenants-daily-20260302010000: it is InProgress, not Completed",
+        "skipping newer backup tenants-daily-20260302010000: it is InProgress, not Completed or PartiallyFailed",
         "backup: tenants-daily-20260301010000 (Completed, started 2026-03-01T01:00:00Z, location default)",
-        "created restore backup-system/cust-1001-20260302091200: cust-1001 → cust-1001-restore from tenants-daily-20260301010000",
+        "created namespace restore-cust-1001 (velero.io/exclude-from-backup=true, not a tenant: no tenant label, no backups, no drills)",
+        "created restore backup-system/cust-1001-20260302091200: cust-1001 → restore-cust-1001 from tenants-daily-20260301010000",
         "[0s] InProgress: counting items",
         "[2s] InProgress: 12/57 items (21%)",
         "[4s] InProgress: 57/57 items, volumes 0/2 256.0 MiB/1.0 GiB (100%)",
         "[6s] Finalizing: 57/57 items, volumes 2/2 1.3 GiB/1.3 GiB (100%)",
         "[8s] Completed: 57/57 items, volumes 2/2 1.3 GiB/1.3 GiB (100%)",
-        "Restore backup-system/cust-1001-20260302091200 from backup tenants-daily-20260301010000: Completed — restored cust-1001 into namespace cust-1001-restore",
+        "Restore backup-system/cust-1001-20260302091200 from backup tenants-daily-20260301010000: Completed — restored cust-1001 into namespace restore-cust-1001",
         "  items restored: 57/57, warnings: 2, errors: 0",
         "  pod volumes: 2/2 completed, 0 failed, 1.3 GiB of 1.3 GiB",
         "  details: velero -n backup-system restore describe cust-1001-20260302091200 --details",
@@ -94,7 +107,7 @@ describe("npm run restore against recorded API responses", () => {
   });
 
   it("draws a progress bar in place on a terminal", async () => {
-    const r = await restore(["--tenant", "cust-1001", "--as", "cust-1001-restore"], cluster(), true);
+    const r = await restore(["--tenant", "cust-1001", "--as", "restore-cust-1001"], cluster(), true);
     expect(r.code).toBe(EXIT.ok);
     const frames = r.out.split("\r").slice(1).map((f) => f.split("\x1b[K")[0]);
     expect(frames).toEqual([
@@ -107,24 +120,31 @@ describe("npm run restore against recorded API responses", () => {
   });
 
   it("--dry-run prints the Restore as YAML and creates nothing", async () => {
-    const r = await restore(["--tenant", "cust-1003", "--as", "cust-1003-check", "--dry-run"], cluster());
+    const r = await restore(["--tenant", "cust-1003", "--as", "check-cust-1003", "--dry-run"], cluster());
     expect(r.code).toBe(EXIT.ok);
     expect(r.api.writes).toEqual([]);
     const yaml = r.out.slice(r.out.indexOf("# dry run"));
-    expect(yaml.split("\n")[0]).toBe("# dry run: this Restore would be created in https://apiserver.example:6443 (context fake); nothing was created");
-    expect(parse(yaml)).toEqual({
-      apiVersion: "velero.io/v1",
-      kind: "Restore",
-      metadata: { name: "cust-1003-20260302091200", namespace: "backup-system", labels: { "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup/flow": "tenants" } },
-      spec: { backupName: "tenants-daily-20260227010000", includedNamespaces: ["cust-1003"], namespaceMapping: { "cust-1003": "cust-1003-check" }, restorePVs: true, existingResourcePolicy: "none" },
-    });
+    expect(yaml.split("\n")[0]).toBe("# dry run: this Namespace and this Restore would be created in https://apiserver.example:6443 (context fake); nothing was created");
+    expect(parseAllDocuments(yaml).map((d) => d.toJS())).toEqual([
+      {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: "check-cust-1003", labels: { "velero.io/exclude-from-backup": "true", "cluster-backup/restored-from": "cust-1003" }, annotations: { "cluster-backup/restore-source": "cust-1003", "cluster-backup/restore-backup": "tenants-daily-20260227010000" } },
+      },
+      {
+        apiVersion: "velero.io/v1",
+        kind: "Restore",
+        metadata: { name: "cust-1003-20260302091200", namespace: "backup-system", labels: { "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup/flow": "tenants" } },
+        spec: { backupName: "tenants-daily-20260227010000", includedNamespaces: ["cust-1003"], namespaceMapping: { "cust-1003": "check-cust-1003" }, restorePVs: true, existingResourcePolicy: "none" },
+      },
+    ]);
   });
 
   it("refuses to restore over an existing namespace, and creates nothing", async () => {
     const r = await restore(["--tenant", "cust-1001"], cluster());
     expect(r.code).toBe(EXIT.namespaceExists);
     expect(r.error).toBe(
-      "namespace cust-1001 exists: restoring over it would only add the objects it lacks (Velero never overwrites, this command never deletes). Restore next to it with --as cust-1001-restore, or pass --allow-existing to add the missing objects.",
+      "namespace cust-1001 exists: restoring over it would only add the objects it lacks (Velero never overwrites, this command never deletes). Restore next to it with --as restore-cust-1001, or pass --allow-existing to add the missing objects.",
     );
     expect(r.api.writes).toEqual([]);
     const dry = await restore(["--tenant", "cust-1001", "--dry-run"], cluster());
@@ -147,7 +167,7 @@ describe("npm run restore against recorded API responses", () => {
 
   it("notes when the tenant namespace is newer than the backup", async () => {
     const young = { metadata: { name: "cust-1001", creationTimestamp: "2026-03-01T12:00:00Z" }, status: { phase: "Active" } };
-    const r = await restore(["--tenant", "cust-1001", "--as", "cust-1001-old", "--dry-run"], cluster({ namespaces: [young] }));
+    const r = await restore(["--tenant", "cust-1001", "--as", "old-cust-1001", "--dry-run"], cluster({ namespaces: [young] }));
     expect(r.code).toBe(EXIT.ok);
     expect(r.out).toContain(
       "note: namespace cust-1001 was created at 2026-03-01T12:00:00Z, after backup tenants-daily-20260301010000 started (2026-03-01T01:00:00Z): the backup holds an earlier namespace of that name, or nothing of it\n",
@@ -160,10 +180,10 @@ describe("npm run restore against recorded API responses", () => {
       expect(r.code).toBe(EXIT.noBackup);
       expect(r.error).toBe(
         [
-          "no Completed backup of schedule tenants-daily contains namespace cust-1003 (3 backups looked at):",
-          "  tenants-daily-20260302010000 (started 2026-03-02T01:00:00Z) is InProgress, not Completed",
+          "no backup of schedule tenants-daily holds all of namespace cust-1003 (3 backups looked at; a PartiallyFailed one counts when none of its errors concern cust-1003):",
+          "  tenants-daily-20260302010000 (started 2026-03-02T01:00:00Z) is InProgress, not Completed or PartiallyFailed",
           "  tenants-daily-20260301010000 (started 2026-03-01T01:00:00Z) excludes namespace cust-1003 (spec.excludedNamespaces; a namespace labelled velero.io/exclude-from-backup=true when the backup ran is listed there)",
-          "  tenants-daily-20260228010000 (started 2026-02-28T01:00:00Z) is PartiallyFailed, not Completed",
+          "  tenants-daily-20260228010000 (started 2026-02-28T01:00:00Z) excludes namespace cust-1003 (spec.excludedNamespaces; a namespace labelled velero.io/exclude-from-backup=true when the backup ran is listed there)",
           "Is 'cust-1003' the right tenant? A tenant labelled backup=false (velero.io/exclude-from-backup=true) is never backed up.",
         ].join("\n"),
       );
@@ -200,7 +220,7 @@ describe("npm run restore against recorded API responses", () => {
       const r = await restore(["--tenant", "cust-1001", "--as", "x1", "--from-backup", "tenants-daily-20260228010000", "--dry-run"], cluster());
       expect(r.code).toBe(EXIT.ok);
       expect(r.out.split("\n")[0]).toBe(
-        "warning: backup tenants-daily-20260228010000 is PartiallyFailed: some items or volumes of it may be missing (velero -n backup-system backup describe tenants-daily-20260228010000 --details)",
+        "warning: backup tenants-daily-20260228010000 is PartiallyFailed and the object store holds no results file for it, so its errors cannot be placed; restoring from it as asked (velero -n backup-system backup describe tenants-daily-20260228010000 --details)",
       );
     });
 
@@ -235,22 +255,23 @@ describe("npm run restore against recorded API responses", () => {
     });
 
     it("gives up following at --timeout; the restore continues", async () => {
-      const r = await restore(["--tenant", "cust-1001", "--as", "x1", "--timeout", "10s", "--poll-interval", "3s"], cluster({ polls: completed.polls.slice(0, 2), pvrLists: [] }));
+      const r = await restore(["--tenant", "cust-1001", "--as", "x1", "--timeout", "1m", "--poll-interval", "20s"], cluster({ polls: completed.polls.slice(0, 2), pvrLists: [] }));
       expect(r.code).toBe(EXIT.timeout);
-      expect(r.sleeps).toEqual([3000, 3000, 3000, 3000]);
+      expect(r.sleeps).toEqual([20000, 20000, 20000]);
       expect(r.out.trimEnd().split("\n").at(-1)).toBe(
-        "restore backup-system/cust-1001-20260302091200 is still InProgress after 12s: it continues in the cluster; follow it with: velero -n backup-system restore describe cust-1001-20260302091200",
+        "restore backup-system/cust-1001-20260302091200 is still InProgress after 1m00s: it continues in the cluster; follow it with: velero -n backup-system restore describe cust-1001-20260302091200",
       );
     });
 
     it("in a log, repeats byte progress alone only every 30 seconds", async () => {
       const pvrs = fixture<{ items: PodVolumeRestore[] }[]>("podvolumerestores-cust-1001.json")[2].items;
       const growing = Array.from({ length: 25 }, (_, i) => ({ items: pvrs.map((p) => ({ ...p, status: { ...p.status, progress: { bytesDone: (i + 1) * 1048576, totalBytes: 1073741824 } } })) }));
-      const r = await restore(["--tenant", "cust-1001", "--as", "x1", "--timeout", "40s"], cluster({ polls: [completed.polls[2]], pvrLists: growing }));
+      const r = await restore(["--tenant", "cust-1001", "--as", "x1", "--timeout", "1m"], cluster({ polls: [completed.polls[2]], pvrLists: growing }));
       expect(r.code).toBe(EXIT.timeout);
       expect(r.out.split("\n").filter((l) => l.startsWith("["))).toEqual([
         "[0s] InProgress: 57/57 items, volumes 0/2 2.0 MiB/2.0 GiB (100%)",
         "[30s] InProgress: 57/57 items, volumes 0/2 32.0 MiB/2.0 GiB (100%)",
+        "[1m00s] InProgress: 57/57 items, volumes 0/2 50.0 MiB/2.0 GiB (100%)",
       ]);
     });
 

@@ -31,6 +31,8 @@ describe.skipIf(!veleroCrdsAvailable())("recorded Velero API responses are faith
     ["restore-cust-1001-partially-failed.json", fixture("restore-cust-1001-partially-failed.json").polls[0]],
     ["restore-cust-1001-failed-validation.json", fixture("restore-cust-1001-failed-validation.json").polls[0]],
     ...pvrLists.flatMap((l, i) => l.items.map((p): [string, Record<string, unknown>] => [`podvolumerestores-cust-1001.json list ${i} ${p.metadata.name}`, p as never])),
+    ["backup-tenants-daily-20260303010000-partially-failed.json", fixture("backup-tenants-daily-20260303010000-partially-failed.json")],
+    ...fixture<{ items: Record<string, unknown>[] }>("podvolumebackups-tenants-daily-20260303010000.json").items.map((p, i): [string, Record<string, unknown>] => [`podvolumebackups-tenants-daily-20260303010000.json item ${i}`, p]),
   ];
 
   it.each(objects)("%s", async (_name, object) => {
@@ -107,7 +109,7 @@ describe("buildRestore", () => {
   });
 
   it("restores only the tenant, PVs included, existing objects untouched, mapped to a new namespace with --as", async () => {
-    const restore = buildRestore({ tenant: "cust-1001", backupName: "tenants-daily-20260301010000", veleroNamespace: "backup-system", targetNamespace: "cust-1001-restore", now: NOW });
+    const restore = buildRestore({ tenant: "cust-1001", backupName: "tenants-daily-20260301010000", veleroNamespace: "backup-system", targetNamespace: "restore-cust-1001", now: NOW });
     expect(restore).toEqual({
       apiVersion: "velero.io/v1",
       kind: "Restore",
@@ -115,7 +117,7 @@ describe("buildRestore", () => {
       spec: {
         backupName: "tenants-daily-20260301010000",
         includedNamespaces: ["cust-1001"],
-        namespaceMapping: { "cust-1001": "cust-1001-restore" },
+        namespaceMapping: { "cust-1001": "restore-cust-1001" },
         restorePVs: true,
         existingResourcePolicy: "none",
       },
@@ -160,7 +162,7 @@ describe("progress and summary of a recorded restore", () => {
     expect(summarizeRestore(completed.polls[4], pvrLists[4].items)).toEqual({
       exitCode: EXIT.ok,
       lines: [
-        "Restore backup-system/cust-1001-20260302091200 from backup tenants-daily-20260301010000: Completed — restored cust-1001 into namespace cust-1001-restore",
+        "Restore backup-system/cust-1001-20260302091200 from backup tenants-daily-20260301010000: Completed — restored cust-1001 into namespace restore-cust-1001",
         "  items restored: 57/57, warnings: 2, errors: 0",
         "  pod volumes: 2/2 completed, 0 failed, 1.3 GiB of 1.3 GiB",
         "  details: velero -n backup-system restore describe cust-1001-20260302091200 --details",
@@ -170,7 +172,7 @@ describe("progress and summary of a recorded restore", () => {
     const partial = summarizeRestore(fixture("restore-cust-1001-partially-failed.json").polls[0]);
     expect(partial.exitCode).toBe(EXIT.partiallyFailed);
     expect(partial.lines.slice(0, 2)).toEqual([
-      "Restore backup-system/cust-1001-20260302091200 from backup tenants-daily-20260301010000: PartiallyFailed — restored cust-1001 into namespace cust-1001-restore with errors: some items or volumes were not restored",
+      "Restore backup-system/cust-1001-20260302091200 from backup tenants-daily-20260301010000: PartiallyFailed — restored cust-1001 into namespace restore-cust-1001 with errors: some items or volumes were not restored",
       "  items restored: 57/57, warnings: 4, errors: 1",
     ]);
     const invalid = summarizeRestore(fixture("restore-cust-1001-failed-validation.json").polls[0]);
@@ -213,19 +215,21 @@ describe("restore arguments", () => {
       veleroNamespace: "backup-system",
       schedule: "tenants-daily",
       tenantGlob: "cust-*",
+      systemNamespaces: ["backup-system", "benji", "garage", "kube-node-lease", "kube-public", "minio", "postgres", "zrepl"],
       timeoutSeconds: 86400,
       pollSeconds: 2,
     });
-    expect(parse("--tenant=cust-1001", "--from-backup", "tenants-daily-20260301010000", "--as", "cust-1001-restore", "--dry-run", "--allow-existing", "--velero-namespace", "velero", "--schedule", "tenants", "--context", "prod", "--timeout", "2h", "--poll-interval", "5s")).toEqual({
+    expect(parse("--tenant=cust-1001", "--from-backup", "tenants-daily-20260301010000", "--as", "restore-cust-1001", "--dry-run", "--velero-namespace", "velero", "--schedule", "tenants", "--context", "prod", "--timeout", "2h", "--poll-interval", "5s")).toEqual({
       tenant: "cust-1001",
       fromBackup: "tenants-daily-20260301010000",
-      as: "cust-1001-restore",
+      as: "restore-cust-1001",
       dryRun: true,
-      allowExisting: true,
+      allowExisting: false,
       veleroNamespace: "velero",
       schedule: "tenants",
       tenantGlob: "cust-*",
       context: "prod",
+      systemNamespaces: ["backup-system", "benji", "garage", "kube-node-lease", "kube-public", "minio", "postgres", "velero", "zrepl"],
       timeoutSeconds: 7200,
       pollSeconds: 5,
     });
@@ -250,7 +254,7 @@ describe("restore arguments", () => {
       join(dir, "manifests", "schedule--velero--tenants-daily.yaml"),
       stringify({ apiVersion: "velero.io/v1", kind: "Schedule", metadata: { name: "tenants-daily", namespace: "velero", labels: { "cluster-backup/flow": "tenants" } }, spec: { schedule: "CRON_TZ=UTC 0 1 * * *", template: { includedNamespaces: ["client-*"] } } }),
     );
-    expect(readPlanNames(dir)).toEqual({ veleroNamespace: "velero", schedule: "tenants-daily", tenantGlob: "client-*" });
+    expect(readPlanNames(dir)).toEqual({ veleroNamespace: "velero", schedule: "tenants-daily", tenantGlob: "client-*", namespaces: ["velero"] });
     expect(parseRestoreArgs(["--tenant", "client-7", "--plan", dir])).toMatchObject({ veleroNamespace: "velero", schedule: "tenants-daily", tenantGlob: "client-*" });
     expect(usageError(["--tenant", "cust-7", "--plan", dir])).toBe("--tenant 'cust-7': not a tenant namespace; tenant namespaces match 'client-*' (e.g. client-1001)");
     expect(usageError(["--tenant", "cust-7", "--plan", join(dir, "nope")])).toBe(`--plan '${join(dir, "nope")}': no manifests/ folder there; write a plan first: npm run plan -- --stack <stack> --out ${join(dir, "nope")}`);

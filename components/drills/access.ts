@@ -50,6 +50,10 @@ export function drillRoleRules(cronJobs: readonly string[]): k8s.types.input.rba
     { apiGroups: ["velero.io"], resources: ["backups"], verbs: ["get", "list"] },
     { apiGroups: ["velero.io"], resources: ["restores"], verbs: ["get", "list", "create", "delete"] },
     { apiGroups: ["velero.io"], resources: ["podvolumerestores"], verbs: ["get", "list"] },
+    // To judge a PartiallyFailed backup per namespace: its failed PodVolumeBackups and its results file (a
+    // DownloadRequest; Velero deletes it when it expires).
+    { apiGroups: ["velero.io"], resources: ["podvolumebackups"], verbs: ["list"] },
+    { apiGroups: ["velero.io"], resources: ["downloadrequests"], verbs: ["get", "create"] },
     { apiGroups: [""], resources: ["events"], verbs: ["create"] },
     { apiGroups: ["batch"], resources: ["cronjobs"], resourceNames: [...cronJobs], verbs: ["get"] },
   ];

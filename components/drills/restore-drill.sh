@@ -4,7 +4,8 @@
 # `restore-drill-tenants` and `restore-drill-postgres`:
 #
 #   1. delete scratch namespaces left behind by an earlier run of this drill;
-#   2. pick the newest Completed backup of the Velero Schedule the drill checks;
+#   2. pick the newest Completed backup of the Velero Schedule the drill checks, or a newer PartiallyFailed one whose
+#      errors Velero recorded against other namespaces only;
 #   3. pick the source namespace (fixed, or a different tenant every run) and name the scratch namespace
 #      drill-<source>-<yyyymmddhhmm> (UTC);
 #   4. create the scratch namespace (labelled as a drill's, excluded from backups, never privileged), bind the
@@ -133,14 +134,74 @@ on_exit() {
   exit "$status"
 }
 
-# find_backup: sets backup and started to the newest Completed backup of the schedule and its start time.
+# download URL: the file behind a signed object-store URL on stdout (curl in the drill image, else busybox wget).
+download() {
+  if command -v curl >/dev/null 2>&1; then curl -fsS --max-time 60 "$1"; else wget -q -T 60 -O - "$1"; fi
+}
+
+# partial_errors BACKUP: for a PartiallyFailed backup, prints the namespaces Velero recorded errors in (its results file,
+# read through a DownloadRequest as `velero backup describe --details` does, plus those of its Failed PodVolumeBackups),
+# one per line. Fails, printing the reason instead, when that cannot be told: results unreadable, errors not placed in a
+# namespace (velero, cluster), or none placed at all. Velero v1.18 pkg/util/logging/log_counter_hook.go,
+# pkg/cmd/util/downloadrequest/downloadrequest.go.
+partial_errors() {
+  pvbs=$(kubectl -n "$VELERO_NAMESPACE" get podvolumebackups.velero.io -l "velero.io/backup-name=$1" -o json) || { echo "its PodVolumeBackups cannot be listed"; return 1; }
+  failed_pvbs=$(printf '%s' "$pvbs" | jq -r '.items[] | select(.status.phase == "Failed") | .spec.pod.namespace')
+  request="$1-drill-$(date -u +%Y%m%d%H%M%S)"
+  jq -n --arg name "$request" --arg ns "$VELERO_NAMESPACE" --arg backup "$1" \
+    '{apiVersion: "velero.io/v1", kind: "DownloadRequest", metadata: {name: $name, namespace: $ns}, spec: {target: {kind: "BackupResults", name: $backup}}}' \
+    | kubectl create -f - >/dev/null || { echo "a DownloadRequest for its results cannot be created"; return 1; }
+  url=""
+  tries=0
+  while [ -z "$url" ]; do
+    url=$(kubectl -n "$VELERO_NAMESPACE" get downloadrequests.velero.io "$request" -o jsonpath='{.status.downloadURL}') || url=""
+    [ -n "$url" ] && break
+    tries=$((tries + 1))
+    [ "$tries" -lt 60 ] || { echo "Velero did not sign the DownloadRequest $request for its results"; return 1; }
+    sleep 1
+  done
+  download "$url" | gunzip >"$work/results-$1.json" 2>/dev/null || { echo "its results file cannot be downloaded from the object store"; return 1; }
+  unplaced=$(jq -r '[(.errors.velero // [])[], (.errors.cluster // [])[]] | length' "$work/results-$1.json") || { echo "its results file is not JSON"; return 1; }
+  [ "$unplaced" -eq 0 ] || { echo "$unplaced of its errors are not recorded against a namespace"; return 1; }
+  placed=$( (jq -r '.errors.namespaces // {} | to_entries[] | select(.value | length > 0) | .key' "$work/results-$1.json"; printf '%s\n' "$failed_pvbs") | grep -v '^$' | sort -u)
+  [ -n "$placed" ] || { echo "its results place no error in any namespace"; return 1; }
+  printf '%s\n' "$placed"
+}
+
+# in_list NAME LIST: NAME is one of the lines of LIST.
+in_list() {
+  printf '%s\n' "$2" | grep -qx -- "$1"
+}
+
+# find_backup: sets backup and started to the newest backup of the schedule the drill can use, and tainted to the
+# namespaces with errors in it. All tenants share one nightly Backup: a PartiallyFailed one still serves every tenant
+# it recorded no error for (the fixed source must be one of them; a rotating drill picks among them).
 find_backup() {
   backups=$(kubectl -n "$VELERO_NAMESPACE" get backups.velero.io -l "velero.io/schedule-name=$SCHEDULE_NAME" -o json)
-  found=$(printf '%s' "$backups" | jq -r '[.items[] | select(.status.phase == "Completed")] | sort_by(.status.startTimestamp) | last
-    | select(. != null) | "\(.metadata.name) \(.status.startTimestamp)"')
-  [ -n "$found" ] || fail "no Completed backup of the Schedule $SCHEDULE_NAME in $VELERO_NAMESPACE"
-  backup=${found%% *}
-  started=${found#* }
+  for entry in $(printf '%s' "$backups" | jq -r '[.items[] | select(.status.phase == "Completed" or .status.phase == "PartiallyFailed")]
+    | sort_by(.status.startTimestamp) | reverse | .[] | "\(.metadata.name)|\(.status.startTimestamp)|\(.status.phase)"'); do
+    name=${entry%%|*}
+    rest=${entry#*|}
+    if [ "${rest#*|}" = Completed ]; then
+      backup=$name
+      started=${rest%%|*}
+      tainted=""
+      return 0
+    fi
+    if verdict=$(partial_errors "$name"); then
+      tainted=$verdict
+      if [ -n "$SOURCE_NAMESPACE" ] && in_list "$SOURCE_NAMESPACE" "$tainted"; then
+        log "skipping the PartiallyFailed backup $name: Velero recorded errors in $SOURCE_NAMESPACE"
+        continue
+      fi
+      backup=$name
+      started=${rest%%|*}
+      log "using the PartiallyFailed backup $name: its errors are in $(printf '%s' "$tainted" | tr '\n' ' ' | sed 's/ $//') only"
+      return 0
+    fi
+    log "skipping the PartiallyFailed backup $name: $verdict"
+  done
+  fail "no Completed backup of the Schedule $SCHEDULE_NAME in $VELERO_NAMESPACE"
 }
 
 # matches_glob NAME: NAME matches the tenants Schedule's namespace glob (Velero's glob syntax is the shell's).
@@ -165,7 +226,7 @@ choose_source() {
   for ns in $(printf '%s' "$tenants" | jq -r --arg prefix "$TENANT_PREFIX" --arg before "$started" --arg ex "$EXCLUDE_LABEL" \
     '.items[] | select((.metadata.name | startswith($prefix)) and .metadata.creationTimestamp < $before
                        and (.metadata.labels[$ex] // "") != "true") | .metadata.name' | sort); do
-    if matches_glob "$ns"; then candidates="$candidates $ns"; fi
+    if matches_glob "$ns" && ! in_list "$ns" "$tainted"; then candidates="$candidates $ns"; fi
   done
   set -- $candidates
   [ "$#" -gt 0 ] || fail "no tenant namespace matching $TENANT_GLOB existed when $backup started"

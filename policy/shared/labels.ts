@@ -28,6 +28,11 @@ export const FLOW_LABEL = "cluster-backup/flow";
 export const DRILL_LABEL = "cluster-backup/drill";
 /** Name prefix of the drills' scratch namespaces (`drill-<source>-<yyyymmddhhmm>`); never a tenant prefix. */
 export const DRILL_NAMESPACE_PREFIX = "drill-";
+/**
+ * On a namespace `npm run restore -- --as <namespace>` created for a tenant's copy (value: the tenant). Such a copy
+ * carries Velero's exclude label and no tenant label: no Schedule, drill or opt-out sync takes it for a tenant.
+ */
+export const RESTORED_FROM_LABEL = "cluster-backup/restored-from";
 
 /** Pod Security Admission label keys; the program sets all three on its privileged namespaces. */
 export const PSA_LABELS = [

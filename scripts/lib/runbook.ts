@@ -5,7 +5,7 @@
  * §3.7. Pure.
  */
 import { parse } from "yaml";
-import { BACKUP_LABEL, BACKUP_THIS_PVC_LABEL, BENJI_INSTANCE_LABEL, DRILL_LABEL, DRILL_NAMESPACE_PREFIX, FLOW_LABEL, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_ANNOTATIONS, VELERO_EXCLUDE_LABEL } from "../../components/labels";
+import { BACKUP_LABEL, BACKUP_THIS_PVC_LABEL, BENJI_INSTANCE_LABEL, DRILL_LABEL, DRILL_NAMESPACE_PREFIX, FLOW_LABEL, RESTORED_FROM_LABEL, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_ANNOTATIONS, VELERO_EXCLUDE_LABEL } from "../../components/labels";
 import { VELERO_NODE_AGENT_DAEMONSET } from "../../components/monitoring/targets";
 import { DUMP_PATH, PG_DUMP_COMPLETE_LINE } from "../../components/postgres/hooks";
 import { globToRegExp } from "../../components/schema/namespace-glob";
@@ -140,8 +140,12 @@ function tenantsSection(n: Names): string[] {
     "",
     "Restore next to the live tenant (namespace mapping) to compare or copy data back:",
     "",
-    ...sh(`npm run restore -- --tenant ${t1} --as ${t1}-restore --velero-namespace ${v}`, `velero -n ${v} restore create ${t1}-restore-${TS} --from-backup ${name}-${TS} --include-namespaces ${t1} --namespace-mappings ${t1}:${t1}-restore --wait`),
-    `The copy gets new PVs filled by the node-agent (fs-restore) and the tenant's labels, \`${TENANT_LABEL}=true\` included: remove that label or delete the copy when done, and mind Ingress hosts and Services the copy duplicates. Fs-restore adds a \`restore-wait\` init container; PSA-restricted tenants need its securityContext (chart value \`configMaps.fs-restore-action-config\`). Follow the volume data with \`kubectl -n ${v} get podvolumerestores -l ${RESTORE_NAME_LABEL}=<restore>\`.`,
+    ...sh(
+      `npm run restore -- --tenant ${t1} --as restore-${t1} --velero-namespace ${v}`,
+      `kubectl create namespace restore-${t1} && kubectl label namespace restore-${t1} ${VELERO_EXCLUDE_LABEL}=true ${RESTORED_FROM_LABEL}=${t1}`,
+      `velero -n ${v} restore create ${t1}-restore-${TS} --from-backup ${name}-${TS} --include-namespaces ${t1} --namespace-mappings ${t1}:restore-${t1} --wait`,
+    ),
+    `The copy goes into a namespace outside \`${glob}\` created beforehand (\`npm run restore\` does it, with the tenant's Pod Security labels; with the velero CLI the \`kubectl\` line), labelled \`${VELERO_EXCLUDE_LABEL}=true\` and \`${RESTORED_FROM_LABEL}=${t1}\`, without \`${TENANT_LABEL}=true\`: Velero restores into an existing namespace without touching its labels, so neither \`${name}\` nor the drills nor the opt-out sync take the copy for a tenant. \`npm run restore\` refuses \`--as\` names matching \`${glob}\`, \`kube-*\`, \`default\`, \`${DRILL_NAMESPACE_PREFIX}*\` and the backup system's namespaces. The copy gets new PVs filled by the node-agent (fs-restore): delete it when done, and mind Ingress hosts and Services the copy duplicates. Fs-restore adds a \`restore-wait\` init container; PSA-restricted tenants need its securityContext (chart value \`configMaps.fs-restore-action-config\`). Follow the volume data with \`kubectl -n ${v} get podvolumerestores -l ${RESTORE_NAME_LABEL}=<restore>\`.`,
     "",
   ];
 }

@@ -6,6 +6,8 @@
 // `networkPolicyFailures` makes that many NetworkPolicy creations fail first (RBAC propagation). Anything else fails
 // like kubectl would.
 import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { gzipSync } from "node:zlib";
 
 const stateFile = process.env.FAKE_KUBECTL_STATE;
 const state = JSON.parse(readFileSync(stateFile, "utf8"));
@@ -66,6 +68,8 @@ const kinds = {
   "backups.velero.io": "backups",
   "restores.velero.io": "restores",
   "podvolumerestores.velero.io": "podvolumerestores",
+  "podvolumebackups.velero.io": "podvolumebackups",
+  "downloadrequests.velero.io": "downloadrequests",
   pods: "pods",
   persistentvolumeclaims: "pvcs",
   cronjob: "cronjobs",
@@ -94,10 +98,21 @@ if (verb === "get") {
     if (!uid) die(`cronjobs.batch "${name}" not found`);
     out(output === "jsonpath={.metadata.uid}" ? uid : JSON.stringify({ metadata: { name, uid } }));
   }
+  if (kind === "downloadrequests") {
+    // Signed as Velero does, with a file:// URL to the backup's results (gzip JSON), or to nothing when it has none.
+    const request = (state.downloadrequests ?? []).find((o) => o.metadata.name === name && o.metadata.namespace === ns);
+    if (!request) die(`downloadrequests.velero.io "${name}" not found`);
+    if (output !== "jsonpath={.status.downloadURL}") die(`unsupported output ${output}`);
+    const target = request.spec.target.name;
+    const file = join(dirname(stateFile), `${target}-results.gz`);
+    const results = (state.backupResults ?? {})[target];
+    if (results !== undefined) writeFileSync(file, gzipSync(JSON.stringify(results)));
+    out(`file://${file}`);
+  }
   let items;
   if (kind === "namespaces") items = state.namespaces;
   else if (kind === "pods" || kind === "pvcs") items = (state[kind][ns] ?? []);
-  else items = state[kind].filter((o) => o.metadata.namespace === ns);
+  else items = (state[kind] ?? []).filter((o) => o.metadata.namespace === ns);
   if (name) {
     const found = items.find((o) => o.metadata.name === name);
     if (!found) {
@@ -130,6 +145,8 @@ if (verb === "create") {
     state.pods[target] = state.restoredPods ?? [];
     state.pvcs[target] = state.restoredPvcs ?? [];
     state.workloads[target] = state.restoredWorkloads ?? [];
+  } else if (obj.kind === "DownloadRequest") {
+    state.downloadrequests = [...(state.downloadrequests ?? []), obj];
   } else if (obj.kind === "Event") {
     state.events.push(obj);
   } else if (obj.kind === "RoleBinding") {

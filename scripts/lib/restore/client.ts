@@ -2,7 +2,7 @@
  * The few Kubernetes API calls the restore command makes, behind an interface: the command is tested against recorded
  * API responses through a fake, and runs against a cluster through {@link ./kube-client}.
  */
-import type { BackupStorageLocation, NamespaceInfo, PodVolumeRestore, VeleroBackup, VeleroRestore } from "./velero-types";
+import type { BackupResultsFile, BackupStorageLocation, NamespaceInfo, NamespaceObject, PodVolumeBackup, PodVolumeRestore, VeleroBackup, VeleroRestore } from "./velero-types";
 
 export interface VeleroApi {
   /** Where requests go, for messages: `https://host:6443 (context admin@prod)`. */
@@ -15,6 +15,15 @@ export interface VeleroApi {
   getBackupStorageLocation(namespace: string, name: string): Promise<BackupStorageLocation | undefined>;
   /** The Namespace, or undefined when it does not exist. */
   getNamespace(name: string): Promise<NamespaceInfo | undefined>;
+  /** Creates the namespace a restore with `--as` goes into. */
+  createNamespace(namespace: NamespaceObject): Promise<void>;
+  /** PodVolumeBackups of a backup (label `velero.io/backup-name`). */
+  listPodVolumeBackups(namespace: string, backupName: string): Promise<PodVolumeBackup[]>;
+  /**
+   * The backup's results file, read as `velero backup describe --details` does (a DownloadRequest, then its signed
+   * URL); undefined when the object store has none. Throws when it cannot be read.
+   */
+  readBackupResults(namespace: string, backupName: string): Promise<BackupResultsFile | undefined>;
   /** Creates the Restore and returns it as stored. */
   createRestore(restore: VeleroRestore): Promise<VeleroRestore>;
   /** The Restore, or undefined when it does not exist. */

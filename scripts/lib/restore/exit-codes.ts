@@ -4,11 +4,11 @@ export const EXIT = {
   ok: 0,
   /** The restore ended PartiallyFailed: some items or volumes were not restored (see its errors). */
   partiallyFailed: 1,
-  /** Bad arguments, or a --tenant that is not a tenant namespace name. */
+  /** Bad arguments: a --tenant that is not a tenant namespace name, a refused --as, an unknown --context, an old Node. */
   usage: 2,
   /** The restore ended Failed or FailedValidation. */
   failed: 3,
-  /** No Completed backup of the schedule contains the tenant (unknown tenant, opted out, or no backup yet), or the
+  /** No backup of the schedule holds all of the tenant (unknown tenant, opted out, errors in it, or no backup yet), or the
    *  restore Completed with nothing in it (the backup's filters matched the name but it held no object of it). */
   noBackup: 4,
   /** --from-backup does not exist, is not Completed/PartiallyFailed, or does not contain the tenant. */

@@ -2,22 +2,44 @@
  * {@link VeleroApi} over the Kubernetes API with @kubernetes/client-node (the current kubeconfig, as kubectl reads
  * it: $KUBECONFIG, else ~/.kube/config, else the in-cluster service account).
  */
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { gunzipSync } from "node:zlib";
 import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { ApiError, failureOfStatus, type VeleroApi } from "./client";
-import { RESTORE_NAME_LABEL, VELERO_GROUP, VELERO_VERSION, veleroLabelValue, type BackupStorageLocation, type NamespaceInfo, type PodVolumeRestore, type VeleroBackup, type VeleroRestore } from "./velero-types";
+import { EXIT, RestoreError } from "./exit-codes";
+import {
+  BACKUP_NAME_LABEL,
+  RESTORE_NAME_LABEL,
+  VELERO_GROUP,
+  VELERO_VERSION,
+  veleroLabelValue,
+  type BackupResultsFile,
+  type BackupStorageLocation,
+  type NamespaceInfo,
+  type NamespaceObject,
+  type PodVolumeBackup,
+  type PodVolumeRestore,
+  type VeleroBackup,
+  type VeleroRestore,
+} from "./velero-types";
 
 /** How long one API call may take before the cluster counts as unreachable. */
 const REQUEST_TIMEOUT_MS = 30_000;
+/** How long Velero may take to sign a DownloadRequest, and the download may take (the velero CLI waits 1 minute). */
+const DOWNLOAD_TIMEOUT_MS = 60_000;
+const DOWNLOAD_POLL_MS = 250;
 
 /** Network error codes meaning "no API server answered". */
 const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_SOCKET", "DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "CERT_HAS_EXPIRED", "ERR_TLS_CERT_ALTNAME_INVALID"]);
 
 /**
  * Reads the kubeconfig kubectl would use. Throws an {@link ApiError} `unreachable` when there is none (client-node
- * would otherwise silently fall back to http://localhost:8080) or it cannot be read, `other` for an unknown context.
+ * would otherwise silently fall back to http://localhost:8080) or it cannot be read; a usage error for an unknown
+ * context (a wrong argument, not a refused request).
  */
 export function loadKubeConfig(context?: string, env: NodeJS.ProcessEnv = process.env): KubeConfig {
   const kc = new KubeConfig();
@@ -33,7 +55,7 @@ export function loadKubeConfig(context?: string, env: NodeJS.ProcessEnv = proces
   }
   if (context !== undefined) {
     if (!kc.getContextObject(context)) {
-      throw new ApiError("other", `kubeconfig has no context '${context}'; it has: ${kc.getContexts().map((c) => c.name).join(", ") || "none"}`);
+      throw new RestoreError(EXIT.usage, `--context '${context}': the kubeconfig has no such context; it has: ${kc.getContexts().map((c) => c.name).join(", ") || "none"}`);
     }
     kc.setCurrentContext(context);
   }
@@ -158,9 +180,46 @@ export class KubeVeleroApi implements VeleroApi {
     const created = ns.metadata?.creationTimestamp as unknown;
     return {
       name,
+      ...(ns.metadata?.labels ? { labels: ns.metadata.labels } : {}),
       ...(created ? { creationTimestamp: created instanceof Date ? created.toISOString().replace(/\.\d+Z$/, "Z") : String(created) } : {}),
       ...(ns.status?.phase ? { phase: ns.status.phase } : {}),
     };
+  }
+
+  async createNamespace(namespace: NamespaceObject): Promise<void> {
+    await this.call(`creating Namespace ${namespace.metadata.name}`, () => this.core.createNamespace({ body: namespace }));
+  }
+
+  async listPodVolumeBackups(namespace: string, backupName: string): Promise<PodVolumeBackup[]> {
+    const list = await this.call(`listing PodVolumeBackups in ${namespace}`, () =>
+      this.custom.listNamespacedCustomObject({ ...this.velero(namespace, "podvolumebackups"), labelSelector: `${BACKUP_NAME_LABEL}=${veleroLabelValue(backupName)}` }),
+    );
+    return ((list as { items?: PodVolumeBackup[] }).items ?? []) as PodVolumeBackup[];
+  }
+
+  /** As velero's `pkg/cmd/util/downloadrequest/downloadrequest.go` (v1.18): DownloadRequest, signed URL, gzip JSON. */
+  async readBackupResults(namespace: string, backupName: string): Promise<BackupResultsFile | undefined> {
+    const name = `${backupName}-${randomUUID()}`;
+    const body = { apiVersion: `${VELERO_GROUP}/${VELERO_VERSION}`, kind: "DownloadRequest", metadata: { name, namespace }, spec: { target: { kind: "BackupResults", name: backupName } } };
+    await this.call(`creating DownloadRequest ${namespace}/${name}`, () => this.custom.createNamespacedCustomObject({ ...this.velero(namespace, "downloadrequests"), body }));
+    const deadline = Date.now() + DOWNLOAD_TIMEOUT_MS;
+    let url: string | undefined;
+    while (!url) {
+      const request = await this.call(`reading DownloadRequest ${namespace}/${name}`, () => this.custom.getNamespacedCustomObject({ ...this.velero(namespace, "downloadrequests"), name }));
+      url = (request as { status?: { downloadURL?: string } }).status?.downloadURL || undefined;
+      if (url) break;
+      if (Date.now() > deadline) throw new Error(`Velero did not sign DownloadRequest ${namespace}/${name} within ${DOWNLOAD_TIMEOUT_MS / 1000}s (is the backup storage location available?)`);
+      await delay(DOWNLOAD_POLL_MS);
+    }
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
+    } catch (err) {
+      throw new Error(`downloading the results from the object store failed: ${deepestMessage(err)}`);
+    }
+    if (response.status === 404) return undefined;
+    if (!response.ok) throw new Error(`downloading the results from the object store failed: HTTP ${response.status}`);
+    return JSON.parse(gunzipSync(Buffer.from(await response.arrayBuffer())).toString("utf8")) as BackupResultsFile;
   }
 
   async createRestore(restore: VeleroRestore): Promise<VeleroRestore> {

@@ -3,14 +3,14 @@
  * the Restore (or print it), follow it to the end. Everything outside (API, clock, sleep, terminal) is injected.
  */
 import { stringify } from "yaml";
-import { BACKUP_LABEL, VELERO_EXCLUDE_LABEL } from "../../../components/labels";
+import { BACKUP_LABEL, PART_OF_LABEL, OWNERSHIP_LABELS, TENANT_LABEL, VELERO_EXCLUDE_LABEL } from "../../../components/labels";
 import { ApiError, type VeleroApi } from "./client";
-import type { RestoreOptions } from "./args";
-import { buildRestore } from "./build";
+import { copyNamespaceName, type RestoreOptions } from "./args";
+import { buildCopyNamespace, buildRestore } from "./build";
 import { EXIT, RestoreError, type ExitCode } from "./exit-codes";
 import { formatElapsed, isFinal, plainLine, snapshotOf, summarizeRestore, ttyLine } from "./progress";
-import { backupProblem, backupTime, RESTORABLE_PHASES, selectBackup } from "./select";
-import { SCHEDULE_NAME_LABEL, type VeleroBackup, type VeleroRestore } from "./velero-types";
+import { backupProblem, backupTime, judgePartialBackup, RESTORABLE_PHASES, sortNewestFirst, type Candidate, type PartialVerdict } from "./select";
+import { SCHEDULE_NAME_LABEL, type NamespaceInfo, type VeleroBackup, type VeleroRestore } from "./velero-types";
 
 export interface Output {
   write(text: string): void;
@@ -40,6 +40,16 @@ export function exitCodeOf(err: unknown): ExitCode {
   return EXIT.apiError;
 }
 
+/** The per-namespace verdict on a PartiallyFailed backup; an unreadable record is a reason not to use it. */
+async function judgePartial(o: RestoreOptions, backup: VeleroBackup, api: VeleroApi): Promise<PartialVerdict> {
+  try {
+    const [pvbs, results] = await Promise.all([api.listPodVolumeBackups(o.veleroNamespace, backup.metadata.name), api.readBackupResults(o.veleroNamespace, backup.metadata.name)]);
+    return judgePartialBackup(backup, o.tenant, results, pvbs);
+  } catch (err) {
+    return { usable: false, problem: `is PartiallyFailed and its per-namespace results could not be read (${(err as Error).message})` };
+  }
+}
+
 async function chooseBackup(o: RestoreOptions, deps: RestoreDeps): Promise<VeleroBackup> {
   const { api, out } = deps;
   const ns = o.veleroNamespace;
@@ -51,7 +61,8 @@ async function chooseBackup(o: RestoreOptions, deps: RestoreDeps): Promise<Veler
     const problem = backupProblem(backup, o.tenant, RESTORABLE_PHASES);
     if (problem) throw new RestoreError(EXIT.badBackup, `backup '${o.fromBackup}' cannot restore ${o.tenant}: it ${problem}`);
     if (backup.status?.phase === "PartiallyFailed") {
-      out.write(`warning: backup ${o.fromBackup} is PartiallyFailed: some items or volumes of it may be missing (velero -n ${ns} backup describe ${o.fromBackup} --details)\n`);
+      const verdict = await judgePartial(o, backup, api);
+      out.write(verdict.usable ? `${verdict.note}\n` : `warning: backup ${o.fromBackup} ${verdict.problem}; restoring from it as asked (velero -n ${ns} backup describe ${o.fromBackup} --details)\n`);
     }
     return backup;
   }
@@ -59,22 +70,33 @@ async function chooseBackup(o: RestoreOptions, deps: RestoreDeps): Promise<Veler
   if (backups.length === 0) {
     throw new RestoreError(EXIT.noBackup, `no backups of schedule ${o.schedule} in namespace ${ns} (${api.target}); check the schedule with: velero -n ${ns} schedule get`);
   }
-  const selection = selectBackup(backups, o.tenant);
-  if (!selection.backup) {
-    const listed = selection.candidates.slice(0, MAX_LISTED).map((c) => `  ${c.name} (started ${c.started || "never"}) ${c.problem}`);
-    const more = selection.candidates.length > MAX_LISTED ? [`  ... and ${selection.candidates.length - MAX_LISTED} older`] : [];
-    throw new RestoreError(
-      EXIT.noBackup,
-      [
-        `no Completed backup of schedule ${o.schedule} contains namespace ${o.tenant} (${backups.length} backups looked at):`,
-        ...listed,
-        ...more,
-        `Is '${o.tenant}' the right tenant? A tenant labelled ${BACKUP_LABEL}=false (${VELERO_EXCLUDE_LABEL}=true) is never backed up.`,
-      ].join("\n"),
-    );
+  const candidates: Candidate[] = [];
+  for (const backup of sortNewestFirst(backups)) {
+    let problem = backupProblem(backup, o.tenant, RESTORABLE_PHASES);
+    let note: string | undefined;
+    if (!problem && backup.status?.phase === "PartiallyFailed") {
+      const verdict = await judgePartial(o, backup, api);
+      if (verdict.usable) note = verdict.note;
+      else problem = verdict.problem;
+    }
+    candidates.push({ name: backup.metadata.name, phase: backup.status?.phase ?? "New", started: backupTime(backup), ...(problem ? { problem } : {}) });
+    if (!problem) {
+      for (const skipped of candidates.slice(0, -1)) out.write(`skipping newer backup ${skipped.name}: it ${skipped.problem}\n`);
+      if (note) out.write(`${note}\n`);
+      return backup;
+    }
   }
-  for (const skipped of selection.candidates.slice(0, -1)) out.write(`skipping newer backup ${skipped.name}: it ${skipped.problem}\n`);
-  return selection.backup;
+  const listed = candidates.slice(0, MAX_LISTED).map((c) => `  ${c.name} (started ${c.started || "never"}) ${c.problem}`);
+  const more = candidates.length > MAX_LISTED ? [`  ... and ${candidates.length - MAX_LISTED} older`] : [];
+  throw new RestoreError(
+    EXIT.noBackup,
+    [
+      `no backup of schedule ${o.schedule} holds all of namespace ${o.tenant} (${backups.length} backups looked at; a PartiallyFailed one counts when none of its errors concern ${o.tenant}):`,
+      ...listed,
+      ...more,
+      `Is '${o.tenant}' the right tenant? A tenant labelled ${BACKUP_LABEL}=false (${VELERO_EXCLUDE_LABEL}=true) is never backed up.`,
+    ].join("\n"),
+  );
 }
 
 async function checkLocation(o: RestoreOptions, backup: VeleroBackup, api: VeleroApi): Promise<void> {
@@ -91,16 +113,25 @@ async function checkLocation(o: RestoreOptions, backup: VeleroBackup, api: Veler
   }
 }
 
-async function checkTarget(o: RestoreOptions, backup: VeleroBackup, deps: RestoreDeps): Promise<string> {
+/** The target namespace, checked: a new one for --as (never a tenant's or the system's), the tenant's own otherwise. */
+async function checkTarget(o: RestoreOptions, backup: VeleroBackup, deps: RestoreDeps): Promise<{ target: string; source?: NamespaceInfo }> {
   const target = o.as ?? o.tenant;
   const existing = await deps.api.getNamespace(target);
+  if (o.as !== undefined && existing) {
+    const instead = `restore into a new namespace such as ${copyNamespaceName(o.tenant)}`;
+    if (existing.labels?.[TENANT_LABEL] === "true") throw new RestoreError(EXIT.usage, `--as '${target}': namespace ${target} is a tenant's (labelled ${TENANT_LABEL}=true); ${instead}`);
+    if (existing.labels?.[PART_OF_LABEL] === OWNERSHIP_LABELS[PART_OF_LABEL]) throw new RestoreError(EXIT.usage, `--as '${target}': namespace ${target} belongs to the backup system (labelled ${PART_OF_LABEL}=${OWNERSHIP_LABELS[PART_OF_LABEL]}); ${instead}`);
+  }
   if (existing?.phase === "Terminating") {
     throw new RestoreError(EXIT.namespaceExists, `namespace ${target} is being deleted (Terminating); wait until it is gone, or restore next to it with --as <new-namespace>`);
+  }
+  if (existing && o.as !== undefined) {
+    throw new RestoreError(EXIT.namespaceExists, `namespace ${target} exists: --as restores into a new namespace only (--allow-existing is for in-place restores); choose another name, or delete ${target} first`);
   }
   if (existing && !o.allowExisting) {
     throw new RestoreError(
       EXIT.namespaceExists,
-      `namespace ${target} exists: restoring over it would only add the objects it lacks (Velero never overwrites, this command never deletes). Restore next to it with --as ${o.tenant}-restore, or pass --allow-existing to add the missing objects.`,
+      `namespace ${target} exists: restoring over it would only add the objects it lacks (Velero never overwrites, this command never deletes). Restore next to it with --as ${copyNamespaceName(o.tenant)}, or pass --allow-existing to add the missing objects.`,
     );
   }
   if (existing) deps.out.write(`namespace ${target} exists: --allow-existing given, Velero will add missing objects and skip existing ones\n`);
@@ -108,7 +139,7 @@ async function checkTarget(o: RestoreOptions, backup: VeleroBackup, deps: Restor
   if (source?.creationTimestamp && source.creationTimestamp > backupTime(backup)) {
     deps.out.write(`note: namespace ${o.tenant} was created at ${source.creationTimestamp}, after backup ${backup.metadata.name} started (${backupTime(backup)}): the backup holds an earlier namespace of that name, or nothing of it\n`);
   }
-  return target;
+  return { target, ...(source ? { source } : {}) };
 }
 
 async function follow(created: VeleroRestore, o: RestoreOptions, deps: RestoreDeps): Promise<ExitCode> {
@@ -163,24 +194,72 @@ async function follow(created: VeleroRestore, o: RestoreOptions, deps: RestoreDe
 
 /**
  * Restores one tenant. Returns the exit code; throws {@link RestoreError} / {@link ApiError} for refusals and API
- * failures (map them with {@link exitCodeOf}). Creates at most one object (the Restore), deletes nothing.
+ * failures (map them with {@link exitCodeOf}). Creates the Restore and, with --as, the namespace it goes into first;
+ * reading a PartiallyFailed backup's results creates a DownloadRequest, as `velero backup describe --details` does.
+ * Deletes nothing.
  */
 export async function runRestore(o: RestoreOptions, deps: RestoreDeps): Promise<ExitCode> {
-  const backup = await chooseBackup(o, deps);
+  let backup: VeleroBackup;
+  try {
+    backup = await chooseBackup(o, deps);
+  } catch (err) {
+    if (o.dryRun && err instanceof ApiError && err.failure === "unreachable") return printOfflineDryRun(o, deps, err.message);
+    throw err;
+  }
   deps.out.write(`backup: ${backup.metadata.name} (${backup.status?.phase}, started ${backupTime(backup)}, location ${backup.spec.storageLocation ?? "default"})\n`);
   await checkLocation(o, backup, deps.api);
-  const target = await checkTarget(o, backup, deps);
+  const { target, source } = await checkTarget(o, backup, deps);
   const restore = buildRestore({ tenant: o.tenant, backupName: backup.metadata.name, veleroNamespace: o.veleroNamespace, targetNamespace: target, now: deps.now() });
+  const namespace = o.as !== undefined ? buildCopyNamespace({ tenant: o.tenant, target, backupName: backup.metadata.name, sourceLabels: source?.labels }) : undefined;
   if (o.dryRun) {
-    deps.out.write(`# dry run: this Restore would be created in ${deps.api.target}; nothing was created\n${stringify(restore)}`);
+    deps.out.write(`# dry run: ${namespace ? "this Namespace and " : ""}this Restore would be created in ${deps.api.target}; nothing was created\n${namespace ? `${stringify(namespace)}---\n` : ""}${stringify(restore)}`);
     return EXIT.ok;
   }
+  if (namespace) {
+    await deps.api.createNamespace(namespace).catch((err: unknown) => {
+      if (err instanceof ApiError && err.failure === "conflict") throw new RestoreError(EXIT.namespaceExists, `namespace ${target} was created by someone else meanwhile; choose another name`);
+      throw err;
+    });
+    deps.out.write(`created namespace ${target} (${VELERO_EXCLUDE_LABEL}=true, not a tenant: no tenant label, no backups, no drills)\n`);
+  }
   const created = await deps.api.createRestore(restore).catch((err: unknown) => {
+    const left = namespace ? `\nnamespace ${target} was created and is left empty: delete it (kubectl delete namespace ${target}) before trying again` : "";
     if (err instanceof ApiError && err.failure === "conflict") {
-      throw new RestoreError(EXIT.apiError, `a Restore named ${restore.metadata.name} already exists in ${o.veleroNamespace}; run the command again in a second`);
+      throw new RestoreError(EXIT.apiError, `a Restore named ${restore.metadata.name} already exists in ${o.veleroNamespace}; run the command again in a second${left}`);
     }
+    if (left) throw new RestoreError(exitCodeOf(err), `${(err as Error).message}${left}`);
     throw err;
   });
   deps.out.write(`created restore ${o.veleroNamespace}/${created.metadata.name}: ${o.tenant}${target !== o.tenant ? ` → ${target}` : ""} from ${backup.metadata.name}\n`);
   return follow(created, o, deps);
+}
+
+/**
+ * `--dry-run` without a cluster: what would be created, from the arguments alone (and the plan). Nothing is checked:
+ * without --from-backup the Restore names the schedule (`spec.scheduleName`), and Velero would take its newest
+ * Completed backup.
+ */
+export function printOfflineDryRun(o: RestoreOptions, deps: Pick<RestoreDeps, "now" | "out">, reason: string): ExitCode {
+  const target = o.as ?? o.tenant;
+  const restore = buildRestore({
+    tenant: o.tenant,
+    ...(o.fromBackup !== undefined ? { backupName: o.fromBackup } : { scheduleName: o.schedule }),
+    veleroNamespace: o.veleroNamespace,
+    targetNamespace: target,
+    now: deps.now(),
+  });
+  const namespace = o.as !== undefined ? buildCopyNamespace({ tenant: o.tenant, target, ...(o.fromBackup !== undefined ? { backupName: o.fromBackup } : {}) }) : undefined;
+  const backupLine =
+    o.fromBackup !== undefined
+      ? `# backup ${o.fromBackup} as given: not checked (that it exists, holds ${o.tenant} and its location is available)`
+      : `# no --from-backup: the Restore names schedule ${o.schedule}, and Velero would take its newest Completed backup; against the cluster this command picks the newest backup that holds all of ${o.tenant}`;
+  deps.out.write(
+    [
+      `# dry run without a cluster (${reason}): nothing was checked or created`,
+      backupLine,
+      ...(namespace ? [`# the Namespace gets the Pod Security labels of ${o.tenant} when created against the cluster`] : []),
+      `${namespace ? `${stringify(namespace)}---\n` : ""}${stringify(restore)}`,
+    ].join("\n"),
+  );
+  return EXIT.ok;
 }

@@ -10,10 +10,11 @@
  */
 import { VELERO_EXCLUDE_LABEL } from "../../../components/labels";
 import { namespaceGlobMatches } from "../../../components/schema/namespace-glob";
-import type { BackupPhase, VeleroBackup } from "./velero-types";
+import type { BackupPhase, BackupResultsFile, PodVolumeBackup, VeleroBackup } from "./velero-types";
 
 /** The phases a Backup can be restored from: Velero's restore controller reads any backup it can fetch, but only
- *  Completed ones are complete; PartiallyFailed ones are accepted when named explicitly, with a warning. */
+ *  Completed ones are complete; a PartiallyFailed one serves the namespaces it recorded no error for
+ *  ({@link judgePartialBackup}), or any when named explicitly. */
 export const RESTORABLE_PHASES: readonly BackupPhase[] = ["Completed", "PartiallyFailed"];
 
 /** Why a Backup's namespace filters leave the namespace out, or undefined when they select it. */
@@ -70,7 +71,7 @@ export interface BackupSelection {
  * `namespace` and that backed up at least one item. Pure.
  */
 export function selectBackup(backups: readonly VeleroBackup[], namespace: string): BackupSelection {
-  const newestFirst = [...backups].sort((a, b) => backupTime(b).localeCompare(backupTime(a)) || b.metadata.name.localeCompare(a.metadata.name));
+  const newestFirst = sortNewestFirst(backups);
   const candidates: Candidate[] = [];
   for (const backup of newestFirst) {
     const problem = backupProblem(backup, namespace);
@@ -78,4 +79,46 @@ export function selectBackup(backups: readonly VeleroBackup[], namespace: string
     if (!problem) return { backup, candidates };
   }
   return { candidates };
+}
+
+/** Backups by start time, newest first (ties: name, descending). */
+export function sortNewestFirst(backups: readonly VeleroBackup[]): VeleroBackup[] {
+  return [...backups].sort((a, b) => backupTime(b).localeCompare(backupTime(a)) || b.metadata.name.localeCompare(a.metadata.name));
+}
+
+/** Whether a PartiallyFailed backup holds all of one namespace: usable with a note saying why, or the problem. */
+export type PartialVerdict = { readonly usable: true; readonly note: string } | { readonly usable: false; readonly problem: string };
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * Judges a PartiallyFailed backup for one namespace from what Velero recorded per namespace: the backup's results
+ * file (`errors.namespaces`; errors under `velero` or `cluster` cannot be placed, so they disqualify it) and its
+ * PodVolumeBackups (a Failed one whose pod is in the namespace). `results` undefined: the store has no results file.
+ */
+export function judgePartialBackup(backup: VeleroBackup, namespace: string, results: BackupResultsFile | undefined, pvbs: readonly PodVolumeBackup[]): PartialVerdict {
+  const failed = pvbs.filter((p) => p.status?.phase === "Failed" && p.spec.pod.namespace === namespace);
+  if (failed.length > 0) {
+    const first = failed[0];
+    return { usable: false, problem: `is PartiallyFailed and ${plural(failed.length, "pod volume backup")} of ${namespace} failed (pod ${first.spec.pod.name ?? "?"} volume ${first.spec.volume}${first.status?.message ? `: ${first.status.message}` : ""})` };
+  }
+  if (!results) return { usable: false, problem: `is PartiallyFailed and the object store holds no results file for it, so its errors cannot be placed` };
+  const errors = results.errors ?? {};
+  const own = errors.namespaces?.[namespace] ?? [];
+  if (own.length > 0) return { usable: false, problem: `is PartiallyFailed with ${plural(own.length, "error")} in ${namespace}: ${own[0].trim()}` };
+  const unplaced = [...(errors.velero ?? []), ...(errors.cluster ?? [])];
+  if (unplaced.length > 0) {
+    return { usable: false, problem: `is PartiallyFailed with ${plural(unplaced.length, "error")} Velero did not record against a namespace, so ${namespace} may be incomplete: ${unplaced[0].trim()}` };
+  }
+  const others = Object.keys(errors.namespaces ?? {}).filter((ns) => (errors.namespaces?.[ns] ?? []).length > 0).sort();
+  const failedElsewhere = new Set(pvbs.filter((p) => p.status?.phase === "Failed").map((p) => p.spec.pod.namespace ?? "?"));
+  const elsewhere = [...new Set([...others, ...failedElsewhere])].sort();
+  if (elsewhere.length === 0) return { usable: false, problem: "is PartiallyFailed but its results place no error in any namespace, so the failure cannot be ruled out for it" };
+  const listed = elsewhere.length > 5 ? `${elsewhere.slice(0, 5).join(", ")}, ...` : elsewhere.join(", ");
+  return {
+    usable: true,
+    note: `backup ${backup.metadata.name} is PartiallyFailed, but none of its errors concern ${namespace}: they are in ${plural(elsewhere.length, "other namespace")} (${listed}) and no pod volume backup of ${namespace} failed (backup results and PodVolumeBackups)`,
+  };
 }

@@ -7,6 +7,8 @@ import { createHash } from "node:crypto";
 
 /** Velero's label on every Backup a Schedule creates (`pkg/apis/velero/v1/labels_annotations.go`). */
 export const SCHEDULE_NAME_LABEL = "velero.io/schedule-name";
+/** Velero's label on the PodVolumeBackups of a backup (`pkg/apis/velero/v1/labels_annotations.go` BackupNameLabel). */
+export const BACKUP_NAME_LABEL = "velero.io/backup-name";
 /** Velero's label on the PodVolumeRestores (and other objects) of a restore. */
 export const RESTORE_NAME_LABEL = "velero.io/restore-name";
 /** API group and version of Velero's custom resources. */
@@ -86,7 +88,10 @@ export type RestorePhase =
 
 /** The RestoreSpec fields this command sets. */
 export interface RestoreSpec {
-  backupName: string;
+  /** The backup; unset only in an offline dry run, which names the schedule instead. */
+  backupName?: string;
+  /** Velero restores from the newest Completed backup of this schedule when backupName is empty. */
+  scheduleName?: string;
   includedNamespaces: string[];
   namespaceMapping?: Record<string, string>;
   restorePVs: boolean;
@@ -127,9 +132,41 @@ export interface PodVolumeRestore {
   status?: { phase?: string; progress?: { bytesDone?: number; totalBytes?: number }; message?: string; [field: string]: unknown };
 }
 
+export interface PodVolumeBackup {
+  apiVersion: "velero.io/v1";
+  kind: "PodVolumeBackup";
+  metadata: ObjectMeta;
+  spec: { pod: { name?: string; namespace?: string }; volume: string; [field: string]: unknown };
+  status?: { phase?: "New" | "Accepted" | "Prepared" | "InProgress" | "Canceling" | "Canceled" | "Completed" | "Failed"; message?: string; [field: string]: unknown };
+}
+
+/**
+ * A backup's `<backup>-results.gz` in object storage (DownloadRequest target kind BackupResults): the warnings and
+ * errors Velero logged, by where they happened (`pkg/util/results/result.go`, `pkg/util/logging/log_counter_hook.go`:
+ * an entry with a `namespace` field goes under it, "" under cluster, none under velero).
+ */
+export interface BackupResultsFile {
+  errors?: ResultMessages;
+  warnings?: ResultMessages;
+}
+
+export interface ResultMessages {
+  velero?: string[];
+  cluster?: string[];
+  namespaces?: Record<string, string[]>;
+}
+
+/** A Namespace to create (the target of `--as`). */
+export interface NamespaceObject {
+  apiVersion: "v1";
+  kind: "Namespace";
+  metadata: { name: string; labels: Record<string, string>; annotations: Record<string, string> };
+}
+
 /** What the command needs of a Namespace. */
 export interface NamespaceInfo {
   name: string;
+  labels?: Record<string, string>;
   creationTimestamp?: string;
   /** `status.phase`: Active or Terminating. */
   phase?: string;
