@@ -382,7 +382,8 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: a scratch namespace is isolated, nev
     const run = runDrill("tenants", baseState());
     expect(run.status).toBe(0);
     const scratch = created(run, "Namespace")[0].metadata.name;
-    expect((run.state.created as Obj[]).map((o) => o.kind)).toEqual(["Namespace", "RoleBinding", "NetworkPolicy", "Restore", "Event"]);
+    // The newest backup is PartiallyFailed: its results are asked for first (a DownloadRequest), then the scratch objects.
+    expect((run.state.created as Obj[]).map((o) => o.kind)).toEqual(["DownloadRequest", "Namespace", "RoleBinding", "NetworkPolicy", "Restore", "Event"]);
     expect(run.state.networkpolicies).toEqual([
       {
         apiVersion: "networking.k8s.io/v1",
@@ -478,7 +479,7 @@ for (const shell of SHELLS) {
       const tenantsRun = runDrill("tenants", baseState(), {}, ["run"], shell.argv);
       expect(tenantsRun.stderr).toMatch(/SUCCEEDED: schedule tenants-daily; backup tenants-daily-20260102010000; source cust-a; scratch drill-cust-a-\d{12}; 2 workloads scaled to zero; restore Completed, 12\/12 items, 1 warnings, 0 errors; 2\/2 pod volume restores completed; 1 PVCs bound \(2 restored\); scratch namespace deleted\n$/);
       expect(tenantsRun.status).toBe(0);
-      expect((tenantsRun.state.created as Obj[]).map((o) => o.kind)).toEqual(["Namespace", "RoleBinding", "NetworkPolicy", "Restore", "Event"]);
+      expect((tenantsRun.state.created as Obj[]).map((o) => o.kind)).toEqual(["DownloadRequest", "Namespace", "RoleBinding", "NetworkPolicy", "Restore", "Event"]);
       const pg = { ...baseState(), restoreStatus: { phase: "Completed", progress: { itemsRestored: 9, totalItems: 9 }, warnings: 0, errors: 0, hookStatus: { hooksAttempted: 1, hooksFailed: 0 } } };
       const pgRun = runDrill("postgres", pg, {}, ["run"], shell.argv);
       expect(pgRun.status).toBe(0);

@@ -41,6 +41,8 @@ const KUBECTL: Record<string, readonly string[]> = {
   "rollout undo": ["-n"],
   "config use-context": [],
   "create namespace": [],
+  "create rolebinding": ["-n", "--clusterrole", "--serviceaccount"],
+  label: ["-n", "--overwrite"],
   "create secret": ["-n", "--from-literal", "--dry-run", "-o"],
   apply: ["-f"],
   "rollout restart": ["-n"],

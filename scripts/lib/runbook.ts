@@ -123,7 +123,7 @@ function tenantsSection(n: Names): string[] {
     ...listBackups(n, name),
     "### One tenant",
     "",
-    `\`npm run restore\` picks the newest Completed backup of \`${name}\` that contains the tenant, refuses an existing namespace, creates the Restore and follows it (exit 0 = Completed; \`--help\` lists the other exit codes):`,
+    `\`npm run restore\` picks the newest backup of \`${name}\` that contains the tenant and is usable for it (Completed, or PartiallyFailed with none of Velero's recorded errors in the tenant's namespace: the command says which), refuses an existing namespace, creates the Restore and follows it (exit 0 = Completed; \`--help\` lists the other exit codes):`,
     "",
     ...sh(`npm run restore -- --tenant ${t1} --velero-namespace ${v} --schedule ${name} --dry-run`, `npm run restore -- --tenant ${t1} --velero-namespace ${v} --schedule ${name}`, `npm run restore -- --tenant ${t1} --velero-namespace ${v} --schedule ${name} --from-backup ${name}-${TS}`),
     "The same with the velero CLI:",
@@ -446,7 +446,7 @@ function drillsSection(n: Names): string[] {
   if (drills.length === 0) return [`No restore drills in stack \`${n.stack}\`.`, ""];
   const ns = String(drills[0].metadata.namespace);
   return [
-    `Each drill restores the newest completed backup of its Schedule into a scratch namespace \`${DRILL_NAMESPACE_PREFIX}<source>-<yyyymmddhhmm>\` (label \`${DRILL_LABEL}\`), checks it, deletes the scratch namespace and reports through its exit status and an Event.`,
+    `Each drill restores the newest backup of its Schedule usable for its source (Completed, or PartiallyFailed with no errors recorded in that namespace) into a scratch namespace \`${DRILL_NAMESPACE_PREFIX}<source>-<yyyymmddhhmm>\` (label \`${DRILL_LABEL}\`), checks it, deletes the scratch namespace and reports through its exit status and an Event.`,
     "",
     "| drill | CronJob | schedule |",
     "| --- | --- | --- |",
