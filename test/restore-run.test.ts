@@ -67,7 +67,7 @@ describe("npm run restore against recorded API responses", () => {
       {
         apiVersion: "velero.io/v1",
         kind: "Restore",
-        metadata: { name: "cust-1001-20260302091200", namespace: "backup-system", labels: { "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup/flow": "tenants" } },
+        metadata: { name: "cust-1001-20260302091200", namespace: "backup-system", labels: { "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup.io/flow": "tenants" } },
         spec: { backupName: "tenants-daily-20260301010000", includedNamespaces: ["cust-1001"], namespaceMapping: { "cust-1001": "cust-1001-restore" }, restorePVs: true, existingResourcePolicy: "none" },
       },
     ]);
@@ -115,7 +115,7 @@ describe("npm run restore against recorded API responses", () => {
     expect(parse(yaml)).toEqual({
       apiVersion: "velero.io/v1",
       kind: "Restore",
-      metadata: { name: "cust-1003-20260302091200", namespace: "backup-system", labels: { "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup/flow": "tenants" } },
+      metadata: { name: "cust-1003-20260302091200", namespace: "backup-system", labels: { "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup.io/flow": "tenants" } },
       spec: { backupName: "tenants-daily-20260227010000", includedNamespaces: ["cust-1003"], namespaceMapping: { "cust-1003": "cust-1003-check" }, restorePVs: true, existingResourcePolicy: "none" },
     });
   });

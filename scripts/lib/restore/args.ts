@@ -94,7 +94,7 @@ function duration(flag: string, value: string): number {
 }
 
 /**
- * The tenants Schedule of a plan: the `velero.io/v1` Schedule manifest labelled `cluster-backup/flow: tenants`.
+ * The tenants Schedule of a plan: the `velero.io/v1` Schedule manifest labelled `cluster-backup.io/flow: tenants`.
  * Throws a usage error when the folder holds no plan or the plan has no tenants Schedule.
  */
 export function readPlanNames(dir: string): PlanNames {
