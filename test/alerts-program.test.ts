@@ -64,7 +64,7 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
 
   it("a PodMonitor scrapes both zrepl daemons on their metrics port", async () => {
     const monitor = plan.object("PodMonitor", "zrepl", "backup-system");
-    expect(monitor.metadata.labels).toEqual({ "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup/flow": "zrepl", release: "kube-prometheus-stack" });
+    expect(monitor.metadata.labels).toEqual({ "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup.io/flow": "zrepl", release: "kube-prometheus-stack" });
     expect(monitor.spec).toEqual({
       selector: { matchLabels: { "app.kubernetes.io/name": "zrepl" } },
       namespaceSelector: { matchNames: ["zrepl"] },

@@ -62,7 +62,7 @@ const VOLUMES = [
 const MAINTENANCE_MOUNTS = MOUNTS.slice(0, 2);
 const MAINTENANCE_VOLUMES = VOLUMES.slice(0, 2);
 const UNPRIVILEGED = { privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
-const OWNERSHIP = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup/flow": "benji" };
+const OWNERSHIP = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup.io/flow": "benji" };
 
 describe("Benji component (literal args, Garage store)", () => {
   let plan: Plan;

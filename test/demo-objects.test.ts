@@ -72,7 +72,7 @@ describe("dev demo (SPEC §5)", () => {
     expect(sts.spec.replicas).toBe(1);
     expect(sts.spec.serviceName).toBe("postgres");
     expect(sts.spec.selector).toEqual({ matchLabels: selector });
-    expect(sts.spec.template.metadata.labels).toEqual({ ...OWNERSHIP, "cluster-backup/flow": "postgres", ...selector });
+    expect(sts.spec.template.metadata.labels).toEqual({ ...OWNERSHIP, "cluster-backup.io/flow": "postgres", ...selector });
     const pod = sts.spec.template.spec;
     expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, fsGroup: 999, seccompProfile: { type: "RuntimeDefault" } });
     const [pg] = pod.containers;
@@ -86,7 +86,7 @@ describe("dev demo (SPEC §5)", () => {
     expect(pg.readinessProbe.exec.command).toEqual(["pg_isready", "-U", "postgres"]);
     expect(pg.resources).toEqual({ requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } });
     expect(sts.spec.volumeClaimTemplates).toEqual([
-      { metadata: { name: "data", labels: { ...OWNERSHIP, "cluster-backup/flow": "postgres" } }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
+      { metadata: { name: "data", labels: { ...OWNERSHIP, "cluster-backup.io/flow": "postgres" } }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
     ]);
     const svc = plan.object("Service", "postgres", "postgres");
     expect(svc.spec).toEqual({ clusterIP: "None", selector, ports: [{ name: "postgres", port: 5432, targetPort: "postgres" }] });

@@ -36,7 +36,7 @@ const request = (resource: string, operation: AdmissionRequest["operation"], ext
 const drillNs = (name: string, labels: Record<string, string> = {}) => ({
   apiVersion: "v1",
   kind: "Namespace",
-  metadata: { name, labels: { "pod-security.kubernetes.io/enforce": "baseline", "cluster-backup/drill": "tenants", "velero.io/exclude-from-backup": "true", ...labels } },
+  metadata: { name, labels: { "pod-security.kubernetes.io/enforce": "baseline", "cluster-backup.io/drill": "tenants", "velero.io/exclude-from-backup": "true", ...labels } },
 });
 
 /** The Restore the script creates for a drill (template + name, backup, source, mapping). */
@@ -126,7 +126,7 @@ describe("drill policy: every attack of the issue is refused", () => {
     expect(createRestore(to("customer"))).toEqual([SOURCE_MSG]);
     expect(createRestore(withSpec(goodTenants(), { backupName: "system-daily-20260102050000" }))).toEqual([SOURCE_MSG]);
     expect(createRestore(withSpec(goodTenants(), { backupName: "tenants-daily-x" }))).toEqual([SOURCE_MSG]);
-    expect(createRestore({ ...goodTenants(), metadata: { ...goodTenants().metadata, labels: { "cluster-backup/drill": "postgres" } } })).toEqual([SOURCE_MSG, CONTENT_MSG]);
+    expect(createRestore({ ...goodTenants(), metadata: { ...goodTenants().metadata, labels: { "cluster-backup.io/drill": "postgres" } } })).toEqual([SOURCE_MSG, CONTENT_MSG]);
     const fixed = drillAdmissionPolicySpec(buildDrillSpecs(prodConfig({ drills: { tenants: { namespace: "cust-1001" } } })), "backup-system") as Obj;
     expect(admit(fixed, request("restores", "CREATE"), goodTenants())).toEqual([drillSourceMessage(buildDrillSpecs(prodConfig({ drills: { tenants: { namespace: "cust-1001" } } })))]);
   });

@@ -24,7 +24,7 @@ describe("drills in the prod plan", () => {
   it("two CronJobs in Velero's namespace, exactly as the builder makes them", () => {
     for (const spec of specs) {
       const cronJob = plan.object("CronJob", spec.cronJob, "backup-system");
-      expect(cronJob.metadata.labels).toEqual({ ...OWNERSHIP, "cluster-backup/drill": spec.kind });
+      expect(cronJob.metadata.labels).toEqual({ ...OWNERSHIP, "cluster-backup.io/drill": spec.kind });
       expect(cronJob.spec).toEqual(drillCronJobSpec(spec, { image: PINS.drillImage, veleroNamespace: "backup-system", timeZone: "UTC" }));
     }
     expect(plan.exports.restoreDrills).toEqual(["restore-drill-tenants", "restore-drill-postgres"]);
@@ -91,7 +91,7 @@ describe("drills elsewhere", () => {
     const env = fixed.object("CronJob", "restore-drill-tenants").spec.jobTemplate.spec.template.spec.containers[0].env as Obj[];
     expect(env.find((e) => e.name === "SOURCE_NAMESPACE")).toEqual({ name: "SOURCE_NAMESPACE", value: "cust-demo" });
     expect(fixed.object("ValidatingAdmissionPolicy", "cluster-backup-restore-drill").spec.validations.map((v: Obj) => v.message)).toContain(
-      "a drill Restore labelled cluster-backup/drill=<drill> restores the tenant namespace cust-demo from a tenants-daily backup",
+      "a drill Restore labelled cluster-backup.io/drill=<drill> restores the tenant namespace cust-demo from a tenants-daily backup",
     );
     expect(fixed.object("Role", "restore-drill", "backup-system").rules.at(-1)).toEqual({ apiGroups: ["batch"], resources: ["cronjobs"], resourceNames: ["restore-drill-tenants"], verbs: ["get"] });
   });

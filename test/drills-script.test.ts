@@ -70,8 +70,8 @@ function baseState(): Obj {
       ns("cust-c", "2026-01-05T00:00:00Z", { tenant: "true", backup: "true" }),
       ns("cust-d", "2025-06-03T00:00:00Z", { tenant: "true", backup: "false", "velero.io/exclude-from-backup": "true" }),
       ns("postgres", "2025-01-01T00:00:00Z", {}),
-      ns("drill-cust-b-202512270100", "2025-12-27T01:00:00Z", { "cluster-backup/drill": "tenants" }),
-      ns("drill-postgres-202512270100", "2025-12-27T01:00:00Z", { "cluster-backup/drill": "postgres" }),
+      ns("drill-cust-b-202512270100", "2025-12-27T01:00:00Z", { "cluster-backup.io/drill": "tenants" }),
+      ns("drill-postgres-202512270100", "2025-12-27T01:00:00Z", { "cluster-backup.io/drill": "postgres" }),
     ],
     backups: [
       backup("tenants-daily-20260101010000", "Completed", "2026-01-01T01:00:00Z"),
@@ -155,7 +155,7 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: a tenants drill", () => {
     expect(restore).toEqual({
       apiVersion: "velero.io/v1",
       kind: "Restore",
-      metadata: { name: scratch, namespace: "backup-system", labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup/drill": "tenants" } },
+      metadata: { name: scratch, namespace: "backup-system", labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup.io/drill": "tenants" } },
       spec: {
         excludedResources: ["services", "ingresses.networking.k8s.io", "httproutes.gateway.networking.k8s.io", "certificates.cert-manager.io", "cronjobs.batch", "jobs.batch"],
         restorePVs: true,
@@ -177,10 +177,10 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: a tenants drill", () => {
           "pod-security.kubernetes.io/enforce": "baseline",
           "app.kubernetes.io/managed-by": "pulumi",
           "app.kubernetes.io/part-of": "cluster-backup",
-          "cluster-backup/drill": "tenants",
+          "cluster-backup.io/drill": "tenants",
           "velero.io/exclude-from-backup": "true",
         },
-        annotations: { "cluster-backup/drill-source": "cust-a", "cluster-backup/drill-backup": "tenants-daily-20260102010000" },
+        annotations: { "cluster-backup.io/drill-source": "cust-a", "cluster-backup.io/drill-backup": "tenants-daily-20260102010000" },
       },
     });
   });
@@ -289,7 +289,7 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: refuses to touch anything but a scra
 
   it("a tenant namespace carrying the drill label is not deleted as a leftover: the drill fails instead", () => {
     const state = baseState();
-    state.namespaces.push(ns("cust-evil", "2025-01-01T00:00:00Z", { tenant: "true", "cluster-backup/drill": "tenants" }));
+    state.namespaces.push(ns("cust-evil", "2025-01-01T00:00:00Z", { tenant: "true", "cluster-backup.io/drill": "tenants" }));
     const run = runDrill("tenants", state);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("refusing to touch namespace 'cust-evil'");

@@ -83,7 +83,7 @@ describe("drills: the CronJob", () => {
       startingDeadlineSeconds: 900,
       successfulJobsHistoryLimit: 3,
       failedJobsHistoryLimit: 3,
-      jobTemplate: { metadata: { labels: { ...OWNERSHIP, "cluster-backup/drill": "tenants" } }, spec: { backoffLimit: 0, activeDeadlineSeconds: 7200 } },
+      jobTemplate: { metadata: { labels: { ...OWNERSHIP, "cluster-backup.io/drill": "tenants" } }, spec: { backoffLimit: 0, activeDeadlineSeconds: 7200 } },
     });
     const pod = spec.jobTemplate.spec.template.spec as Obj;
     expect(pod.serviceAccountName).toBe("restore-drill");
@@ -115,10 +115,10 @@ describe("drills: the CronJob", () => {
       { name: "TENANT_SELECTOR", value: "tenant=true" },
       { name: "EXCLUDE_LABEL", value: "velero.io/exclude-from-backup" },
       { name: "SCRATCH_PREFIX", value: "drill-" },
-      { name: "DRILL_LABEL", value: "cluster-backup/drill" },
+      { name: "DRILL_LABEL", value: "cluster-backup.io/drill" },
       { name: "COPY_LABEL_PREFIX", value: "pod-security.kubernetes.io/" },
-      { name: "SOURCE_ANNOTATION", value: "cluster-backup/drill-source" },
-      { name: "BACKUP_ANNOTATION", value: "cluster-backup/drill-backup" },
+      { name: "SOURCE_ANNOTATION", value: "cluster-backup.io/drill-source" },
+      { name: "BACKUP_ANNOTATION", value: "cluster-backup.io/drill-backup" },
       { name: "ROTATION_SECONDS", value: "604800" },
       { name: "WAIT_SECONDS", value: "6300" },
       { name: "POLL_SECONDS", value: "10" },
@@ -177,7 +177,7 @@ describe("drills: the objects the script creates from the templates", () => {
     expect(drillRestoreTemplate(tenants, "backup-system")).toEqual({
       apiVersion: "velero.io/v1",
       kind: "Restore",
-      metadata: { namespace: "backup-system", labels: { ...OWNERSHIP, "cluster-backup/drill": "tenants" } },
+      metadata: { namespace: "backup-system", labels: { ...OWNERSHIP, "cluster-backup.io/drill": "tenants" } },
       spec: { excludedResources: EXCLUDED, restorePVs: true, existingResourcePolicy: "none" },
     });
   });
@@ -215,7 +215,7 @@ describe("drills: the objects the script creates from the templates", () => {
     expect(namespace).toEqual({
       apiVersion: "v1",
       kind: "Namespace",
-      metadata: { labels: { "pod-security.kubernetes.io/enforce": "baseline", ...OWNERSHIP, "cluster-backup/drill": "tenants", "velero.io/exclude-from-backup": "true" } },
+      metadata: { labels: { "pod-security.kubernetes.io/enforce": "baseline", ...OWNERSHIP, "cluster-backup.io/drill": "tenants", "velero.io/exclude-from-backup": "true" } },
     });
     expect(await validateObject({ ...namespace, metadata: { ...namespace.metadata, name: "drill-cust-a-202601031000" } })).toEqual([]);
     const data = drillConfigMapData(specs, "backup-system");

@@ -53,6 +53,7 @@ describe("npm run plan (CONTRACTS.md)", () => {
     }
     expect(first.get("summary.md")).toMatch(/^# Plan of stack `prod`\n/);
     expect(first.get("summary.md")).toContain("## Resources per component");
+    expect(first.get("velero-values.yaml")).toMatch(/^# Values of the Helm chart velero 12\.1\.0 .*\nbackupsEnabled: true\n/);
   });
 
   it("is byte-identical on a second run, and replaces the folder", () => {

@@ -51,7 +51,7 @@ const OWNED = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/par
 const PSA_PRIVILEGED = { "pod-security.kubernetes.io/enforce": "privileged", "pod-security.kubernetes.io/audit": "privileged", "pod-security.kubernetes.io/warn": "privileged" };
 
 function schedule(name: string, spec: Inputs): PolicyResource {
-  return k8sObject("Schedule", name, { namespace: "backup-system", labels: { ...OWNED, "cluster-backup/flow": "tenants" } }, { spec });
+  return k8sObject("Schedule", name, { namespace: "backup-system", labels: { ...OWNED, "cluster-backup.io/flow": "tenants" } }, { spec });
 }
 
 const GOOD_TEMPLATE = { includedNamespaces: ["cust-*"], storageLocation: "default", ttl: "720h0m0s", defaultVolumesToFsBackup: true, snapshotVolumes: false };
@@ -164,7 +164,7 @@ const workloads = {
   hostPathVolume: k8sObject("DaemonSet", "logs", { namespace: "monitoring" }, {
     spec: { template: podTemplate([{ name: "agent", image: "docker.io/grafana/alloy:v1.5.1" }], { annotations: { "backup.velero.io/backup-volumes": "varlog" }, volumes: [{ name: "varlog", hostPath: { path: "/var/log" } }] }) },
   }),
-  zreplPrivileged: k8sObject("DaemonSet", "zrepl-push", { namespace: "zrepl", labels: { ...OWNED, "cluster-backup/flow": "zrepl" } }, {
+  zreplPrivileged: k8sObject("DaemonSet", "zrepl-push", { namespace: "zrepl", labels: { ...OWNED, "cluster-backup.io/flow": "zrepl" } }, {
     spec: { template: podTemplate([{ name: "zrepl", image: "ghcr.io/acme/zrepl:0.7.0-openzfs2.2", securityContext: { privileged: true } }]) },
   }),
   toolPrivileged: k8sObject("Deployment", "debug", { namespace: "default" }, {
@@ -189,13 +189,13 @@ const configMaps = {
 };
 
 const cronJobs = {
-  ok: k8sObject("CronJob", "benji-backup-all", { namespace: "benji", labels: { ...OWNED, "cluster-backup/flow": "benji" } }, {
+  ok: k8sObject("CronJob", "benji-backup-all", { namespace: "benji", labels: { ...OWNED, "cluster-backup.io/flow": "benji" } }, {
     spec: { schedule: "30 7 * * *", timeZone: "UTC", jobTemplate: { spec: { template: podTemplate([{ name: "benji", image: "ghcr.io/elemental-lf/benji-k8s:0.17.0", env: [{ name: "TZ", value: "UTC" }] }]) } } },
   }),
-  noZone: k8sObject("CronJob", "benji-enforce", { namespace: "benji", labels: { ...OWNED, "cluster-backup/flow": "benji" } }, {
+  noZone: k8sObject("CronJob", "benji-enforce", { namespace: "benji", labels: { ...OWNED, "cluster-backup.io/flow": "benji" } }, {
     spec: { schedule: "CRON_TZ=UTC 0 6 * * *", jobTemplate: { spec: { template: podTemplate([{ name: "benji", image: "ghcr.io/elemental-lf/benji-k8s:0.17.0" }]) } } },
   }),
-  zoneMismatch: k8sObject("CronJob", "benji-cleanup", { namespace: "benji", labels: { ...OWNED, "cluster-backup/flow": "benji" } }, {
+  zoneMismatch: k8sObject("CronJob", "benji-cleanup", { namespace: "benji", labels: { ...OWNED, "cluster-backup.io/flow": "benji" } }, {
     spec: { schedule: "0 5 * * *", timeZone: "Europe/Paris", jobTemplate: { spec: { template: podTemplate([{ name: "benji", image: "ghcr.io/elemental-lf/benji-k8s:0.17.0", env: [{ name: "TZ", value: "UTC" }] }]) } } },
   }),
   foreign: k8sObject("CronJob", "report", { namespace: "shop" }, { spec: { schedule: "0 2 * * *", jobTemplate: { spec: { template: podTemplate([{ name: "report", image: "ghcr.io/acme/report:2.0.1" }]) } } } }),
@@ -255,7 +255,7 @@ const tenantBenji = {
   tenantPvc: k8sObject("PersistentVolumeClaim", "data", { namespace: "cust-1002", labels: BENJI_ON }, { spec: { storageClassName: "ceph-block" } }),
   tenantSts: k8sObject("StatefulSet", "db", { namespace: "cust-1003" }, { spec: { selector: { matchLabels: { app: "db" } }, template: podTemplate([{ name: "db", image: "docker.io/library/postgres:17.2" }]), volumeClaimTemplates: [{ metadata: { name: "data", labels: BENJI_ON } }] } }),
 };
-const GUARD = { "cluster-backup/admission-policy": "cluster-backup-restore-drill" };
+const GUARD = { "cluster-backup.io/admission-policy": "cluster-backup-restore-drill" };
 const roles = {
   readOnly: k8sObject("ClusterRole", "reader", {}, { rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] }] }),
   guarded: k8sObject("ClusterRole", "drill", { annotations: GUARD }, { rules: [{ apiGroups: [""], resources: ["namespaces"], verbs: ["create", "delete"] }] }),
@@ -532,12 +532,12 @@ export const FIXTURES: readonly RuleFixture[] = [
       {
         urn: roles.namespacePatcher.urn,
         message:
-          'patcher grants patch namespaces, which RBAC cannot limit to particular namespaces or labels: a stolen token could change any namespace. Guard it with a ValidatingAdmissionPolicy matching the account and name that policy in metadata.annotations["cluster-backup/admission-policy"], or drop the grant.',
+          'patcher grants patch namespaces, which RBAC cannot limit to particular namespaces or labels: a stolen token could change any namespace. Guard it with a ValidatingAdmissionPolicy matching the account and name that policy in metadata.annotations["cluster-backup.io/admission-policy"], or drop the grant.',
       },
       {
         urn: roles.bindingWriter.urn,
         message:
-          'backup-system-binder grants create rolebindings, which RBAC cannot limit to particular namespaces or labels: a stolen token could change any namespace. Guard it with a ValidatingAdmissionPolicy matching the account and name that policy in metadata.annotations["cluster-backup/admission-policy"], or drop the grant.',
+          'backup-system-binder grants create rolebindings, which RBAC cannot limit to particular namespaces or labels: a stolen token could change any namespace. Guard it with a ValidatingAdmissionPolicy matching the account and name that policy in metadata.annotations["cluster-backup.io/admission-policy"], or drop the grant.',
       },
     ],
   },

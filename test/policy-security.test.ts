@@ -51,7 +51,7 @@ describe("rbac-unnarrowable-grants-guarded and rbac-no-escalation", () => {
   it("a role that may patch namespaces or create RoleBindings must name its admission policy", () => {
     const patchNs = [{ apiGroups: [""], resources: ["namespaces"], verbs: ["get", "patch"] }];
     expect(RBAC_UNNARROWABLE_GRANTS_GUARDED.validate(clusterRole(patchNs))).toEqual([
-      `r grants patch namespaces, which RBAC cannot limit to particular namespaces or labels: a stolen token could change any namespace. Guard it with a ValidatingAdmissionPolicy matching the account and name that policy in metadata.annotations["cluster-backup/admission-policy"], or drop the grant.`,
+      `r grants patch namespaces, which RBAC cannot limit to particular namespaces or labels: a stolen token could change any namespace. Guard it with a ValidatingAdmissionPolicy matching the account and name that policy in metadata.annotations["cluster-backup.io/admission-policy"], or drop the grant.`,
     ]);
     expect(RBAC_UNNARROWABLE_GRANTS_GUARDED.validate(clusterRole(patchNs, { [ADMISSION_POLICY_ANNOTATION]: "guard" }))).toEqual([]);
     expect(RBAC_UNNARROWABLE_GRANTS_GUARDED.validate(clusterRole([{ apiGroups: ["rbac.authorization.k8s.io"], resources: ["rolebindings"], verbs: ["create"] }]))[0]).toMatch(/^r grants create rolebindings, /);

@@ -160,7 +160,7 @@ describe("npm run restore end to end against a loopback API server with recorded
     expect(dry.stderr).toBe("");
     expect(dry.code).toBe(EXIT.ok);
     const [namespace, restore] = parseAllDocuments(dry.stdout.slice(dry.stdout.indexOf("# dry run"))).map((d) => d.toJS());
-    expect(namespace.metadata.labels).toEqual({ "pod-security.kubernetes.io/enforce": "restricted", "velero.io/exclude-from-backup": "true", "cluster-backup/restored-from": "cust-1001" });
+    expect(namespace.metadata.labels).toEqual({ "pod-security.kubernetes.io/enforce": "restricted", "velero.io/exclude-from-backup": "true", "cluster-backup.io/restored-from": "cust-1001" });
     expect(restore.spec).toEqual({ backupName: "tenants-daily-20260301010000", includedNamespaces: ["cust-1001"], namespaceMapping: { "cust-1001": "restore-cust-1001" }, restorePVs: true, existingResourcePolicy: "none" });
     expect(restore.metadata.name).toMatch(/^cust-1001-\d{14}$/);
     expect(server.created).toEqual([]);
@@ -174,7 +174,7 @@ describe("npm run restore end to end against a loopback API server with recorded
     expect(server.created).toHaveLength(1);
     const name = server.created[0].metadata.name;
     expect(server.requests.filter((q) => !q.startsWith("GET "))).toEqual(["POST /api/v1/namespaces", "POST /apis/velero.io/v1/namespaces/backup-system/restores"]);
-    expect(server.createdNamespaces.map((n) => [n.metadata.name, n.metadata.labels])).toEqual([["restore-cust-1001", { "pod-security.kubernetes.io/enforce": "restricted", "velero.io/exclude-from-backup": "true", "cluster-backup/restored-from": "cust-1001" }]]);
+    expect(server.createdNamespaces.map((n) => [n.metadata.name, n.metadata.labels])).toEqual([["restore-cust-1001", { "pod-security.kubernetes.io/enforce": "restricted", "velero.io/exclude-from-backup": "true", "cluster-backup.io/restored-from": "cust-1001" }]]);
     expect(server.requests).toContain(`GET /apis/velero.io/v1/namespaces/backup-system/podvolumerestores?labelSelector=velero.io%2Frestore-name%3D${name}`);
     expect(r.stdout).toContain(`Restore backup-system/${name} from backup tenants-daily-20260301010000: Completed — restored cust-1001 into namespace restore-cust-1001\n`);
     expect(r.stdout).toContain("  items restored: 57/57, warnings: 2, errors: 0\n");

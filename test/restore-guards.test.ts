@@ -129,7 +129,7 @@ describe("--as: a new namespace of its own, never a system's or a tenant's", () 
     const r = await restore(["--tenant", "cust-1002", "--as", "restore-cust-1002"], cluster({ backups: backups }));
     expect(r.code).toBe(EXIT.ok);
     expect(r.api.writes).toEqual(["createNamespace restore-cust-1002", "createRestore backup-system/cust-1002-20260304091200"]);
-    expect(r.api.createdNamespaces[0].metadata.labels).toEqual({ "velero.io/exclude-from-backup": "true", "cluster-backup/restored-from": "cust-1002" });
+    expect(r.api.createdNamespaces[0].metadata.labels).toEqual({ "velero.io/exclude-from-backup": "true", "cluster-backup.io/restored-from": "cust-1002" });
     expect(r.api.created[0].spec.namespaceMapping).toEqual({ "cust-1002": "restore-cust-1002" });
   });
 });
@@ -239,11 +239,11 @@ describe("--dry-run without a cluster", () => {
       "# the Namespace gets the Pod Security labels of cust-1001 when created against the cluster",
     ]);
     expect(parseAllDocuments(r.out).map((d) => d.toJS())).toEqual([
-      { apiVersion: "v1", kind: "Namespace", metadata: { name: "restore-cust-1001", labels: { "velero.io/exclude-from-backup": "true", "cluster-backup/restored-from": "cust-1001" }, annotations: { "cluster-backup/restore-source": "cust-1001", "cluster-backup/restore-backup": "tenants-daily-20260301010000" } } },
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "restore-cust-1001", labels: { "velero.io/exclude-from-backup": "true", "cluster-backup.io/restored-from": "cust-1001" }, annotations: { "cluster-backup.io/restore-source": "cust-1001", "cluster-backup.io/restore-backup": "tenants-daily-20260301010000" } } },
       {
         apiVersion: "velero.io/v1",
         kind: "Restore",
-        metadata: { name: "cust-1001-20260304091200", namespace: "backup-system", labels: { "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup/flow": "tenants" } },
+        metadata: { name: "cust-1001-20260304091200", namespace: "backup-system", labels: { "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup.io/flow": "tenants" } },
         spec: { backupName: "tenants-daily-20260301010000", includedNamespaces: ["cust-1001"], namespaceMapping: { "cust-1001": "restore-cust-1001" }, restorePVs: true, existingResourcePolicy: "none" },
       },
     ]);

@@ -70,8 +70,8 @@ describe("npm run restore against recorded API responses", () => {
         kind: "Namespace",
         metadata: {
           name: "restore-cust-1001",
-          labels: { "pod-security.kubernetes.io/enforce": "restricted", "velero.io/exclude-from-backup": "true", "cluster-backup/restored-from": "cust-1001" },
-          annotations: { "cluster-backup/restore-source": "cust-1001", "cluster-backup/restore-backup": "tenants-daily-20260301010000" },
+          labels: { "pod-security.kubernetes.io/enforce": "restricted", "velero.io/exclude-from-backup": "true", "cluster-backup.io/restored-from": "cust-1001" },
+          annotations: { "cluster-backup.io/restore-source": "cust-1001", "cluster-backup.io/restore-backup": "tenants-daily-20260301010000" },
         },
       },
     ]);
@@ -79,7 +79,7 @@ describe("npm run restore against recorded API responses", () => {
       {
         apiVersion: "velero.io/v1",
         kind: "Restore",
-        metadata: { name: "cust-1001-20260302091200", namespace: "backup-system", labels: { "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup/flow": "tenants" } },
+        metadata: { name: "cust-1001-20260302091200", namespace: "backup-system", labels: { "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup.io/flow": "tenants" } },
         spec: { backupName: "tenants-daily-20260301010000", includedNamespaces: ["cust-1001"], namespaceMapping: { "cust-1001": "restore-cust-1001" }, restorePVs: true, existingResourcePolicy: "none" },
       },
     ]);
@@ -129,12 +129,12 @@ describe("npm run restore against recorded API responses", () => {
       {
         apiVersion: "v1",
         kind: "Namespace",
-        metadata: { name: "check-cust-1003", labels: { "velero.io/exclude-from-backup": "true", "cluster-backup/restored-from": "cust-1003" }, annotations: { "cluster-backup/restore-source": "cust-1003", "cluster-backup/restore-backup": "tenants-daily-20260227010000" } },
+        metadata: { name: "check-cust-1003", labels: { "velero.io/exclude-from-backup": "true", "cluster-backup.io/restored-from": "cust-1003" }, annotations: { "cluster-backup.io/restore-source": "cust-1003", "cluster-backup.io/restore-backup": "tenants-daily-20260227010000" } },
       },
       {
         apiVersion: "velero.io/v1",
         kind: "Restore",
-        metadata: { name: "cust-1003-20260302091200", namespace: "backup-system", labels: { "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup/flow": "tenants" } },
+        metadata: { name: "cust-1003-20260302091200", namespace: "backup-system", labels: { "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup.io/flow": "tenants" } },
         spec: { backupName: "tenants-daily-20260227010000", includedNamespaces: ["cust-1003"], namespaceMapping: { "cust-1003": "check-cust-1003" }, restorePVs: true, existingResourcePolicy: "none" },
       },
     ]);

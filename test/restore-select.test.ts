@@ -113,7 +113,7 @@ describe("buildRestore", () => {
     expect(restore).toEqual({
       apiVersion: "velero.io/v1",
       kind: "Restore",
-      metadata: { name: "cust-1001-20260302091200", namespace: "backup-system", labels: { "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup/flow": "tenants" } },
+      metadata: { name: "cust-1001-20260302091200", namespace: "backup-system", labels: { "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup.io/flow": "tenants" } },
       spec: {
         backupName: "tenants-daily-20260301010000",
         includedNamespaces: ["cust-1001"],
@@ -252,7 +252,7 @@ describe("restore arguments", () => {
     mkdirSync(join(dir, "manifests"));
     writeFileSync(
       join(dir, "manifests", "schedule--velero--tenants-daily.yaml"),
-      stringify({ apiVersion: "velero.io/v1", kind: "Schedule", metadata: { name: "tenants-daily", namespace: "velero", labels: { "cluster-backup/flow": "tenants" } }, spec: { schedule: "CRON_TZ=UTC 0 1 * * *", template: { includedNamespaces: ["client-*"] } } }),
+      stringify({ apiVersion: "velero.io/v1", kind: "Schedule", metadata: { name: "tenants-daily", namespace: "velero", labels: { "cluster-backup.io/flow": "tenants" } }, spec: { schedule: "CRON_TZ=UTC 0 1 * * *", template: { includedNamespaces: ["client-*"] } } }),
     );
     expect(readPlanNames(dir)).toEqual({ veleroNamespace: "velero", schedule: "tenants-daily", tenantGlob: "client-*", namespaces: ["velero"] });
     expect(parseRestoreArgs(["--tenant", "client-7", "--plan", dir])).toMatchObject({ veleroNamespace: "velero", schedule: "tenants-daily", tenantGlob: "client-*" });

@@ -137,7 +137,7 @@ describe("AWS: IAM user policies limited to the consumer's buckets, with explici
     plan = await planWith("prod", {
       storage: { aws: { region: "eu-west-1", bucketPrefix: "acme-prod" } },
       velero: { locations: { default: { backend: "aws", bucket: "velero", default: true }, postgres: { backend: "aws", bucket: "velero-postgres" } } },
-      flows: { tenants: { enabled: true }, system: { enabled: false }, postgres: { enabled: true }, benji: { enabled: true, storage: { backend: "aws", bucket: "benji" }, ceph: { monHost: "10.0.0.1:6789", pools: ["rbd"] } }, zrepl: { enabled: false } },
+      flows: { tenants: { enabled: true }, system: { enabled: false }, postgres: { enabled: true }, benji: { enabled: true, generateEncryption: true, storage: { backend: "aws", bucket: "benji" }, ceph: { monHost: "10.0.0.1:6789", pools: ["rbd"] } }, zrepl: { enabled: false } },
       csi: {},
     }, { benjiDatabaseUrl: "postgresql://b:p@h:5432/benji", benjiCephKey: "k" });
   });

@@ -129,7 +129,7 @@ describe("storage (prod stack)", () => {
       ]);
       expect(c.securityContext).toEqual({ runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" }, readOnlyRootFilesystem: true });
       expect(c.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
-      expect(job.spec.template.metadata.annotations["cluster-backup/credentials-sha256"]).toMatch(/^[0-9a-f]{16}$/);
+      expect(job.spec.template.metadata.annotations["cluster-backup.io/credentials-sha256"]).toMatch(/^[0-9a-f]{16}$/);
 
       const reg = plan.registrationOf("Job", "garage-provision-velero-postgres-4428ed2c", "garage");
       expect(reg.deleteBeforeReplace).toBe(true);

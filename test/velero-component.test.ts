@@ -238,7 +238,7 @@ describe("TenantOptOutSync component (SPEC §3.4.7)", () => {
       new TenantOptOutSync("tenant-optout", { namespace: "backup-system", schedule: "*/15 * * * *", timeZone: "Europe/Paris" }, { provider });
     });
   });
-  const flowLabels = { ...OWNERSHIP, "cluster-backup/flow": "tenant-optout" };
+  const flowLabels = { ...OWNERSHIP, "cluster-backup.io/flow": "tenant-optout" };
 
   it("runs every 15 minutes in the Velero namespace, never concurrently, in the configured zone", () => {
     const cron = plan.object("CronJob", "tenant-backup-optout", "backup-system");

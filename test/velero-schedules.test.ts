@@ -19,7 +19,7 @@ const LABELS = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/pa
 const schedule = (name: string, flow: string, spec: Obj) => ({
   apiVersion: "velero.io/v1",
   kind: "Schedule",
-  metadata: { name, namespace: "backup-system", labels: { ...LABELS, "cluster-backup/flow": flow } },
+  metadata: { name, namespace: "backup-system", labels: { ...LABELS, "cluster-backup.io/flow": flow } },
   spec,
 });
 
@@ -34,7 +34,7 @@ const PROD_SCHEDULES = [
       ttl: "720h0m0s",
       defaultVolumesToFsBackup: true,
       snapshotVolumes: false,
-      metadata: { labels: { "cluster-backup/flow": "tenants" } },
+      metadata: { labels: { "cluster-backup.io/flow": "tenants" } },
     },
   }),
   schedule("system-daily", "system", {
@@ -48,7 +48,7 @@ const PROD_SCHEDULES = [
       ttl: "720h0m0s",
       defaultVolumesToFsBackup: true,
       snapshotVolumes: false,
-      metadata: { labels: { "cluster-backup/flow": "system" } },
+      metadata: { labels: { "cluster-backup.io/flow": "system" } },
     },
   }),
   schedule("garage-meta-ceph", "garage-meta-ceph", {
@@ -63,7 +63,7 @@ const PROD_SCHEDULES = [
       storageLocation: "garage-backups",
       csiSnapshotTimeout: "10m",
       ttl: "720h0m0s",
-      metadata: { labels: { "cluster-backup/flow": "garage-meta-ceph" } },
+      metadata: { labels: { "cluster-backup.io/flow": "garage-meta-ceph" } },
     },
   }),
   schedule("garage-data-zfs", "garage-data-zfs", {
@@ -77,7 +77,7 @@ const PROD_SCHEDULES = [
       defaultVolumesToFsBackup: false,
       storageLocation: "garage-backups",
       ttl: "168h0m0s",
-      metadata: { labels: { "cluster-backup/flow": "garage-data-zfs" } },
+      metadata: { labels: { "cluster-backup.io/flow": "garage-data-zfs" } },
     },
   }),
   schedule("postgres-backup", "postgres", {
@@ -89,7 +89,7 @@ const PROD_SCHEDULES = [
       ttl: "720h0m0s",
       snapshotVolumes: false,
       defaultVolumesToFsBackup: false,
-      metadata: { labels: { "cluster-backup/flow": "postgres" } },
+      metadata: { labels: { "cluster-backup.io/flow": "postgres" } },
     },
   }),
 ];

@@ -72,7 +72,7 @@ describe("zrepl in prod", () => {
     expect(plan.object("Namespace", "zrepl").metadata.labels).toEqual({
       "app.kubernetes.io/managed-by": "pulumi",
       "app.kubernetes.io/part-of": "cluster-backup",
-      "cluster-backup/flow": "zrepl",
+      "cluster-backup.io/flow": "zrepl",
       ...PSA_PRIVILEGED,
     });
   });
@@ -135,7 +135,7 @@ describe("zrepl in prod", () => {
         "tls.key": mockOutputs(TYPES.key, `zrepl-${role}-key`).privateKeyPem,
       });
       expect(plan.run.secretMarked.has(secret.stringData["tls.key"])).toBe(true);
-      expect(secret.metadata.labels).toEqual({ "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup/flow": "zrepl" });
+      expect(secret.metadata.labels).toEqual({ "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup.io/flow": "zrepl" });
     });
 
     it("puts no private key anywhere but in the two Secrets", () => {
@@ -180,7 +180,7 @@ describe("zrepl in prod", () => {
     ])("%s runs the %s daemon on %s", (name, side, node, tlsSecret, ports) => {
       const ds = plan.object("DaemonSet", name, "zrepl");
       const selector = { "app.kubernetes.io/name": "zrepl", "app.kubernetes.io/component": side };
-      const labels = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup/flow": "zrepl", ...selector };
+      const labels = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup", "cluster-backup.io/flow": "zrepl", ...selector };
       expect(ds.metadata.labels).toEqual(labels);
       expect(ds.spec.selector).toEqual({ matchLabels: selector });
       expect(ds.spec.template.metadata.labels).toEqual(labels);
@@ -236,7 +236,7 @@ describe("zrepl in prod", () => {
       selector: { "app.kubernetes.io/name": "zrepl", "app.kubernetes.io/component": "sink" },
       ports: [{ name: "zrepl", port: 8888, targetPort: "zrepl", protocol: "TCP" }],
     });
-    expect(svc.metadata.labels["cluster-backup/flow"]).toBe("zrepl");
+    expect(svc.metadata.labels["cluster-backup.io/flow"]).toBe("zrepl");
   });
 
   it("exports the CA certificate and the sink address", () => {
@@ -274,7 +274,7 @@ describe("zrepl in dev", () => {
 
   it("registers no zrepl object, no certificate and exports nothing for it", () => {
     expect(zreplRegistrations(plan)).toEqual([]);
-    expect(plan.objects().filter((o) => o.metadata?.namespace === "zrepl" || o.metadata?.labels?.["cluster-backup/flow"] === "zrepl")).toEqual([]);
+    expect(plan.objects().filter((o) => o.metadata?.namespace === "zrepl" || o.metadata?.labels?.["cluster-backup.io/flow"] === "zrepl")).toEqual([]);
     expect(plan.exports.zreplCaCertPem).toBeUndefined();
     expect(plan.exports.zreplSinkAddress).toBeUndefined();
   });

@@ -162,7 +162,7 @@ export function drillLabels(kind?: DrillKind): Record<string, string> {
 }
 
 /** Annotations the drill sets on a scratch namespace. */
-export const DRILL_ANNOTATIONS = { source: "cluster-backup/drill-source", backup: "cluster-backup/drill-backup" } as const;
+export const DRILL_ANNOTATIONS = { source: "cluster-backup.io/drill-source", backup: "cluster-backup.io/drill-backup" } as const;
 
 /** Pod Security level of a scratch namespace whose source sets none, and of every source level but `restricted`. */
 export const DRILL_DEFAULT_PSA_LEVEL = "baseline";

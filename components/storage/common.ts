@@ -142,7 +142,7 @@ export function credentialChecksum(values: pulumi.Input<string>[]): pulumi.Outpu
 }
 
 /** Pod annotation carrying {@link credentialChecksum}. */
-export const CREDENTIALS_CHECKSUM_ANNOTATION = "cluster-backup/credentials-sha256";
+export const CREDENTIALS_CHECKSUM_ANNOTATION = "cluster-backup.io/credentials-sha256";
 
 /** Resource options of what holds backup data or keys that cannot be regenerated (SPEC §4.6). */
 export function protection(production: boolean): pulumi.CustomResourceOptions {

@@ -46,7 +46,7 @@ export interface VeleroScheduleSpec {
 export interface ScheduleSpec {
   /** `metadata.name`. */
   readonly name: string;
-  /** The flow, as in the `cluster-backup/flow` label. */
+  /** The flow, as in the `cluster-backup.io/flow` label. */
   readonly flow: FlowName;
   /** Config path of the flow, e.g. `flows.tenants`. */
   readonly configPath: string;

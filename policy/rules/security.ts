@@ -6,7 +6,7 @@
  *   Benji's block backups are the platform's, a tenant opting in would hold the Benji CronJob for hours.
  * - rbac-unnarrowable-grants-guarded: a Role or ClusterRole that grants what RBAC cannot narrow to a name or a
  *   field — writes to namespaces, creating or changing (Cluster)RoleBindings — names the ValidatingAdmissionPolicy
- *   that narrows it in the annotation `cluster-backup/admission-policy`.
+ *   that narrows it in the annotation `cluster-backup.io/admission-policy`.
  * - rbac-no-escalation: no wildcard apiGroup, resource or verb; never `escalate` or `impersonate`; `bind` only on
  *   named roles.
  */
@@ -14,7 +14,7 @@ import { BACKUP_THIS_PVC_LABEL as BENJI_LABEL, TENANT_NAMESPACE_PREFIX as TENANT
 import type { Rule } from "./types";
 
 /** Annotation naming the admission policy that narrows a role's unnarrowable grants. */
-export const ADMISSION_POLICY_ANNOTATION = "cluster-backup/admission-policy";
+export const ADMISSION_POLICY_ANNOTATION = "cluster-backup.io/admission-policy";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);

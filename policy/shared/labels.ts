@@ -19,20 +19,30 @@ export const BACKUP_STRATEGY_ZFS_LOCAL = "zfs-local";
 export const VELERO_VSC_LABEL = "velero.io/csi-volumesnapshot-class";
 /** Benji version label scoping `enforce` to one installation. */
 export const BENJI_INSTANCE_LABEL = "benji-backup.me/instance";
+/**
+ * DNS prefix of every label and annotation key this project defines (Kubernetes reserves unprefixed keys for the
+ * user and recommends a domain the owner controls). Until the DNS-prefix migration the keys were `cluster-backup/...`;
+ * docs/labels.md says what that rename changes for an existing stack.
+ */
+export const LABEL_PREFIX = "cluster-backup.io/";
+/** The prefix the keys carried before the DNS-prefix migration (docs/labels.md, "Migration"). */
+export const LEGACY_LABEL_PREFIX = "cluster-backup/";
 /** Flow label on Schedules, their Backups, CronJobs and DaemonSets (monitoring, restore lookup). */
-export const FLOW_LABEL = "cluster-backup/flow";
+export const FLOW_LABEL = `${LABEL_PREFIX}flow`;
+/** The flow label before the DNS prefix: Backups of older Schedules and plans written before it still carry it. */
+export const LEGACY_FLOW_LABEL = `${LEGACY_LABEL_PREFIX}flow`;
 /**
  * Restore-drill label: on the drill CronJobs, their Restores and the scratch namespaces they create (value: the drill,
  * `tenants` or `postgres`). The drill only ever deletes a namespace that carries it.
  */
-export const DRILL_LABEL = "cluster-backup/drill";
+export const DRILL_LABEL = `${LABEL_PREFIX}drill`;
 /** Name prefix of the drills' scratch namespaces (`drill-<source>-<yyyymmddhhmm>`); never a tenant prefix. */
 export const DRILL_NAMESPACE_PREFIX = "drill-";
 /**
  * On a namespace `npm run restore -- --as <namespace>` created for a tenant's copy (value: the tenant). Such a copy
  * carries Velero's exclude label and no tenant label: no Schedule, drill or opt-out sync takes it for a tenant.
  */
-export const RESTORED_FROM_LABEL = "cluster-backup/restored-from";
+export const RESTORED_FROM_LABEL = `${LABEL_PREFIX}restored-from`;
 
 /** Pod Security Admission label keys; the program sets all three on its privileged namespaces. */
 export const PSA_LABELS = [

@@ -1,6 +1,6 @@
 /**
- * Turns a program run into the files of the plan contract (CONTRACTS.md): resources.json, manifests/*.yaml and
- * summary.md, all redacted and deterministic.
+ * Turns a program run into the files of the plan contract (docs/plan-contract.md): resources.json, manifests/*.yaml,
+ * summary.md, velero-values.yaml and the reports, all redacted and deterministic.
  */
 import { stringify } from "yaml";
 import type { ProgramRun, Registration } from "./run-program";
@@ -65,6 +65,22 @@ function countsTable(registrations: readonly Registration[]): string[] {
   return ["| component | resources | kinds |", "| --- | ---: | --- |", ...rows];
 }
 
+/** The plan file holding the Velero chart's values, so a pull request's diff shows what a chart input change does. */
+export const VELERO_VALUES_FILE = "velero-values.yaml";
+
+/**
+ * The values the program passes to the Velero chart (generated values with `velero.extraValues` merged in), as YAML
+ * with the chart, version and repository in a header comment, secrets redacted as everywhere; undefined when the stack installs no Velero chart. The
+ * chart's own defaults are not merged in (they need the chart archive, which the offline plan never fetches).
+ */
+export function veleroValuesFile(registrations: readonly Registration[], redactor: Redactor): string | undefined {
+  const chart = registrations.find((r) => r.type === "kubernetes:helm.sh/v4:Chart" && r.inputs.chart === "velero");
+  if (!chart) return undefined;
+  const repo = (chart.inputs.repositoryOpts as { repo?: string } | undefined)?.repo ?? "";
+  const header = `# Values of the Helm chart velero ${String(chart.inputs.version)} (${repo}), release ${String(chart.inputs.name)} in namespace ${String(chart.inputs.namespace)}, as the program passes them.\n`;
+  return redactor.text(header + stringify(redactor.value(chart.inputs.values ?? {}), { lineWidth: 0 }));
+}
+
 export function buildPlanFiles(stack: string, run: ProgramRun, extraSummary: readonly string[] = []): PlanFiles {
   const redactor = new Redactor(run.secretStrings, run.secretMarked);
   const files = new Map<string, string>();
@@ -83,6 +99,8 @@ export function buildPlanFiles(stack: string, run: ProgramRun, extraSummary: rea
   files.set("resources.json", `${JSON.stringify(resources, null, 2)}\n`);
   const manifests = manifestsOf(run.registrations);
   for (const m of manifests) files.set(`manifests/${m.file}`, stringify(redactor.value(m.object), { lineWidth: 0 }));
+  const veleroValues = veleroValuesFile(run.registrations, redactor);
+  if (veleroValues !== undefined) files.set(VELERO_VALUES_FILE, veleroValues);
   const notes = (run.exports.summaryNotes as string[] | undefined) ?? [];
   // Coverage report and restore runbook (scripts/lib/coverage.ts, runbook.ts), from the same objects and exports.
   const objects = manifests.map((m) => m.object);

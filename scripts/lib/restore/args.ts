@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { KUBERNETES_NAME, SYSTEM_EXCLUDED_NAMESPACES } from "../../../components/config-schema";
-import { DRILL_NAMESPACE_PREFIX, FLOW_LABEL, RESTORED_FROM_LABEL, TENANT_NAMESPACE_PREFIX } from "../../../components/labels";
+import { DRILL_NAMESPACE_PREFIX, FLOW_LABEL, LEGACY_FLOW_LABEL, RESTORED_FROM_LABEL, TENANT_NAMESPACE_PREFIX } from "../../../components/labels";
 import { globToRegExp } from "../../../components/schema/namespace-glob";
 import { parseGoDuration } from "../../../components/schema/duration";
 import { SCHEDULE_NAMES } from "../../../components/velero/schedules";
@@ -151,7 +151,7 @@ export function asTargetProblem(as: string, tenant: string, tenantPattern: RegEx
 }
 
 /**
- * The tenants Schedule of a plan: the `velero.io/v1` Schedule manifest labelled `cluster-backup/flow: tenants`.
+ * The tenants Schedule of a plan: the `velero.io/v1` Schedule manifest labelled `cluster-backup.io/flow: tenants`.
  * Throws a usage error when the folder holds no plan or the plan has no tenants Schedule.
  */
 export function readPlanNames(dir: string): PlanNames {
@@ -163,7 +163,8 @@ export function readPlanNames(dir: string): PlanNames {
     const object = parse(readFileSync(join(manifests, file), "utf8")) as { kind?: string; metadata?: { name?: string; namespace?: string; labels?: Record<string, string> }; spec?: { template?: { includedNamespaces?: string[] } } } | null;
     if (object?.kind === "Namespace" && object.metadata?.name) namespaces.add(object.metadata.name);
     if (object?.metadata?.namespace) namespaces.add(object.metadata.namespace);
-    if (!tenants && object?.kind === "Schedule" && object.metadata?.labels?.[FLOW_LABEL] === TENANTS_FLOW && object.metadata.name && object.metadata.namespace) {
+    const labels = object?.metadata?.labels;
+    if (!tenants && object?.kind === "Schedule" && object.metadata && (labels?.[FLOW_LABEL] ?? labels?.[LEGACY_FLOW_LABEL]) === TENANTS_FLOW && object.metadata.name && object.metadata.namespace) {
       tenants = { veleroNamespace: object.metadata.namespace, schedule: object.metadata.name, tenantGlob: object.spec?.template?.includedNamespaces?.[0] ?? `${TENANT_NAMESPACE_PREFIX}*` };
     }
   }

@@ -2,7 +2,7 @@
  * The velero.io/v1 Restore a tenant restore creates (SPEC §2(a): `velero restore create --from-backup
  * tenants-daily-<ts> --include-namespaces cust-1001 [--namespace-mappings cust-1001:<new>]`). Pure.
  */
-import { FLOW_LABEL, PART_OF_LABEL, OWNERSHIP_LABELS, PSA_LABELS, RESTORED_FROM_LABEL, VELERO_EXCLUDE_LABEL, type FlowName } from "../../../components/labels";
+import { FLOW_LABEL, LABEL_PREFIX, PART_OF_LABEL, OWNERSHIP_LABELS, PSA_LABELS, RESTORED_FROM_LABEL, VELERO_EXCLUDE_LABEL, type FlowName } from "../../../components/labels";
 import type { NamespaceObject, VeleroRestore } from "./velero-types";
 
 /** The flow label value of tenant restores (the same as the tenants Schedule's). */
@@ -58,7 +58,7 @@ export function buildRestore(request: RestoreRequest): VeleroRestore {
 }
 
 /** Annotations on a namespace created for `--as`: where its content comes from. */
-export const COPY_ANNOTATIONS = { source: "cluster-backup/restore-source", backup: "cluster-backup/restore-backup" } as const;
+export const COPY_ANNOTATIONS = { source: `${LABEL_PREFIX}restore-source`, backup: `${LABEL_PREFIX}restore-backup` } as const;
 
 /**
  * The namespace `--as` restores into, created before the Restore so Velero restores into it and leaves its labels
