@@ -55,7 +55,7 @@ describe("RESTORE.md of the prod stack", () => {
     );
     expect(s).toContain("--include-namespaces cust-1001,cust-1002 --existing-resource-policy none --wait\n");
     expect(s).toContain("npm run restore -- --tenant cust-1001 --as restore-cust-1001 --velero-namespace backup-system\n");
-    expect(s).toContain("kubectl create namespace restore-cust-1001 && kubectl label namespace restore-cust-1001 velero.io/exclude-from-backup=true cluster-backup/restored-from=cust-1001\n");
+    expect(s).toContain("kubectl create namespace restore-cust-1001 && kubectl label namespace restore-cust-1001 velero.io/exclude-from-backup=true cluster-backup.io/restored-from=cust-1001\n");
     expect(s).toContain("--include-namespaces cust-1001 --namespace-mappings cust-1001:restore-cust-1001 --wait\n");
     expect(s).toContain("without `tenant=true`: Velero restores into an existing namespace without touching its labels, so neither `tenants-daily` nor the drills nor the opt-out sync take the copy for a tenant.");
     expect(s).not.toMatch(/--as cust-|namespace-mappings cust-1001:cust-/);
