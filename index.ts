@@ -5,16 +5,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./components/config";
 import { provisionStorage, type S3Target } from "./components/storage";
 import { clusterProvider } from "./components/cluster";
+import { admissionArgsFromConfig, benjiArgsFromConfig, benjiSummaryNotes, clusterAccess, storageArgsFromConfig, zreplArgsFromConfig } from "./components/stack-args";
 import { PostgresBackup, postgresHookOptions } from "./components/postgres/postgres-backup";
 import { Demo } from "./components/demo/demo";
-import { ZreplReplication, zreplArgsFromConfig } from "./components/zrepl/replication";
+import { ZreplReplication } from "./components/zrepl/replication";
 import { Velero, type VeleroLocation } from "./components/velero/velero";
 import { csiFlowEnabled, veleroLocationNames } from "./components/velero/values";
 import { SnapshotClasses } from "./components/velero/snapshot-classes";
 import { buildScheduleSpecs, Schedules } from "./components/velero/schedules";
 import { optOutSyncEnabled, TenantOptOutSync } from "./components/velero/optout";
-import { Benji, benjiArgsFromConfig, benjiSummaryNotes } from "./components/benji/benji";
-import { AdmissionPolicies, admissionArgsFromConfig } from "./components/admission/admission-policies";
+import { Benji } from "./components/benji/benji";
+import { AdmissionPolicies } from "./components/admission/admission-policies";
 import { RestoreDrills, restoreDrillsArgs } from "./components/drills/drills";
 import { alertTargets } from "./components/monitoring/targets";
 import { buildAlertGroups } from "./components/monitoring/rules";
@@ -24,7 +25,7 @@ import { acceptedOverrides, overrideSummaryNotes } from "./components/guards";
 import { imageWaiverNotes, imageWaivers } from "./components/image-pins";
 
 const cfg = loadConfig();
-const provider = clusterProvider(cfg);
+const provider = clusterProvider(clusterAccess(cfg));
 
 /** The environment this stack deploys (`dev`, `staging`, `prod`). */
 export const environment = cfg.environment;
@@ -38,7 +39,7 @@ summaryNotes.push(...overrideSummaryNotes(configOverrides));
 
 // Object storage (SPEC §3.3): buckets and one scoped credential per consumer and backend; consumers build their
 // Secrets from these targets and dependsOn `target.ready`.
-const storage = provisionStorage(cfg, provider);
+const storage = provisionStorage(storageArgsFromConfig(cfg), provider);
 summaryNotes.push(...storage.summaryNotes);
 summaryNotes.push(...imageWaiverNotes(cfg));
 /** Privileged or secret-handling images running by tag only under the config's `images.allowTagOnly` waiver: `{key, image, why}`. */

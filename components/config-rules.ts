@@ -3,6 +3,7 @@
  * reports them in the same one-line-per-problem form as schema errors.
  */
 import type { ParsedConfig } from "./config-schema";
+import type { ConfigProblem } from "./config-problem";
 import { cronMaxIntervalSeconds } from "./schema/cron";
 import { parseGoDuration, humanDuration } from "./schema/duration";
 import { globToRegExp, namespaceGlobMatches } from "./schema/namespace-glob";
@@ -16,14 +17,7 @@ import { prefixedBucketName } from "./storage/common";
 import { keyMaterialProblems } from "./key-material";
 import { imageDigestProblems } from "./image-pins";
 
-export interface ConfigProblem {
-  /** Dotted path below the `cluster-backup:` namespace, e.g. `flows.tenants.ttl`. */
-  readonly path: string;
-  /** What is wrong and the form expected. */
-  readonly message: string;
-  /** The value given, when there is one. */
-  readonly value?: unknown;
-}
+export type { ConfigProblem };
 
 /** SPEC §2(b)'s message for `uploaderType: restic`, without its leading key: problem lines start with their path. */
 const RESTIC_REASON =

@@ -4,7 +4,7 @@
  * (an explicit, reviewed waiver, listed in the plan summary).
  */
 import type { ParsedConfig } from "./config-schema";
-import type { ConfigProblem } from "./config-rules";
+import type { ConfigProblem } from "./config-problem";
 import { DIGEST_FORM, hasDigest, type SensitiveImage } from "./schema/image";
 import { optOutSyncEnabled } from "./velero/optout";
 

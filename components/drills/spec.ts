@@ -31,7 +31,7 @@ import { cronMaxIntervalSeconds } from "../schema/cron";
 import { formatGoDuration, humanDuration, parseGoDuration } from "../schema/duration";
 import { globToRegExp } from "../schema/namespace-glob";
 import { SCHEDULE_NAMES } from "../velero/schedules";
-import type { ConfigProblem } from "../config-rules";
+import type { ConfigProblem } from "../config-problem";
 import { firstWindowOverlap, formatRun } from "./windows";
 
 export const DRILL_KINDS = ["tenants", "postgres"] as const;

@@ -6,7 +6,7 @@
  * unless `monitoring.staleAfter.<key>` sets it; config rules refuse a threshold shorter than the interval.
  */
 import type { StackConfig } from "../config";
-import type { ConfigProblem } from "../config-rules";
+import type { ConfigProblem } from "../config-problem";
 import { benjiCronJobs } from "../benji/benji";
 import { RUNBOOK_ANCHORS, type RunbookAnchor } from "../runbook-anchors";
 import { cronMaxIntervalSeconds } from "../schema/cron";

@@ -1,0 +1,129 @@
+/**
+ * The one place where the stack config becomes component args: each function below reads config keys and returns a
+ * component's own typed args (config key → argument, one line each). Components never see the stack config; index.ts
+ * calls these and wires the components with the results. Pure except where an arg is a Pulumi output of a secret.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "./config";
+import type { ClusterAccess } from "./cluster";
+import type { AdmissionPoliciesArgs } from "./admission/admission-policies";
+import type { DeclaredContext } from "../policy/rules/context";
+import { benjiCoverageNote, benjiDatabaseNote, type BenjiArgs } from "./benji/benji";
+import { benjiPvcNamespaces } from "./benji/access";
+import { databaseNamespace } from "./benji/benji-config";
+import { parseBenjiEncryption } from "./key-material";
+import type { S3Target } from "./storage/types";
+import type { StorageArgs } from "./storage";
+import type { ZreplReplicationArgs } from "./zrepl/replication";
+
+/** `kubernetes` → the cluster provider's access. */
+export function clusterAccess(cfg: Pick<StackConfig, "kubernetes">): ClusterAccess {
+  return cfg.kubernetes;
+}
+
+/**
+ * Storage ← `production`; `storage.<backend>` → `backends`; `velero.locations.<name>.{backend,bucket}` →
+ * `veleroLocations`; `flows.benji.storage` (when `flows.benji.enabled`) → `benji`; secret `garageAdminToken`.
+ */
+export function storageArgsFromConfig(cfg: StackConfig): StorageArgs {
+  const benji = cfg.flows.benji;
+  return {
+    production: cfg.production,
+    backends: cfg.storage,
+    veleroLocations: cfg.velero.locations,
+    benji: benji.enabled ? benji.storage : undefined,
+    garageAdminToken: cfg.secrets.garageAdminToken,
+  };
+}
+
+/** The policy context of a stack (the pack reads it; the admission CEL embeds it). */
+function policyContextOf(cfg: StackConfig): DeclaredContext {
+  const garage = [cfg.storage.garage?.namespace, cfg.flows.garageMetaCeph.namespace, cfg.flows.garageDataZfs.namespace];
+  return {
+    production: cfg.production,
+    garageNamespaces: [...new Set(garage.filter((n): n is string => n !== undefined))],
+    cephRbdStorageClasses: [...(cfg.policy.admission.cephRbdStorageClasses ?? cfg.csi.cephRbd?.storageClasses ?? [])],
+    privilegedNamespaces: [...new Set([cfg.velero.namespace, cfg.flows.benji.namespace, cfg.flows.zrepl.namespace])],
+  };
+}
+
+/** AdmissionPolicies ← `policy.admission.{enabled,action}` and the policy context above. */
+export function admissionArgsFromConfig(cfg: StackConfig): AdmissionPoliciesArgs {
+  return { context: policyContextOf(cfg), enabled: cfg.policy.admission.enabled, action: cfg.policy.admission.action };
+}
+
+/**
+ * Benji ← `flows.benji.*`, `timeZone`, secrets `benjiDatabaseUrl`/`benjiCephKey`/`benjiEncryption`, `production`,
+ * `policy.admission`. Config validation (config-rules.ts `benjiRule`) already refuses Benji without storage, Ceph,
+ * `benjiDatabaseUrl` or `benjiCephKey`; the checks here only narrow the types.
+ */
+export function benjiArgsFromConfig(cfg: StackConfig, storage: S3Target | undefined, provider: k8s.Provider): BenjiArgs {
+  const b = cfg.flows.benji;
+  const databaseUrl = cfg.secrets.benjiDatabaseUrl;
+  const cephKey = cfg.secrets.benjiCephKey;
+  if (!storage || !b.ceph || !databaseUrl || !cephKey) {
+    throw new Error("flows.benji is enabled without storage, ceph, benjiDatabaseUrl or benjiCephKey; config validation should have refused it");
+  }
+  return {
+    provider,
+    namespace: b.namespace,
+    image: b.image,
+    instance: b.instance,
+    retention: b.retention,
+    timeZone: cfg.timeZone,
+    schedules: { backup: b.backupSchedule, enforce: b.enforceSchedule, cleanup: b.cleanupSchedule },
+    storage,
+    databaseUrl,
+    ceph: { monHost: b.ceph.monHost, clientId: b.ceph.clientId, key: cephKey, pools: b.ceph.pools },
+    protect: cfg.production,
+    encryption: cfg.secrets.benjiEncryption?.apply((text) => {
+      const parsed = parseBenjiEncryption(text);
+      if (typeof parsed === "string") throw new Error(`benjiEncryption: ${parsed}; config validation should have refused it`);
+      return parsed;
+    }),
+    pushGateway: b.pushGateway,
+    pvcNamespaces: benjiPvcNamespaces(b.pvcNamespaces, cfg.flows.garageMetaCeph.namespace),
+    admission: { enabled: cfg.policy.admission.enabled, action: cfg.policy.admission.action },
+  };
+}
+
+/**
+ * The plan-summary lines of the Benji flow. The database line depends on the (secret) database URL, so it is an
+ * output; only the namespace of its host is revealed, never the URL.
+ */
+export function benjiSummaryNotes(cfg: StackConfig): pulumi.Input<string>[] {
+  const b = cfg.flows.benji;
+  const notes: pulumi.Input<string>[] = [benjiCoverageNote(cfg.csi.cephRbd?.storageClasses, b.ceph?.pools ?? [], benjiPvcNamespaces(b.pvcNamespaces, cfg.flows.garageMetaCeph.namespace))];
+  const url = cfg.secrets.benjiDatabaseUrl;
+  if (url) {
+    const postgres = { enabled: cfg.flows.postgres.enabled, namespace: cfg.flows.postgres.workload.namespace };
+    notes.push(pulumi.unsecret(url.apply((u) => benjiDatabaseNote(databaseNamespace(u, b.namespace), postgres))));
+  }
+  return notes;
+}
+
+/** The validated `flows.zrepl` (image and nodes are optional there; config-rules require them when enabled). */
+export type ZreplFlowConfig = Omit<StackConfig["flows"]["zrepl"], "enabled" | "lagThreshold">;
+
+/** ZreplReplication ← `flows.zrepl.*` (one to one), `production` → `protect`. */
+export function zreplArgsFromConfig(flow: ZreplFlowConfig, production: boolean): ZreplReplicationArgs {
+  const { image, sourceNode, sinkNode } = flow;
+  if (!image || !sourceNode || !sinkNode) {
+    throw new Error("flows.zrepl: image, sourceNode and sinkNode are required when zrepl is enabled");
+  }
+  return {
+    namespace: flow.namespace,
+    image,
+    sourceNode,
+    sinkNode,
+    sourceFilesystems: flow.sourceFilesystems,
+    sinkRootFs: flow.sinkRootFs,
+    clientCn: flow.clientCn,
+    serverCn: flow.serverCn,
+    snapshotInterval: flow.snapshotInterval,
+    keepSenderLastN: flow.keepSenderLastN,
+    receiverGrid: flow.receiverGrid,
+    protect: production,
+  };
+}
