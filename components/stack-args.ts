@@ -16,6 +16,12 @@ import { parseBenjiEncryption } from "./key-material";
 import type { S3Target } from "./storage/types";
 import type { StorageArgs } from "./storage";
 import type { ZreplReplicationArgs } from "./zrepl/replication";
+import { alertTargets, type MonitoringArgs } from "./monitoring/targets";
+import type { AlertTargets } from "./monitoring/rules";
+import type { ScheduleSpec } from "./velero/schedules";
+import type { DrillSpec } from "./drills/spec";
+import { veleroLocationNames } from "./velero/values";
+import { optOutSyncEnabled } from "./velero/optout";
 
 /** `kubernetes` → the cluster provider's access. */
 export function clusterAccess(cfg: Pick<StackConfig, "kubernetes">): ClusterAccess {
@@ -126,4 +132,30 @@ export function zreplArgsFromConfig(flow: ZreplFlowConfig, production: boolean):
     receiverGrid: flow.receiverGrid,
     protect: production,
   };
+}
+
+/**
+ * Alert targets ← `timeZone`, `velero.namespace`, the rendered locations (`velero.locations` used by enabled flows),
+ * `monitoring.{staleAfter,grace,runbookBaseUrl}`, `flows.benji.{namespace,instance,retention,*Schedule}` (when enabled),
+ * `flows.zrepl.{namespace,snapshotInterval,lagThreshold}` (when enabled), `flows.tenants.optOutSchedule` (when the
+ * opt-out sync runs: `flows.tenants.{enabled,optOutSync}`, `policy.admission`).
+ */
+export function monitoringArgsFromConfig(cfg: Pick<StackConfig, "timeZone" | "monitoring" | "velero" | "flows" | "policy">): MonitoringArgs {
+  const { benji: b, zrepl: z, tenants: t } = cfg.flows;
+  return {
+    timeZone: cfg.timeZone,
+    veleroNamespace: cfg.velero.namespace,
+    locationNames: veleroLocationNames(cfg),
+    staleAfter: cfg.monitoring.staleAfter,
+    grace: cfg.monitoring.grace,
+    runbookBaseUrl: cfg.monitoring.runbookBaseUrl,
+    benji: b.enabled ? { namespace: b.namespace, instance: b.instance, retention: b.retention, schedules: { backup: b.backupSchedule, enforce: b.enforceSchedule, cleanup: b.cleanupSchedule } } : undefined,
+    zrepl: z.enabled ? { namespace: z.namespace, snapshotInterval: z.snapshotInterval, lagThreshold: z.lagThreshold } : undefined,
+    optOutSchedule: t.enabled && optOutSyncEnabled(t.optOutSync, cfg.policy.admission) ? t.optOutSchedule : undefined,
+  };
+}
+
+/** What the alerts watch, for this stack: {@link monitoringArgsFromConfig} with the Schedules and drills built. */
+export function alertTargetsFromConfig(cfg: Pick<StackConfig, "timeZone" | "monitoring" | "velero" | "flows" | "policy">, schedules: readonly ScheduleSpec[], drills: readonly DrillSpec[]): AlertTargets {
+  return alertTargets(monitoringArgsFromConfig(cfg), schedules, drills);
 }
