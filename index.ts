@@ -5,18 +5,18 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./components/config";
 import { provisionStorage, type S3Target } from "./components/storage";
 import { clusterProvider } from "./components/cluster";
-import { admissionArgsFromConfig, benjiArgsFromConfig, benjiSummaryNotes, alertTargetsFromConfig, clusterAccess, storageArgsFromConfig, zreplArgsFromConfig } from "./components/stack-args";
+import { admissionArgsFromConfig, benjiArgsFromConfig, benjiSummaryNotes, alertTargetsFromConfig, clusterAccess, drillArgsFromConfig, scheduleSpecsFromConfig, storageArgsFromConfig, zreplArgsFromConfig } from "./components/stack-args";
 import { PostgresBackup, postgresHookOptions } from "./components/postgres/postgres-backup";
 import { Demo } from "./components/demo/demo";
 import { ZreplReplication } from "./components/zrepl/replication";
 import { Velero, type VeleroLocation } from "./components/velero/velero";
 import { csiFlowEnabled, veleroLocationNames } from "./components/velero/values";
 import { SnapshotClasses } from "./components/velero/snapshot-classes";
-import { buildScheduleSpecs, Schedules } from "./components/velero/schedules";
+import { Schedules } from "./components/velero/schedules";
 import { optOutSyncEnabled, TenantOptOutSync } from "./components/velero/optout";
 import { Benji } from "./components/benji/benji";
 import { AdmissionPolicies } from "./components/admission/admission-policies";
-import { RestoreDrills, restoreDrillsArgs } from "./components/drills/drills";
+import { RestoreDrills } from "./components/drills/drills";
 import { buildAlertGroups } from "./components/monitoring/rules";
 import { BackupAlerts } from "./components/monitoring/alerts";
 import { monitoringSummaryNotes } from "./components/monitoring/summary";
@@ -95,7 +95,7 @@ const snapshotClasses =
   velero && csiEnabled && (csi.cephRbd?.create || csi.zfs?.create)
     ? new SnapshotClasses("snapshot-classes", { cephRbd: csi.cephRbd?.create ? csi.cephRbd : undefined, zfs: csi.zfs?.create ? csi.zfs : undefined }, { provider })
     : undefined;
-const scheduleSpecs = velero ? buildScheduleSpecs(cfg) : [];
+const scheduleSpecs = velero ? scheduleSpecsFromConfig(cfg) : [];
 if (velero && scheduleSpecs.length > 0) {
   new Schedules("schedules", { schedules: scheduleSpecs, dependsOn: [velero.chart, ...(snapshotClasses ? [snapshotClasses] : [])] }, { provider });
 }
@@ -173,7 +173,7 @@ export const admissionPolicies = admission.policyNames;
 // Restore drills and alerts: CronJobs restoring the newest tenants/Postgres backup into scratch namespaces and
 // checking it, and PrometheusRule alerts on every Schedule, location, CronJob and DaemonSet of the backup system with
 // thresholds derived from their crons (deployed when the Prometheus operator is there: monitoring.prometheusOperator).
-const drillArgs = velero ? restoreDrillsArgs(cfg, [velero.namespace]) : undefined;
+const drillArgs = velero ? drillArgsFromConfig(cfg, [velero.namespace]) : undefined;
 if (drillArgs) new RestoreDrills("restore-drills", drillArgs, { provider });
 const drillSpecs = drillArgs?.drills ?? [];
 const watched = alertTargetsFromConfig(cfg, scheduleSpecs, drillSpecs);

@@ -13,7 +13,7 @@ import { parseZreplDuration } from "./zrepl/grid";
 import { staleAfterProblems } from "./monitoring/stale";
 import { drillConfigProblems } from "./drills/spec";
 import { benjiPvcNamespaceProblems } from "./benji/access";
-import { prefixedBucketName } from "./storage/common";
+import { prefixedBucketName } from "./schema/bucket-name";
 import { keyMaterialProblems } from "./key-material";
 import { imageDigestProblems } from "./image-pins";
 

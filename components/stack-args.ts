@@ -18,8 +18,9 @@ import type { StorageArgs } from "./storage";
 import type { ZreplReplicationArgs } from "./zrepl/replication";
 import { alertTargets, type MonitoringArgs } from "./monitoring/targets";
 import type { AlertTargets } from "./monitoring/rules";
-import type { ScheduleSpec } from "./velero/schedules";
+import { buildScheduleSpecs, type ScheduleSpec } from "./velero/schedule-specs";
 import type { DrillSpec } from "./drills/spec";
+import { restoreDrillsArgs, type RestoreDrillsArgs } from "./drills/drills";
 import { veleroLocationNames } from "./velero/values";
 import { optOutSyncEnabled } from "./velero/optout";
 
@@ -158,4 +159,21 @@ export function monitoringArgsFromConfig(cfg: Pick<StackConfig, "timeZone" | "mo
 /** What the alerts watch, for this stack: {@link monitoringArgsFromConfig} with the Schedules and drills built. */
 export function alertTargetsFromConfig(cfg: Pick<StackConfig, "timeZone" | "monitoring" | "velero" | "flows" | "policy">, schedules: readonly ScheduleSpec[], drills: readonly DrillSpec[]): AlertTargets {
   return alertTargets(monitoringArgsFromConfig(cfg), schedules, drills);
+}
+
+/**
+ * Velero Schedules ← `timeZone`, `velero.namespace`, `flows.{tenants,system,garageMetaCeph,garageDataZfs,postgres}.*`
+ * (enabled, schedule, location, ttl and each flow's selection), `flows.zrepl.namespace` and `storage.minio.namespace`
+ * (left out of system-daily). The config's shape is the builder's {@link ScheduleConfig}: passed as is.
+ */
+export function scheduleSpecsFromConfig(cfg: StackConfig): ScheduleSpec[] {
+  return buildScheduleSpecs(cfg);
+}
+
+/**
+ * RestoreDrills ← `timeZone`, `velero.namespace`, `drills.*`, `monitoring.grace`, `flows.tenants.{enabled,schedule,namespaceGlob}`,
+ * `flows.postgres.{enabled,schedule,workload}` (the builder's `DrillConfig`, passed as is); undefined without a drill.
+ */
+export function drillArgsFromConfig(cfg: StackConfig, dependsOn: pulumi.Input<pulumi.Resource>[]): RestoreDrillsArgs | undefined {
+  return restoreDrillsArgs(cfg, dependsOn);
 }

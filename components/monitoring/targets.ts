@@ -10,7 +10,7 @@ import { benjiCronJobs } from "../benji/benji";
 import { RUNBOOK_ANCHORS, type RunbookAnchor } from "../runbook-anchors";
 import { cronMaxIntervalSeconds } from "../schema/cron";
 import { staleAfterSeconds, type StaleKey, type StaleSettings } from "./stale";
-import { veleroCron, type ScheduleSpec } from "../velero/schedules";
+import { veleroCron, type ScheduleSpec } from "../velero/schedule-specs";
 import { ZREPL_PUSH_JOB } from "../zrepl/config";
 import { parseZreplDuration } from "../zrepl/grid";
 import { ZREPL_K8S } from "../zrepl/replication";

@@ -48,3 +48,8 @@ const RULES: Record<Backend, (name: string) => string | undefined> = {
 export function bucketNameError(backend: Backend, name: string): string | undefined {
   return common(name) ?? RULES[backend](name);
 }
+
+/** The real name of an aws or scaleway bucket: their bucket names are global, so they carry the stack's prefix. */
+export function prefixedBucketName(bucketPrefix: string, bucket: string): string {
+  return `${bucketPrefix}-${bucket}`;
+}

@@ -7,6 +7,9 @@ import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import type { Backend } from "../config-schema";
 
+/** Default namespace of Velero. */
+export const DEFAULT_VELERO_NAMESPACE = "backup-system";
+
 /** Helm release name; with the chart name `velero` the chart's fullname is `velero` too. */
 export const VELERO_RELEASE = "velero";
 /** `configMaps` key of the node-agent configuration; the chart renders it as `<fullname>-<key>`. */

@@ -15,6 +15,7 @@ import {
   buildVeleroValues,
   credentialSecretName,
   CREDENTIALS_KEY,
+  DEFAULT_VELERO_NAMESPACE,
   defaultLocationName,
   LEGACY_REPO_PASSWORD,
   REPO_CREDENTIALS_SECRET,
@@ -23,8 +24,7 @@ import {
   type VeleroLocationValues,
 } from "./values";
 
-/** Default namespace of Velero. */
-export const DEFAULT_VELERO_NAMESPACE = "backup-system";
+export { DEFAULT_VELERO_NAMESPACE } from "./values";
 /** The chart's name in its repository. */
 const CHART = "velero";
 
