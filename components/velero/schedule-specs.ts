@@ -2,10 +2,12 @@
  * The Velero Schedule of each enabled flow, as data (SPEC §1, §2(a), §3.4.6). Pure: the Schedules component, the alert
  * targets, the coverage report and the config guards read the same specs.
  */
-import { SYSTEM_EXCLUDED_NAMESPACES } from "../config-schema";
 import { BACKUP_STRATEGY_LABEL, BACKUP_STRATEGY_ZFS_LOCAL, BACKUP_THIS_PVC_LABEL, FLOW_LABEL, type FlowName } from "../labels";
 import { formatGoDuration, parseGoDuration } from "../schema/duration";
 import { DEFAULT_VELERO_NAMESPACE } from "./values";
+
+/** Namespaces a system-wide backup leaves out: tenants, flows of their own, backup data, re-created ones. */
+export const SYSTEM_EXCLUDED_NAMESPACES = ["cust-*", "garage", "postgres", "backup-system", "zrepl", "minio", "kube-node-lease", "kube-public"];
 
 /** Schedule names (Backups are `<name>-<yyyyMMddHHmmss>`; metrics carry the name in the `schedule` label). */
 export const SCHEDULE_NAMES = {

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
-import type { Backend } from "../config-schema";
+import type { Backend } from "../storage/backends";
 
 /** Default namespace of Velero. */
 export const DEFAULT_VELERO_NAMESPACE = "backup-system";

@@ -6,7 +6,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { PINS, type Backend } from "../config-schema";
+import { PINS } from "../pins";
+import type { Backend } from "../storage/backends";
 import { objectMeta, ownedNamespace, requireProvider } from "../k8s";
 import { protection } from "../storage/common";
 import { veleroCloudCredentials } from "../storage/credentials";
