@@ -17,12 +17,18 @@ import type { S3Target } from "./storage/types";
 import type { StorageArgs } from "./storage";
 import type { ZreplReplicationArgs } from "./zrepl/replication";
 import { alertTargets, type MonitoringArgs } from "./monitoring/targets";
+import type { StaleKey } from "./monitoring/stale";
 import type { AlertTargets } from "./monitoring/rules";
 import { buildScheduleSpecs, type ScheduleSpec } from "./velero/schedule-specs";
 import type { DrillSpec } from "./drills/spec";
 import { restoreDrillsArgs, type RestoreDrillsArgs } from "./drills/drills";
 import { veleroLocationNames } from "./velero/values";
-import { optOutSyncEnabled } from "./velero/optout";
+import { optOutSyncEnabled, type TenantOptOutSyncArgs } from "./velero/optout";
+import type { VeleroArgs, VeleroLocation } from "./velero/velero";
+import type { SnapshotClassesArgs } from "./velero/snapshot-classes";
+import { postgresHookOptions, type PostgresBackupArgs } from "./postgres/postgres-backup";
+import type { DemoArgs } from "./demo/demo";
+import type { BackupAlertsArgs } from "./monitoring/alerts";
 
 /** `kubernetes` → the cluster provider's access. */
 export function clusterAccess(cfg: Pick<StackConfig, "kubernetes">): ClusterAccess {
@@ -42,6 +48,84 @@ export function storageArgsFromConfig(cfg: StackConfig): StorageArgs {
     benji: benji.enabled ? benji.storage : undefined,
     garageAdminToken: cfg.secrets.garageAdminToken,
   };
+}
+
+/**
+ * Velero's locations ← `velero.locations.<name>.{prefix,default}` of each location Velero renders (used by an enabled
+ * flow, or the default), with the bucket storage provisioned for it.
+ */
+export function veleroLocationsFromConfig(cfg: Pick<StackConfig, "velero" | "flows">, buckets: Readonly<Record<string, S3Target>>): Record<string, VeleroLocation> {
+  return Object.fromEntries(
+    veleroLocationNames(cfg).map((name) => {
+      const target = buckets[name];
+      if (!target) throw new Error(`velero.locations.${name}: no bucket was provisioned for it`);
+      return [name, { target, prefix: cfg.velero.locations[name].prefix, default: cfg.velero.locations[name].default }];
+    }),
+  );
+}
+
+/** Velero ← `velero.*` (one to one), `monitoring.ruleLabels` → `serviceMonitorLabels`, secret `veleroRepositoryPassword`, `production`. */
+export function veleroArgsFromConfig(cfg: StackConfig, locations: Record<string, VeleroLocation>, enableCsi: boolean): VeleroArgs {
+  return {
+    locations,
+    namespace: cfg.velero.namespace,
+    chartVersion: cfg.velero.chartVersion,
+    image: cfg.velero.image,
+    awsPluginImage: cfg.velero.awsPluginImage,
+    nodeAgent: cfg.velero.nodeAgent,
+    concurrentBackups: cfg.velero.concurrentBackups,
+    fsBackupTimeout: cfg.velero.fsBackupTimeout,
+    serviceMonitor: cfg.velero.serviceMonitor,
+    serviceMonitorLabels: cfg.monitoring.ruleLabels,
+    enableCsi,
+    repositoryPassword: cfg.velero.repositoryPassword,
+    existingRepositoryPassword: cfg.secrets.veleroRepositoryPassword,
+    extraValues: cfg.velero.extraValues,
+    production: cfg.production,
+  };
+}
+
+/** SnapshotClasses ← `csi.cephRbd` / `csi.zfs`, each when its `create` is set; undefined when neither is. */
+export function snapshotClassesArgsFromConfig(cfg: Pick<StackConfig, "csi">): SnapshotClassesArgs | undefined {
+  const csi = cfg.csi;
+  if (!(csi.cephRbd?.create || csi.zfs?.create)) return undefined;
+  return { cephRbd: csi.cephRbd?.create ? csi.cephRbd : undefined, zfs: csi.zfs?.create ? csi.zfs : undefined };
+}
+
+/**
+ * TenantOptOutSync ← `velero.namespace`, `flows.tenants.{optOutSchedule,namespaceGlob,optOutImage}`, `timeZone`; only
+ * when `flows.tenants.enabled` and the sync runs (`flows.tenants.optOutSync`, else off under `policy.admission` Deny).
+ */
+export function optOutArgsFromConfig(cfg: StackConfig, dependsOn: TenantOptOutSyncArgs["dependsOn"]): TenantOptOutSyncArgs | undefined {
+  const tenants = cfg.flows.tenants;
+  if (!tenants.enabled || !optOutSyncEnabled(tenants.optOutSync, cfg.policy.admission)) return undefined;
+  return { namespace: cfg.velero.namespace, schedule: tenants.optOutSchedule, timeZone: cfg.timeZone, tenantGlob: tenants.namespaceGlob, image: tenants.optOutImage, dependsOn };
+}
+
+/** PostgresBackup ← `flows.postgres.{workload,patchWorkload,dumpVolumeSizeLimit,hookTimeout,postHookTimeout}`. */
+export function postgresArgsFromConfig(cfg: Pick<StackConfig, "flows">): PostgresBackupArgs {
+  const pg = cfg.flows.postgres;
+  return { workload: pg.workload, patchWorkload: pg.patchWorkload, dumpVolumeSizeLimit: pg.dumpVolumeSizeLimit, hookTimeout: pg.hookTimeout, postHookTimeout: pg.postHookTimeout };
+}
+
+/** Demo ← `demo.{appImage,storageClassName,postgresImage}`; with `flows.postgres` on, the Postgres its workload names, with the dump hooks. */
+export function demoArgsFromConfig(cfg: Pick<StackConfig, "demo" | "flows">): DemoArgs {
+  const pg = cfg.flows.postgres;
+  return {
+    appImage: cfg.demo.appImage,
+    storageClassName: cfg.demo.storageClassName,
+    postgres: pg.enabled ? { name: pg.workload.name, namespace: pg.workload.namespace, image: cfg.demo.postgresImage, hooks: postgresHookOptions(pg) } : undefined,
+  };
+}
+
+/** Where the alerts go ← `monitoring.{prometheusOperator,namespace}` (defaults: `production`, `velero.namespace`). */
+export function alertsPlacementFromConfig(cfg: Pick<StackConfig, "monitoring" | "production" | "velero">): { deployed: boolean; namespace: string } {
+  return { deployed: cfg.monitoring.prometheusOperator ?? cfg.production, namespace: cfg.monitoring.namespace ?? cfg.velero.namespace };
+}
+
+/** BackupAlerts ← the rule groups, `monitoring.ruleLabels`, `flows.zrepl.namespace` (when zrepl runs). */
+export function alertsArgsFromConfig(cfg: StackConfig, groups: BackupAlertsArgs["groups"], namespace: string, dependsOn: BackupAlertsArgs["dependsOn"]): BackupAlertsArgs {
+  return { groups, namespace, ruleLabels: cfg.monitoring.ruleLabels, zreplNamespace: cfg.flows.zrepl.enabled ? cfg.flows.zrepl.namespace : undefined, dependsOn };
 }
 
 /** The policy context of a stack (the pack reads it; the admission CEL embeds it). */
@@ -134,6 +218,10 @@ export function zreplArgsFromConfig(flow: ZreplFlowConfig, production: boolean):
     protect: production,
   };
 }
+
+type ConfigStaleKey = keyof StackConfig["monitoring"]["staleAfter"];
+/** Compile-time check: the schema's `monitoring.staleAfter` keys are monitoring's `STALE_KEYS`, no more, no fewer. */
+export const STALE_KEYS_MATCH_SCHEMA: [ConfigStaleKey] extends [StaleKey] ? ([StaleKey] extends [ConfigStaleKey] ? true : never) : never = true;
 
 /**
  * Alert targets ← `timeZone`, `velero.namespace`, the rendered locations (`velero.locations` used by enabled flows),
