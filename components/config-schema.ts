@@ -15,7 +15,7 @@ import { BENJI_RETENTION_EXAMPLE, parseBenjiRetention } from "./benji/retention"
 import { byteQuantityError } from "./schema/quantity";
 import { parseImageReference } from "./schema/image";
 import { PINS } from "./pins";
-import { BACKENDS } from "./storage/backends";
+import { BACKENDS } from "./schema/backends";
 import { SYSTEM_EXCLUDED_NAMESPACES } from "./velero/schedule-specs";
 
 export { PINS } from "./pins";
@@ -85,7 +85,7 @@ const grid = z.string().superRefine((value, ctx) => {
   }
 });
 
-export { BACKENDS, type Backend } from "./storage/backends";
+export { BACKENDS, type Backend } from "./schema/backends";
 const backend = z.enum(BACKENDS, { error: `expected one of the storage backends: ${BACKENDS.join(", ")}` });
 
 const SCALEWAY_ADMIN_PRINCIPAL_ERROR =

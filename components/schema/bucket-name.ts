@@ -15,7 +15,7 @@
  *   (minio/minio-go pkg/s3utils/utils.go): 3-63, dot-separated labels of [a-z0-9-] that neither start nor end with '-'
  *   (so no '..', '.-', '-.'), not four all-digit labels (an IP address).
  */
-import type { Backend } from "../storage/backends";
+import type { Backend } from "./backends";
 
 const IPV4_SHAPED = /^(\d+\.){3}\d+$/;
 

@@ -5,7 +5,7 @@
 import type * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { Backend } from "./backends";
+import type { Backend } from "../schema/backends";
 import type { ConsumerBuckets, S3Target } from "./types";
 import type { ObjectLockArgs } from "./common";
 import { iamPrincipalName, prefixedBucketName, versionedFor, type Consumer } from "./common";

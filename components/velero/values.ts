@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
-import type { Backend } from "../storage/backends";
+import type { Backend } from "../schema/backends";
 
 /** Default namespace of Velero. */
 export const DEFAULT_VELERO_NAMESPACE = "backup-system";

@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PINS } from "../pins";
-import type { Backend } from "../storage/backends";
+import type { Backend } from "../schema/backends";
 import { objectMeta, ownedNamespace, requireProvider } from "../k8s";
 import { protection } from "../storage/common";
 import { veleroCloudCredentials } from "../storage/credentials";
