@@ -5,18 +5,36 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./components/config";
 import { provisionStorage, type S3Target } from "./components/storage";
 import { clusterProvider } from "./components/cluster";
-import { PostgresBackup, postgresHookOptions } from "./components/postgres/postgres-backup";
+import {
+  admissionArgsFromConfig,
+  alertsArgsFromConfig,
+  alertsPlacementFromConfig,
+  alertTargetsFromConfig,
+  benjiArgsFromConfig,
+  benjiSummaryNotes,
+  clusterAccess,
+  demoArgsFromConfig,
+  drillArgsFromConfig,
+  optOutArgsFromConfig,
+  postgresArgsFromConfig,
+  scheduleSpecsFromConfig,
+  snapshotClassesArgsFromConfig,
+  storageArgsFromConfig,
+  veleroArgsFromConfig,
+  veleroLocationsFromConfig,
+  zreplArgsFromConfig,
+} from "./components/stack-args";
+import { PostgresBackup } from "./components/postgres/postgres-backup";
 import { Demo } from "./components/demo/demo";
-import { ZreplReplication, zreplArgsFromConfig } from "./components/zrepl/replication";
-import { Velero, type VeleroLocation } from "./components/velero/velero";
-import { csiFlowEnabled, veleroLocationNames } from "./components/velero/values";
+import { ZreplReplication } from "./components/zrepl/replication";
+import { Velero } from "./components/velero/velero";
+import { csiFlowEnabled } from "./components/velero/values";
 import { SnapshotClasses } from "./components/velero/snapshot-classes";
-import { buildScheduleSpecs, Schedules } from "./components/velero/schedules";
-import { optOutSyncEnabled, TenantOptOutSync } from "./components/velero/optout";
-import { Benji, benjiArgsFromConfig, benjiSummaryNotes } from "./components/benji/benji";
-import { AdmissionPolicies, admissionArgsFromConfig } from "./components/admission/admission-policies";
-import { RestoreDrills, restoreDrillsArgs } from "./components/drills/drills";
-import { alertTargets } from "./components/monitoring/targets";
+import { Schedules } from "./components/velero/schedules";
+import { TenantOptOutSync } from "./components/velero/optout";
+import { Benji } from "./components/benji/benji";
+import { AdmissionPolicies } from "./components/admission/admission-policies";
+import { RestoreDrills } from "./components/drills/drills";
 import { buildAlertGroups } from "./components/monitoring/rules";
 import { BackupAlerts } from "./components/monitoring/alerts";
 import { monitoringSummaryNotes } from "./components/monitoring/summary";
@@ -24,7 +42,7 @@ import { acceptedOverrides, overrideSummaryNotes } from "./components/guards";
 import { imageWaiverNotes, imageWaivers } from "./components/image-pins";
 
 const cfg = loadConfig();
-const provider = clusterProvider(cfg);
+const provider = clusterProvider(clusterAccess(cfg));
 
 /** The environment this stack deploys (`dev`, `staging`, `prod`). */
 export const environment = cfg.environment;
@@ -38,7 +56,7 @@ summaryNotes.push(...overrideSummaryNotes(configOverrides));
 
 // Object storage (SPEC §3.3): buckets and one scoped credential per consumer and backend; consumers build their
 // Secrets from these targets and dependsOn `target.ready`.
-const storage = provisionStorage(cfg, provider);
+const storage = provisionStorage(storageArgsFromConfig(cfg), provider);
 summaryNotes.push(...storage.summaryNotes);
 summaryNotes.push(...imageWaiverNotes(cfg));
 /** Privileged or secret-handling images running by tag only under the config's `images.allowTagOnly` waiver: `{key, image, why}`. */
@@ -58,51 +76,17 @@ export const s3Credentials = pulumi.secret(storage.credentials);
 
 // Velero (SPEC §3.4): namespace, credentials, kopia password and chart; then the snapshot classes, one Schedule per
 // enabled flow, and the tenant opt-out safety net. Only locations used by enabled flows (and the default) are rendered.
-const veleroLocations: Record<string, VeleroLocation> = Object.fromEntries(
-  veleroLocationNames(cfg).map((name) => {
-    const target = storage.veleroLocations[name];
-    if (!target) throw new Error(`velero.locations.${name}: no bucket was provisioned for it`);
-    return [name, { target, prefix: cfg.velero.locations[name].prefix, default: cfg.velero.locations[name].default }];
-  }),
-);
+const veleroLocations = veleroLocationsFromConfig(cfg, storage.veleroLocations);
 const csiEnabled = csiFlowEnabled(cfg.flows);
-const velero =
-  Object.keys(veleroLocations).length > 0
-    ? new Velero(
-        "velero",
-        {
-          locations: veleroLocations,
-          namespace: cfg.velero.namespace,
-          chartVersion: cfg.velero.chartVersion,
-          image: cfg.velero.image,
-          awsPluginImage: cfg.velero.awsPluginImage,
-          nodeAgent: cfg.velero.nodeAgent,
-          concurrentBackups: cfg.velero.concurrentBackups,
-          fsBackupTimeout: cfg.velero.fsBackupTimeout,
-          serviceMonitor: cfg.velero.serviceMonitor,
-          serviceMonitorLabels: cfg.monitoring.ruleLabels,
-          enableCsi: csiEnabled,
-          repositoryPassword: cfg.velero.repositoryPassword,
-          existingRepositoryPassword: cfg.secrets.veleroRepositoryPassword,
-          extraValues: cfg.velero.extraValues,
-          production: cfg.production,
-        },
-        { provider },
-      )
-    : undefined;
-const csi = cfg.csi;
-const snapshotClasses =
-  velero && csiEnabled && (csi.cephRbd?.create || csi.zfs?.create)
-    ? new SnapshotClasses("snapshot-classes", { cephRbd: csi.cephRbd?.create ? csi.cephRbd : undefined, zfs: csi.zfs?.create ? csi.zfs : undefined }, { provider })
-    : undefined;
-const scheduleSpecs = velero ? buildScheduleSpecs(cfg) : [];
+const velero = Object.keys(veleroLocations).length > 0 ? new Velero("velero", veleroArgsFromConfig(cfg, veleroLocations, csiEnabled), { provider }) : undefined;
+const snapshotClassesArgs = snapshotClassesArgsFromConfig(cfg);
+const snapshotClasses = velero && csiEnabled && snapshotClassesArgs ? new SnapshotClasses("snapshot-classes", snapshotClassesArgs, { provider }) : undefined;
+const scheduleSpecs = velero ? scheduleSpecsFromConfig(cfg) : [];
 if (velero && scheduleSpecs.length > 0) {
   new Schedules("schedules", { schedules: scheduleSpecs, dependsOn: [velero.chart, ...(snapshotClasses ? [snapshotClasses] : [])] }, { provider });
 }
-const tenants = cfg.flows.tenants;
-if (velero && tenants.enabled && optOutSyncEnabled(tenants.optOutSync, cfg.policy.admission)) {
-  new TenantOptOutSync("tenant-optout", { namespace: cfg.velero.namespace, schedule: tenants.optOutSchedule, timeZone: cfg.timeZone, tenantGlob: tenants.namespaceGlob, image: tenants.optOutImage, dependsOn: [velero.namespace] }, { provider });
-}
+const optOutArgs = velero ? optOutArgsFromConfig(cfg, [velero.namespace]) : undefined;
+if (optOutArgs) new TenantOptOutSync("tenant-optout", optOutArgs, { provider });
 if (velero) {
   summaryNotes.push(
     `Velero runs in namespace ${cfg.velero.namespace}: use \`velero -n ${cfg.velero.namespace} ...\` or \`velero client config set namespace=${cfg.velero.namespace}\``,
@@ -138,29 +122,13 @@ export const zreplSinkAddress = zrepl?.sinkAddress;
 
 // postgres-backup: pg_dumpall hooks on the Postgres pods (SPEC §3.5); its Schedule comes with the Velero schedules.
 const pg = cfg.flows.postgres;
-const postgresBackup = pg.enabled
-  ? new PostgresBackup(
-      "postgres",
-      { workload: pg.workload, patchWorkload: pg.patchWorkload, dumpVolumeSizeLimit: pg.dumpVolumeSizeLimit, hookTimeout: pg.hookTimeout, postHookTimeout: pg.postHookTimeout },
-      { provider },
-    )
-  : undefined;
+const postgresBackup = pg.enabled ? new PostgresBackup("postgres", postgresArgsFromConfig(cfg), { provider }) : undefined;
 /** The Postgres workload's `spec.template` fragment with the dump hooks, for its owner (undefined when the flow is off). */
 export const podTemplatePatch = postgresBackup?.podTemplatePatch;
 
 // Dev demo (SPEC §5): tenant cust-demo with an app writing to a PVC, and, with the postgres flow, the Postgres
 // StatefulSet the flow targets, owned by the program (hooks in its own pod template, no Patch).
-const demo = cfg.demo.enabled
-  ? new Demo(
-      "demo",
-      {
-        appImage: cfg.demo.appImage,
-        storageClassName: cfg.demo.storageClassName,
-        postgres: pg.enabled ? { name: pg.workload.name, namespace: pg.workload.namespace, image: cfg.demo.postgresImage, hooks: postgresHookOptions(pg) } : undefined,
-      },
-      { provider },
-    )
-  : undefined;
+const demo = cfg.demo.enabled ? new Demo("demo", demoArgsFromConfig(cfg), { provider }) : undefined;
 /** Namespace of the demo tenant (undefined when the demo is off). */
 export const demoTenantNamespace = demo?.tenantNamespace.metadata.name;
 
@@ -173,25 +141,14 @@ export const admissionPolicies = admission.policyNames;
 // Restore drills and alerts: CronJobs restoring the newest tenants/Postgres backup into scratch namespaces and
 // checking it, and PrometheusRule alerts on every Schedule, location, CronJob and DaemonSet of the backup system with
 // thresholds derived from their crons (deployed when the Prometheus operator is there: monitoring.prometheusOperator).
-const drillArgs = velero ? restoreDrillsArgs(cfg, [velero.namespace]) : undefined;
+const drillArgs = velero ? drillArgsFromConfig(cfg, [velero.namespace]) : undefined;
 if (drillArgs) new RestoreDrills("restore-drills", drillArgs, { provider });
 const drillSpecs = drillArgs?.drills ?? [];
-const watched = alertTargets(cfg, scheduleSpecs, drillSpecs);
+const watched = alertTargetsFromConfig(cfg, scheduleSpecs, drillSpecs);
 const alertGroups = buildAlertGroups(watched);
-const alertsDeployed = cfg.monitoring.prometheusOperator ?? cfg.production;
-const monitoringNamespace = cfg.monitoring.namespace ?? cfg.velero.namespace;
+const { deployed: alertsDeployed, namespace: monitoringNamespace } = alertsPlacementFromConfig(cfg);
 if (alertsDeployed && alertGroups.length > 0) {
-  new BackupAlerts(
-    "alerts",
-    {
-      groups: alertGroups,
-      namespace: monitoringNamespace,
-      ruleLabels: cfg.monitoring.ruleLabels,
-      zreplNamespace: cfg.flows.zrepl.enabled ? cfg.flows.zrepl.namespace : undefined,
-      dependsOn: velero && monitoringNamespace === cfg.velero.namespace ? [velero.namespace] : [],
-    },
-    { provider },
-  );
+  new BackupAlerts("alerts", alertsArgsFromConfig(cfg, alertGroups, monitoringNamespace, velero && monitoringNamespace === cfg.velero.namespace ? [velero.namespace] : []), { provider });
 }
 summaryNotes.push(...monitoringSummaryNotes(watched, alertGroups, drillSpecs, { deployed: alertsDeployed, namespace: monitoringNamespace, ruleLabels: cfg.monitoring.ruleLabels }, cfg.timeZone));
 /** Names of the alerting rules deployed (empty without the Prometheus operator). */

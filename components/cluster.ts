@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { StackConfig } from "./config";
 
 /**
  * The kubeconfig a stack output holds, as the provider expects it: a string as is, anything else (a cluster stack
@@ -13,6 +12,23 @@ export function kubeconfigText(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** Where the cluster is: a kubeconfig context, or a cluster stack exporting its kubeconfig. */
+export type ClusterAccess =
+  | {
+      /** Context of the local kubeconfig (dev). */
+      readonly context: string;
+      /** Adopt objects the cluster already has (`upsertExistingObjects`). */
+      readonly adoptExisting: boolean;
+    }
+  | {
+      /** `<org>/<project>/<stack>` of the cluster stack. */
+      readonly stackReference: string;
+      /** Name of that stack's kubeconfig output. */
+      readonly kubeconfigOutput: string;
+      /** Adopt objects the cluster already has (`upsertExistingObjects`). */
+      readonly adoptExisting: boolean;
+    };
+
 /**
  * The explicit Kubernetes provider every component receives: a kubeconfig context for a local cluster (dev), or the
  * kubeconfig output of the cluster stack read through a StackReference (prod). The kubeconfig stays a secret.
@@ -24,8 +40,7 @@ export function kubeconfigText(value: unknown): string {
  * `upsertExistingObjects` (pulumi-kubernetes ≥ 4.29.0, default false) is on only while `kubernetes.adoptExisting`
  * adopts objects a cluster already has (an existing Velero): creating them fails with AlreadyExists otherwise.
  */
-export function clusterProvider(cfg: StackConfig): k8s.Provider {
-  const access = cfg.kubernetes;
+export function clusterProvider(access: ClusterAccess): k8s.Provider {
   const adopt = access.adoptExisting ? { upsertExistingObjects: true } : {};
   if ("context" in access) {
     return new k8s.Provider("target", { context: access.context, clusterIdentifier: `context:${access.context}`, enableServerSideApply: true, ...adopt });

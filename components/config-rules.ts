@@ -3,27 +3,21 @@
  * reports them in the same one-line-per-problem form as schema errors.
  */
 import type { ParsedConfig } from "./config-schema";
+import type { ConfigProblem } from "./config-problem";
 import { cronMaxIntervalSeconds } from "./schema/cron";
 import { parseGoDuration, humanDuration } from "./schema/duration";
 import { globToRegExp, namespaceGlobMatches } from "./schema/namespace-glob";
 import { TENANT_NAMESPACE_PREFIX } from "./labels";
 import { REMOVED_CHART_KEYS } from "../policy/shared/velero-chart";
 import { parseZreplDuration } from "./zrepl/grid";
-import { monitoringConfigProblems } from "./monitoring/targets";
+import { staleAfterProblems } from "./monitoring/stale";
 import { drillConfigProblems } from "./drills/spec";
 import { benjiPvcNamespaceProblems } from "./benji/access";
-import { prefixedBucketName } from "./storage/common";
+import { prefixedBucketName } from "./schema/bucket-name";
 import { keyMaterialProblems } from "./key-material";
 import { imageDigestProblems } from "./image-pins";
 
-export interface ConfigProblem {
-  /** Dotted path below the `cluster-backup:` namespace, e.g. `flows.tenants.ttl`. */
-  readonly path: string;
-  /** What is wrong and the form expected. */
-  readonly message: string;
-  /** The value given, when there is one. */
-  readonly value?: unknown;
-}
+export type { ConfigProblem };
 
 /** SPEC §2(b)'s message for `uploaderType: restic`, without its leading key: problem lines start with their path. */
 const RESTIC_REASON =
@@ -265,7 +259,24 @@ const endpointRule: Rule = (cfg) => {
 };
 
 /** The last two live beside what they check: alert thresholds (monitoring/targets.ts), drill windows (drills/spec.ts). */
-const RULES: Rule[] = [uploaderRule, imageRule, extraValuesRule, locationRule, locationOverlapRule, veleroCsiRule, retentionRule, tenantGlobRule, storageRule, benjiRule, zreplRule, postgresRule, monitoringConfigProblems, drillConfigProblems, keyMaterialProblems, endpointRule, imageDigestProblems];
+/** Staleness thresholds shorter than the interval of the cron they watch (each `monitoring.staleAfter` key and its cron). */
+function monitoringRule(cfg: ParsedConfig): ConfigProblem[] {
+  const f = cfg.flows;
+  return staleAfterProblems(cfg.monitoring, [
+    { key: "tenants", path: "flows.tenants.schedule", cron: f.tenants.schedule, enabled: f.tenants.enabled },
+    { key: "system", path: "flows.system.schedule", cron: f.system.schedule, enabled: f.system.enabled },
+    { key: "garageMetaCeph", path: "flows.garageMetaCeph.schedule", cron: f.garageMetaCeph.schedule, enabled: f.garageMetaCeph.enabled },
+    { key: "garageDataZfs", path: "flows.garageDataZfs.schedule", cron: f.garageDataZfs.schedule, enabled: f.garageDataZfs.enabled },
+    { key: "postgres", path: "flows.postgres.schedule", cron: f.postgres.schedule, enabled: f.postgres.enabled },
+    { key: "benjiBackup", path: "flows.benji.backupSchedule", cron: f.benji.backupSchedule, enabled: f.benji.enabled },
+    { key: "benjiEnforce", path: "flows.benji.enforceSchedule", cron: f.benji.enforceSchedule, enabled: f.benji.enabled },
+    { key: "benjiCleanup", path: "flows.benji.cleanupSchedule", cron: f.benji.cleanupSchedule, enabled: f.benji.enabled },
+    { key: "tenantsDrill", path: "drills.tenants.schedule", cron: cfg.drills.tenants.schedule, enabled: true },
+    { key: "postgresDrill", path: "drills.postgres.schedule", cron: cfg.drills.postgres.schedule, enabled: true },
+  ]);
+}
+
+const RULES: Rule[] = [uploaderRule, imageRule, extraValuesRule, locationRule, locationOverlapRule, veleroCsiRule, retentionRule, tenantGlobRule, storageRule, benjiRule, zreplRule, postgresRule, monitoringRule, drillConfigProblems, keyMaterialProblems, endpointRule, imageDigestProblems];
 
 /** Every cross-field problem of an otherwise well-formed config. */
 export function crossFieldProblems(cfg: ParsedConfig): ConfigProblem[] {

@@ -4,9 +4,9 @@
  * (an explicit, reviewed waiver, listed in the plan summary).
  */
 import type { ParsedConfig } from "./config-schema";
-import type { ConfigProblem } from "./config-rules";
+import type { ConfigProblem } from "./config-problem";
 import { DIGEST_FORM, hasDigest, type SensitiveImage } from "./schema/image";
-import { optOutSyncEnabled } from "./velero/optout";
+import { optOutSyncEnabled } from "./velero/optout-admission";
 
 /** The parts of the config that name images and decide whether they are deployed. */
 export type ImageConfig = Pick<ParsedConfig, "environment" | "velero" | "flows" | "drills" | "storage" | "policy" | "images">;

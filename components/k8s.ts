@@ -29,18 +29,7 @@ export function ownedNamespace(
   return new k8s.core.v1.Namespace(resourceName, { metadata: objectMeta(name, undefined, flow, { labels: podSecurityLabels(level) }) }, opts);
 }
 
-/** The restricted-profile container securityContext (runAsNonRoot, no escalation, drop ALL, RuntimeDefault seccomp). */
-export const RESTRICTED_CONTAINER: k8s.types.input.core.v1.SecurityContext = {
-  runAsNonRoot: true,
-  allowPrivilegeEscalation: false,
-  capabilities: { drop: ["ALL"] },
-  seccompProfile: { type: "RuntimeDefault" },
-};
-
-/** The restricted-profile pod securityContext running as `uid` (group too; `fsGroup: uid` when asked, for volumes). */
-export function restrictedPodSecurity(uid: number, options: { fsGroup?: boolean } = {}): k8s.types.input.core.v1.PodSecurityContext {
-  return { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, ...(options.fsGroup ? { fsGroup: uid } : {}), seccompProfile: { type: "RuntimeDefault" } };
-}
+export { RESTRICTED_CONTAINER, restrictedPodSecurity } from "./pod-security";
 
 /** Time the provider keeps waiting after a Job's activeDeadlineSeconds, so it sees the Job fail rather than time out. */
 export const JOB_AWAIT_MARGIN_SECONDS = 60;

@@ -3,7 +3,7 @@
  * material. Generating either anew on a cluster whose backups already exist makes every existing backup unreadable,
  * so adopting or restoring one is an explicit choice and the program refuses the combinations that would rotate it.
  */
-import type { ConfigProblem } from "./config-rules";
+import type { ConfigProblem } from "./config-problem";
 import type { ParsedConfig } from "./config-schema";
 
 /** Benji's AES key material in the form `pulumi stack output --show-secrets --json benjiEncryption` prints. */

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { parseStackConfig, type StackConfig } from "../components/config";
 import { buildDrillSpecs } from "../components/drills/spec";
 import { buildAlertGroups, cronJobRules, daemonSetExpr, GROUPS, itemsDropRule, promDuration, scheduleRules, selector, type AlertRule, type RuleGroup } from "../components/monitoring/rules";
-import { alertTargets, scheduleCron, staleAfterSeconds, VELERO_NODE_AGENT_DAEMONSET } from "../components/monitoring/targets";
+import { scheduleCron, staleAfterSeconds, VELERO_NODE_AGENT_DAEMONSET } from "../components/monitoring/targets";
+import { alertTargetsFromConfig } from "../components/stack-args";
 import { RUNBOOK_ANCHORS, runbookUrl } from "../components/runbook-anchors";
 import { cronMaxIntervalSeconds } from "../components/schema/cron";
 import { buildScheduleSpecs, SCHEDULE_NAMES } from "../components/velero/schedules";
@@ -21,7 +22,7 @@ function prodConfig(overrides: Record<string, unknown> = {}): StackConfig {
 }
 
 function groupsOf(cfg: StackConfig): RuleGroup[] {
-  return buildAlertGroups(alertTargets(cfg, buildScheduleSpecs(cfg), buildDrillSpecs(cfg)));
+  return buildAlertGroups(alertTargetsFromConfig(cfg, buildScheduleSpecs(cfg), buildDrillSpecs(cfg)));
 }
 
 function rulesOf(groups: RuleGroup[], alert: string): AlertRule[] {
@@ -57,7 +58,7 @@ describe("alerts: thresholds derive from each schedule's cron", () => {
   });
 
   it("prod: every Velero schedule is daily, stale after interval + monitoring.grace (4h)", () => {
-    const targets = alertTargets(prodConfig(), buildScheduleSpecs(prodConfig()), []);
+    const targets = alertTargetsFromConfig(prodConfig(), buildScheduleSpecs(prodConfig()), []);
     expect(targets.schedules.map((s) => [s.name, s.cron, s.intervalSeconds, s.staleAfterSeconds, s.location, s.anchor])).toEqual([
       ["tenants-daily", "0 1 * * *", DAY, DAY + GRACE, "default", "tenants"],
       ["system-daily", "0 5 * * *", DAY, DAY + GRACE, "system", "system"],
@@ -80,7 +81,7 @@ describe("alerts: thresholds derive from each schedule's cron", () => {
       // Between the 06:00 backup's window (until 08:00) and the 12:00 backup.
       drills: { tenants: { schedule: "0 8 * * 6" } },
     });
-    const byName = Object.fromEntries(alertTargets(cfg, buildScheduleSpecs(cfg), []).schedules.map((s) => [s.name, [s.intervalSeconds, s.staleAfterSeconds]]));
+    const byName = Object.fromEntries(alertTargetsFromConfig(cfg, buildScheduleSpecs(cfg), []).schedules.map((s) => [s.name, [s.intervalSeconds, s.staleAfterSeconds]]));
     expect(byName).toEqual({
       "tenants-daily": [6 * 3600, 8 * 3600],
       "system-daily": [3 * DAY, 3 * DAY + 2 * 3600],
@@ -97,9 +98,9 @@ describe("alerts: thresholds derive from each schedule's cron", () => {
 
   it("staleAfterSeconds: explicit value, else interval + grace, never less than a minimum grace", () => {
     const cfg = prodConfig({ monitoring: { grace: "1h", staleAfter: { tenants: "26h" } } });
-    expect(staleAfterSeconds(cfg, "tenants", DAY)).toBe(26 * 3600);
-    expect(staleAfterSeconds(cfg, "system", DAY)).toBe(DAY + 3600);
-    expect(staleAfterSeconds(cfg, "tenantsDrill", 7 * DAY, 7200)).toBe(7 * DAY + 7200);
+    expect(staleAfterSeconds(cfg.monitoring, "tenants", DAY)).toBe(26 * 3600);
+    expect(staleAfterSeconds(cfg.monitoring, "system", DAY)).toBe(DAY + 3600);
+    expect(staleAfterSeconds(cfg.monitoring, "tenantsDrill", 7 * DAY, 7200)).toBe(7 * DAY + 7200);
   });
 });
 
@@ -124,7 +125,7 @@ describe("alerts: the rules of the prod stack", () => {
     expect(tenants.labels).toEqual({ severity: "warning", flow: "tenants" });
     expect(tenants.annotations.description).toContain("namespaces may have been excluded (label velero.io/exclude-from-backup) or deleted");
     expect(rulesOf(groups, "VeleroBackupItemsDropped").map((r) => /schedule="([^"]+)"/.exec(r.expr)![1])).toEqual(["tenants-daily", "system-daily", "garage-meta-ceph", "garage-data-zfs", "postgres-backup"]);
-    const target = alertTargets(cfg, buildScheduleSpecs(cfg), []).schedules[0];
+    const target = alertTargetsFromConfig(cfg, buildScheduleSpecs(cfg), []).schedules[0];
     expect(itemsDropRule({ ...target, intervalSeconds: 6 * 3600 }, "backup-system", "RESTORE.md").expr).toBe(
       'velero_backup_items_total{schedule="tenants-daily"} < 0.5 * max_over_time(velero_backup_items_total{schedule="tenants-daily"}[42h])',
     );
@@ -169,7 +170,7 @@ describe("alerts: the rules of the prod stack", () => {
   });
 
   it("Velero schedule rules: failed, partially failed, stale, never succeeded (tenants-daily in full)", () => {
-    expect(scheduleRules(alertTargets(cfg, buildScheduleSpecs(cfg), []).schedules[0], "backup-system", base)).toEqual([
+    expect(scheduleRules(alertTargetsFromConfig(cfg, buildScheduleSpecs(cfg), []).schedules[0], "backup-system", base)).toEqual([
       {
         alert: "VeleroBackupFailed",
         expr: 'increase(velero_backup_failure_total{schedule="tenants-daily"}[24h]) > 0',

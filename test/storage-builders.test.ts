@@ -5,6 +5,7 @@ import { GARAGE_ADMIN_PATHS, garageProvisionScript } from "../components/storage
 import { minioEndpoint, minioLifecycle, minioProvisionScript } from "../components/storage/minio";
 import { scalewayEndpoint } from "../components/storage/scaleway";
 import { bucketRequests } from "../components/storage";
+import { storageArgsFromConfig } from "../components/stack-args";
 import { parseStackConfig } from "../components/config";
 import { rawConfig } from "./harness";
 import { TAG_ONLY_WAIVER } from "./lib/image-waiver";
@@ -235,7 +236,7 @@ describe("storage: bucket requests", () => {
       new Set(["cluster-backup:benjiDatabaseUrl", "cluster-backup:benjiCephKey"]),
       "prod",
     );
-    expect(bucketRequests(cfg)).toEqual([
+    expect(bucketRequests(storageArgsFromConfig(cfg))).toEqual([
       { backend: "scaleway", consumer: "velero", buckets: ["velero", "velero-archive"] },
       { backend: "garage", consumer: "velero", buckets: ["velero-postgres"] },
       { backend: "scaleway", consumer: "benji", buckets: ["benji"] },

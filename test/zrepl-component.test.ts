@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { computedOutputs } from "../scripts/lib/mocks";
 import { readStackFile } from "../scripts/lib/stack-file";
-import { ZREPL_START_SCRIPT, zreplArgsFromConfig } from "../components/zrepl/replication";
+import { ZREPL_START_SCRIPT } from "../components/zrepl/replication";
+import { zreplArgsFromConfig } from "../components/stack-args";
 import { planStack, planWith, ROOT, type Obj, type Plan } from "./harness";
 import { PSA_PRIVILEGED } from "./lib/expected";
 

@@ -8,7 +8,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ADMISSION_COMPONENT_TYPE, type DeclaredContext } from "../../policy/rules/context";
 import { buildAdmissionPolicies, type AdmissionAction, type AdmissionObjects } from "../../policy/rules/admission";
-import type { StackConfig } from "../config";
 import { requireProvider } from "../k8s";
 
 export interface AdmissionPoliciesArgs {
@@ -18,22 +17,6 @@ export interface AdmissionPoliciesArgs {
   readonly enabled?: boolean;
   /** What a violation does: Warn (warning + audit annotation; default), Audit (audit annotation only), Deny (reject). */
   readonly action?: AdmissionAction;
-}
-
-/** The policy context of a stack, from its config. Pure. */
-function policyContextOf(cfg: StackConfig): DeclaredContext {
-  const garage = [cfg.storage.garage?.namespace, cfg.flows.garageMetaCeph.namespace, cfg.flows.garageDataZfs.namespace];
-  return {
-    production: cfg.production,
-    garageNamespaces: [...new Set(garage.filter((n): n is string => n !== undefined))],
-    cephRbdStorageClasses: [...(cfg.policy.admission.cephRbdStorageClasses ?? cfg.csi.cephRbd?.storageClasses ?? [])],
-    privilegedNamespaces: [...new Set([cfg.velero.namespace, cfg.flows.benji.namespace, cfg.flows.zrepl.namespace])],
-  };
-}
-
-/** The component's args from the stack config. Pure. */
-export function admissionArgsFromConfig(cfg: StackConfig): AdmissionPoliciesArgs {
-  return { context: policyContextOf(cfg), enabled: cfg.policy.admission.enabled, action: cfg.policy.admission.action };
 }
 
 export class AdmissionPolicies extends pulumi.ComponentResource {

@@ -30,17 +30,14 @@ const VALIDATION_ACTIONS: Record<AdmissionAction, string[]> = { Warn: ["Warn", "
 import {
   BENJI_ACCESS,
   benjiPvcAdmissionPolicySpec,
-  benjiPvcNamespaces,
   BENJI_BACKUP_CLUSTER_RULES,
   BENJI_BACKUP_NAMESPACE_RULES,
   BENJI_BACKUP_OWN_NAMESPACE_RULES,
   BENJI_RESTORE_RULES,
 } from "./access";
 import { hash8, protection } from "../storage/common";
-import { parseBenjiEncryption } from "../key-material";
 import { benjiS3SecretData } from "../storage/credentials";
 import type { S3Target } from "../storage/types";
-import type { StackConfig } from "../config";
 import {
   BENJI_FILES,
   BENJI_KDF_ITERATIONS,
@@ -49,7 +46,6 @@ import {
   buildCephConf,
   buildCephKeyring,
   cephKeyringFile,
-  databaseNamespace,
   serializeBenjiConfig,
 } from "./benji-config";
 
@@ -314,55 +310,6 @@ export function benjiDatabaseNote(dbNamespace: string | undefined, postgres: { r
   }
   const where = dbNamespace === undefined ? "outside the cluster (or at an address this program cannot place)" : `in namespace \`${dbNamespace}\``;
   return `Benji database: its host is ${where}, not covered by any backup flow of this program; ${restore}.`;
-}
-
-/**
- * The component's args from the validated stack config. Config validation (config-rules.ts `benjiRule`) already
- * refuses Benji without storage, Ceph, `benjiDatabaseUrl` or `benjiCephKey`; the checks here only narrow the types.
- */
-export function benjiArgsFromConfig(cfg: StackConfig, storage: S3Target | undefined, provider: k8s.Provider): BenjiArgs {
-  const b = cfg.flows.benji;
-  const databaseUrl = cfg.secrets.benjiDatabaseUrl;
-  const cephKey = cfg.secrets.benjiCephKey;
-  if (!storage || !b.ceph || !databaseUrl || !cephKey) {
-    throw new Error("flows.benji is enabled without storage, ceph, benjiDatabaseUrl or benjiCephKey; config validation should have refused it");
-  }
-  return {
-    provider,
-    namespace: b.namespace,
-    image: b.image,
-    instance: b.instance,
-    retention: b.retention,
-    timeZone: cfg.timeZone,
-    schedules: { backup: b.backupSchedule, enforce: b.enforceSchedule, cleanup: b.cleanupSchedule },
-    storage,
-    databaseUrl,
-    ceph: { monHost: b.ceph.monHost, clientId: b.ceph.clientId, key: cephKey, pools: b.ceph.pools },
-    protect: cfg.production,
-    encryption: cfg.secrets.benjiEncryption?.apply((text) => {
-      const parsed = parseBenjiEncryption(text);
-      if (typeof parsed === "string") throw new Error(`benjiEncryption: ${parsed}; config validation should have refused it`);
-      return parsed;
-    }),
-    pushGateway: b.pushGateway,
-    pvcNamespaces: benjiPvcNamespaces(b.pvcNamespaces, cfg.flows.garageMetaCeph.namespace),
-    admission: { enabled: cfg.policy.admission.enabled, action: cfg.policy.admission.action },
-  };
-}
-
-/**
- * The plan-summary lines of the Benji flow. The database line depends on the (secret) database URL, so it is an
- * output; only the namespace of its host is revealed, never the URL.
- */
-export function benjiSummaryNotes(cfg: StackConfig): pulumi.Input<string>[] {
-  const b = cfg.flows.benji;
-  const notes: pulumi.Input<string>[] = [benjiCoverageNote(cfg.csi.cephRbd?.storageClasses, b.ceph?.pools ?? [], benjiPvcNamespaces(b.pvcNamespaces, cfg.flows.garageMetaCeph.namespace))];
-  const url = cfg.secrets.benjiDatabaseUrl;
-  if (url) {
-    const postgres = { enabled: cfg.flows.postgres.enabled, namespace: cfg.flows.postgres.workload.namespace };
-    notes.push(pulumi.unsecret(url.apply((u) => benjiDatabaseNote(databaseNamespace(u, b.namespace), postgres))));
-  }
-  return notes;
 }
 
 export class Benji extends pulumi.ComponentResource {

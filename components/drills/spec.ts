@@ -15,7 +15,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as k8s from "@pulumi/kubernetes";
-import type { StackConfig } from "../config";
 import {
   DRILL_LABEL,
   DRILL_NAMESPACE_PREFIX,
@@ -25,13 +24,13 @@ import {
   TENANT_NAMESPACE_PREFIX,
   VELERO_EXCLUDE_LABEL,
 } from "../labels";
-import { restrictedPodSecurity, RESTRICTED_CONTAINER } from "../k8s";
+import { restrictedPodSecurity, RESTRICTED_CONTAINER } from "../pod-security";
 import { DUMP_PATH } from "../postgres/hooks";
 import { cronMaxIntervalSeconds } from "../schema/cron";
 import { formatGoDuration, humanDuration, parseGoDuration } from "../schema/duration";
 import { globToRegExp } from "../schema/namespace-glob";
-import { SCHEDULE_NAMES } from "../velero/schedules";
-import type { ConfigProblem } from "../config-rules";
+import { SCHEDULE_NAMES } from "../velero/schedule-specs";
+import type { ConfigProblem } from "../config-problem";
 import { firstWindowOverlap, formatRun } from "./windows";
 
 export const DRILL_KINDS = ["tenants", "postgres"] as const;
@@ -117,11 +116,28 @@ export interface DrillSpec {
   readonly postgresCheck?: { readonly container: string; readonly database: string; readonly query?: string };
 }
 
-/** The config the drills are built from. */
-export type DrillConfig = Pick<StackConfig, "timeZone" | "drills" | "monitoring"> & {
-  readonly flows: Pick<StackConfig["flows"], "tenants" | "postgres">;
-  readonly velero: Pick<StackConfig["velero"], "namespace">;
-};
+/** What the drills are built and checked from: the `drills.*` keys and the flows they restore. */
+export interface DrillConfig {
+  /** IANA zone every cron runs in. */
+  readonly timeZone: string;
+  readonly drills: {
+    /** Image of the drill CronJobs. */
+    readonly image: string;
+    /** Go duration a drill may run (the Job's activeDeadlineSeconds). */
+    readonly timeout: string;
+    /** Whether the ValidatingAdmissionPolicy confining the drill account is deployed. */
+    readonly admissionPolicy: boolean;
+    readonly tenants: { readonly enabled?: boolean; readonly schedule: string; readonly namespace?: string; readonly excludedResources: readonly string[] };
+    readonly postgres: { readonly enabled?: boolean; readonly schedule: string; readonly database: string; readonly query?: string };
+  };
+  /** Go duration a backup may take beyond its start (the drill must not meet it). */
+  readonly monitoring: { readonly grace: string };
+  readonly flows: {
+    readonly tenants: { readonly enabled: boolean; readonly schedule: string; readonly namespaceGlob: string };
+    readonly postgres: { readonly enabled: boolean; readonly schedule: string; readonly workload: { readonly namespace: string; readonly container: string } };
+  };
+  readonly velero: { readonly namespace: string };
+}
 
 /** Whether a drill is on: its own setting, else its flow's. */
 export function drillEnabled(cfg: DrillConfig, kind: DrillKind): boolean {

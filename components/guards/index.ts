@@ -9,7 +9,7 @@ import { sizeGuard } from "./sizes";
 import { ownedNamespaceGuard, systemExclusionsGuard } from "./namespaces";
 import { bucketNameGuard, podVolumePathGuard } from "./storage-names";
 import { extraValuesOwnedGuard } from "./extra-values";
-import type { ConfigProblem } from "../config-rules";
+import type { ConfigProblem } from "../config-problem";
 import type { Guard, GuardConfig, GuardProblem } from "./types";
 
 export type { GuardConfig } from "./types";

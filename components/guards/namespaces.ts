@@ -3,7 +3,7 @@
  * keep out the namespaces other flows already cover or that hold the backup system itself.
  */
 import { namespaceGlobMatches } from "../schema/namespace-glob";
-import { systemExcludedNamespaces } from "../velero/schedules";
+import { systemExcludedNamespaces } from "../velero/schedule-specs";
 import type { Guard, GuardConfig, GuardProblem } from "./types";
 
 /** Namespaces Kubernetes itself owns; `kube-` is reserved for the system. */

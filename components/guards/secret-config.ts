@@ -7,7 +7,7 @@
  * text into resources, names and outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { ConfigProblem } from "../config-rules";
+import type { ConfigProblem } from "../config-problem";
 
 /** The structured key allowed to hold nested secrets. */
 export const SECRET_CAPABLE_KEY = "velero";

@@ -1,7 +1,7 @@
 /** Bucket names each backend accepts, and kubelet pod paths node-agent can read. */
 import { bucketNameError } from "../schema/bucket-name";
 import { podVolumePathError } from "../schema/pod-volume-path";
-import { prefixedBucketName } from "../storage/common";
+import { prefixedBucketName } from "../schema/bucket-name";
 import type { Backend } from "../config-schema";
 import type { Guard, GuardConfig, GuardProblem } from "./types";
 

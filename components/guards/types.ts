@@ -1,5 +1,5 @@
 import type { ParsedConfig, SECRET_KEYS } from "../config-schema";
-import type { ConfigProblem } from "../config-rules";
+import type { ConfigProblem } from "../config-problem";
 
 /** What the guards read: the parsed config without its credentials (so StackConfig qualifies too). */
 export type GuardConfig = Omit<ParsedConfig, (typeof SECRET_KEYS)[number]>;

@@ -1,30 +1,49 @@
 /**
- * What the alerts watch, derived from the stack config and the objects the other components build: the Velero
+ * What the alerts watch, derived from plain settings (components/stack-args.ts maps the stack config to them) and the
+ * objects the other components build: the Velero
  * Schedules (names and crons from components/velero/schedules.ts), the backup storage locations, the Benji CronJobs
  * (components/benji/benji.ts), the zrepl job and DaemonSets (components/zrepl) and the restore drills. Each staleness
  * threshold is the longest gap between two runs of the cron (components/schema/cron.ts) plus `monitoring.grace`,
  * unless `monitoring.staleAfter.<key>` sets it; config rules refuse a threshold shorter than the interval.
  */
-import type { StackConfig } from "../config";
-import type { ConfigProblem } from "../config-rules";
 import { benjiCronJobs } from "../benji/benji";
 import { RUNBOOK_ANCHORS, type RunbookAnchor } from "../runbook-anchors";
 import { cronMaxIntervalSeconds } from "../schema/cron";
-import { humanDuration, parseGoDuration } from "../schema/duration";
-import { veleroLocationNames } from "../velero/values";
-import { veleroCron, type ScheduleSpec } from "../velero/schedules";
+import { staleAfterSeconds, type StaleKey, type StaleSettings } from "./stale";
+import { veleroCron, type ScheduleSpec } from "../velero/schedule-specs";
 import { ZREPL_PUSH_JOB } from "../zrepl/config";
 import { parseZreplDuration } from "../zrepl/grid";
 import { ZREPL_K8S } from "../zrepl/replication";
 import type { DrillSpec } from "../drills/spec";
-import { OPTOUT_ACTIVE_DEADLINE_SECONDS, OPTOUT_NAME, optOutSyncEnabled } from "../velero/optout";
+import { OPTOUT_ACTIVE_DEADLINE_SECONDS, OPTOUT_NAME } from "../velero/optout";
+export { staleAfterSeconds, type StaleKey } from "./stale";
 import type { AlertTargets, CronJobTarget, DaemonSetTarget, ScheduleTarget } from "./rules";
 
 /** Velero's node-agent DaemonSet: the chart names it `node-agent`, whatever the release (chart 12.1.0 templates/node-agent-daemonset.yaml). */
 export const VELERO_NODE_AGENT_DAEMONSET = "node-agent";
 
-/** Keys of `monitoring.staleAfter`. */
-export type StaleKey = keyof StackConfig["monitoring"]["staleAfter"];
+/** Everything besides the Schedules and drills the alert targets are derived from. */
+export interface MonitoringArgs extends StaleSettings {
+  /** IANA zone of every cron. */
+  readonly timeZone: string;
+  /** Velero's namespace (Schedules, locations, node-agent, drills and the opt-out job live there). */
+  readonly veleroNamespace: string;
+  /** The backup storage locations Velero renders ({@link veleroLocationNames}). */
+  readonly locationNames: readonly string[];
+  /** Base URL of the runbook the alerts link to. */
+  readonly runbookBaseUrl: string;
+  /** The Benji CronJobs' settings, when Benji runs. */
+  readonly benji?: {
+    readonly namespace: string;
+    readonly instance: string;
+    readonly retention: string;
+    readonly schedules: { readonly backup: string; readonly enforce: string; readonly cleanup: string };
+  };
+  /** zrepl's namespace, snapshot interval and lag threshold (zrepl durations), when zrepl runs. */
+  readonly zrepl?: { readonly namespace: string; readonly snapshotInterval: string; readonly lagThreshold: string };
+  /** The tenant opt-out sync's cron, when that CronJob is deployed (tenants flow on and the sync enabled). */
+  readonly optOutSchedule?: string;
+}
 
 /** Runbook section of each Velero flow key (flows.<key>). */
 const SCHEDULE_ANCHORS: Record<string, RunbookAnchor> = {
@@ -47,9 +66,6 @@ const DRILL_PURPOSES: Record<DrillSpec["kind"], { key: StaleKey; purpose: string
   postgres: { key: "postgresDrill", purpose: "restores the newest Postgres backup into a scratch namespace, loads the dump and runs a query" },
 };
 
-/** The config the targets are derived from. */
-export type MonitoringConfig = Pick<StackConfig, "timeZone" | "monitoring" | "velero" | "flows" | "drills" | "policy">;
-
 /** The runbook section of a Schedule's flow. */
 function scheduleAnchor(schedule: string, key: string): RunbookAnchor {
   const anchor = SCHEDULE_ANCHORS[key];
@@ -69,16 +85,9 @@ export function scheduleCron(spec: ScheduleSpec, timeZone: string): string {
   return spec.spec.schedule.slice(prefix.length);
 }
 
-/** monitoring.staleAfter.<key> in seconds, else the interval plus the larger of monitoring.grace and `minGraceSeconds` (a drill's timeout). */
-export function staleAfterSeconds(cfg: Pick<StackConfig, "monitoring">, key: StaleKey, intervalSeconds: number, minGraceSeconds = 0): number {
-  const explicit = cfg.monitoring.staleAfter[key];
-  if (explicit !== undefined) return parseGoDuration(explicit) ?? 0;
-  return intervalSeconds + Math.max(parseGoDuration(cfg.monitoring.grace) ?? 0, minGraceSeconds);
-}
-
 /** Everything the alerts watch. Pure: the Schedules and drills come from their own builders. */
-export function alertTargets(cfg: MonitoringConfig, schedules: readonly ScheduleSpec[], drills: readonly DrillSpec[]): AlertTargets {
-  const veleroNamespace = cfg.velero.namespace;
+export function alertTargets(cfg: MonitoringArgs, schedules: readonly ScheduleSpec[], drills: readonly DrillSpec[]): AlertTargets {
+  const veleroNamespace = cfg.veleroNamespace;
   const scheduleTargets: ScheduleTarget[] = schedules.map((s) => {
     const cron = scheduleCron(s, cfg.timeZone);
     const key = flowKey(s);
@@ -94,7 +103,7 @@ export function alertTargets(cfg: MonitoringConfig, schedules: readonly Schedule
     };
   });
   const locations = schedules.length
-    ? veleroLocationNames(cfg).map((name) => ({
+    ? cfg.locationNames.map((name) => ({
         name,
         schedules: schedules.filter((s) => s.spec.template.storageLocation === name).map((s) => s.name),
         anchor: RUNBOOK_ANCHORS.storageLocations,
@@ -104,9 +113,9 @@ export function alertTargets(cfg: MonitoringConfig, schedules: readonly Schedule
     ? { name: VELERO_NODE_AGENT_DAEMONSET, namespace: veleroNamespace, flow: "velero", purpose: "Velero's file-system backup and restore on every node", anchor: RUNBOOK_ANCHORS.nodeAgent }
     : undefined;
 
-  const b = cfg.flows.benji;
-  const benji: CronJobTarget[] = b.enabled
-    ? benjiCronJobs(b.instance, b.retention, { backup: b.backupSchedule, enforce: b.enforceSchedule, cleanup: b.cleanupSchedule }).map((job) => {
+  const b = cfg.benji;
+  const benji: CronJobTarget[] = b
+    ? benjiCronJobs(b.instance, b.retention, b.schedules).map((job) => {
         const role = BENJI_ROLES[job.role];
         const intervalSeconds = cronMaxIntervalSeconds(job.schedule);
         return {
@@ -123,8 +132,8 @@ export function alertTargets(cfg: MonitoringConfig, schedules: readonly Schedule
       })
     : [];
 
-  const z = cfg.flows.zrepl;
-  const zrepl = z.enabled
+  const z = cfg.zrepl;
+  const zrepl = z
     ? {
         job: ZREPL_PUSH_JOB,
         namespace: z.namespace,
@@ -134,7 +143,7 @@ export function alertTargets(cfg: MonitoringConfig, schedules: readonly Schedule
         anchor: RUNBOOK_ANCHORS.garageDataZrepl,
       }
     : undefined;
-  const zreplDaemonSets: DaemonSetTarget[] = z.enabled
+  const zreplDaemonSets: DaemonSetTarget[] = z
     ? [
         { name: ZREPL_K8S.push, namespace: z.namespace, flow: "zrepl", purpose: `zrepl push job ${ZREPL_PUSH_JOB} on the Garage node`, anchor: RUNBOOK_ANCHORS.garageDataZrepl },
         { name: ZREPL_K8S.sink, namespace: z.namespace, flow: "zrepl", purpose: "zrepl sink on the backup node", anchor: RUNBOOK_ANCHORS.garageDataZrepl },
@@ -155,15 +164,15 @@ export function alertTargets(cfg: MonitoringConfig, schedules: readonly Schedule
   }));
 
   // The opt-out job runs every few minutes and takes seconds: one missed run plus its deadline is late enough.
-  const t = cfg.flows.tenants;
-  const optOutInterval = cronMaxIntervalSeconds(t.optOutSchedule);
+  const optOutCron = cfg.optOutSchedule;
+  const optOutInterval = optOutCron === undefined ? 0 : cronMaxIntervalSeconds(optOutCron);
   const optOut: CronJobTarget | undefined =
-    schedules.length > 0 && t.enabled && optOutSyncEnabled(t.optOutSync, cfg.policy.admission)
+    schedules.length > 0 && optOutCron !== undefined
       ? {
           name: OPTOUT_NAME,
           namespace: veleroNamespace,
           flow: "tenant-optout",
-          cron: t.optOutSchedule,
+          cron: optOutCron,
           intervalSeconds: optOutInterval,
           staleAfterSeconds: 2 * optOutInterval + OPTOUT_ACTIVE_DEADLINE_SECONDS,
           purpose: "keeps velero.io/exclude-from-backup in step with the tenants' backup label",
@@ -182,46 +191,6 @@ export function alertTargets(cfg: MonitoringConfig, schedules: readonly Schedule
     ...(zrepl ? { zrepl } : {}),
     zreplDaemonSets,
     drills: drillTargets,
-    runbookBaseUrl: cfg.monitoring.runbookBaseUrl,
+    runbookBaseUrl: cfg.runbookBaseUrl,
   };
-}
-
-/** Schedules a `monitoring.staleAfter` key belongs to: config path of its cron, and whether it runs. */
-function staleKeySchedules(cfg: MonitoringConfig): { key: StaleKey; path: string; cron: string; enabled: boolean }[] {
-  const f = cfg.flows;
-  return [
-    { key: "tenants", path: "flows.tenants.schedule", cron: f.tenants.schedule, enabled: f.tenants.enabled },
-    { key: "system", path: "flows.system.schedule", cron: f.system.schedule, enabled: f.system.enabled },
-    { key: "garageMetaCeph", path: "flows.garageMetaCeph.schedule", cron: f.garageMetaCeph.schedule, enabled: f.garageMetaCeph.enabled },
-    { key: "garageDataZfs", path: "flows.garageDataZfs.schedule", cron: f.garageDataZfs.schedule, enabled: f.garageDataZfs.enabled },
-    { key: "postgres", path: "flows.postgres.schedule", cron: f.postgres.schedule, enabled: f.postgres.enabled },
-    { key: "benjiBackup", path: "flows.benji.backupSchedule", cron: f.benji.backupSchedule, enabled: f.benji.enabled },
-    { key: "benjiEnforce", path: "flows.benji.enforceSchedule", cron: f.benji.enforceSchedule, enabled: f.benji.enabled },
-    { key: "benjiCleanup", path: "flows.benji.cleanupSchedule", cron: f.benji.cleanupSchedule, enabled: f.benji.enabled },
-    { key: "tenantsDrill", path: "drills.tenants.schedule", cron: cfg.drills.tenants.schedule, enabled: true },
-    { key: "postgresDrill", path: "drills.postgres.schedule", cron: cfg.drills.postgres.schedule, enabled: true },
-  ];
-}
-
-/**
- * Thresholds shorter than the interval they watch. (A zrepl lag threshold within one snapshot interval is refused by
- * the zrepl rule of config-rules.ts.)
- */
-export function monitoringConfigProblems(cfg: MonitoringConfig): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const grace = parseGoDuration(cfg.monitoring.grace) ?? 0;
-  for (const { key, path, cron, enabled } of staleKeySchedules(cfg)) {
-    const value = cfg.monitoring.staleAfter[key];
-    if (value === undefined || !enabled) continue;
-    const seconds = parseGoDuration(value) ?? 0;
-    const interval = cronMaxIntervalSeconds(cron);
-    if (seconds < interval) {
-      problems.push({
-        path: `monitoring.staleAfter.${key}`,
-        value,
-        message: `is shorter than the ${humanDuration(interval)} between runs of '${cron}' (${path}): the alert would fire before the next run is due; expected at least ${humanDuration(interval)}, e.g. '${humanDuration(interval + grace)}'`,
-      });
-    }
-  }
-  return problems;
 }

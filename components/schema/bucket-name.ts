@@ -15,7 +15,7 @@
  *   (minio/minio-go pkg/s3utils/utils.go): 3-63, dot-separated labels of [a-z0-9-] that neither start nor end with '-'
  *   (so no '..', '.-', '-.'), not four all-digit labels (an IP address).
  */
-import type { Backend } from "../config-schema";
+import type { Backend } from "./backends";
 
 const IPV4_SHAPED = /^(\d+\.){3}\d+$/;
 
@@ -47,4 +47,9 @@ const RULES: Record<Backend, (name: string) => string | undefined> = {
 /** Why `name` is no bucket name `backend` accepts, or undefined. */
 export function bucketNameError(backend: Backend, name: string): string | undefined {
   return common(name) ?? RULES[backend](name);
+}
+
+/** The real name of an aws or scaleway bucket: their bucket names are global, so they carry the stack's prefix. */
+export function prefixedBucketName(bucketPrefix: string, bucket: string): string {
+  return `${bucketPrefix}-${bucket}`;
 }

@@ -7,6 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { RESTRICTED_CONTAINER, restrictedPodSecurity } from "../k8s";
 import { standardLabels } from "../labels";
+import { prefixedBucketName } from "../schema/bucket-name";
+
+export { prefixedBucketName };
 
 /** Who reads and writes a bucket; each consumer gets its own credential per backend. */
 export type Consumer = "velero" | "benji";
@@ -19,10 +22,6 @@ export interface ObjectLockArgs {
   readonly days: number;
 }
 
-/** The real name of an aws or scaleway bucket: their bucket names are global, so they carry the stack's prefix. */
-export function prefixedBucketName(bucketPrefix: string, bucket: string): string {
-  return `${bucketPrefix}-${bucket}`;
-}
 
 /** Name of a consumer's IAM user (aws) or application and policy (scaleway): `<bucketPrefix>-<consumer>`. */
 export function iamPrincipalName(bucketPrefix: string, consumer: Consumer): string {

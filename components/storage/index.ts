@@ -1,19 +1,55 @@
 /**
- * Object storage entry point: from the stack config, one component per backend and consumer (Velero, Benji), each
- * bucket created once, and one S3Target per Velero location and for Benji.
+ * Object storage entry point: one component per backend and consumer (Velero, Benji), each bucket created once, and
+ * one S3Target per Velero location and for Benji.
  */
 import type * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";
-import type { StackConfig } from "../config";
-import type { Backend } from "../config-schema";
+import type * as pulumi from "@pulumi/pulumi";
+import type { Backend } from "../schema/backends";
 import type { ConsumerBuckets, S3Target } from "./types";
+import type { ObjectLockArgs } from "./common";
 import { iamPrincipalName, prefixedBucketName, versionedFor, type Consumer } from "./common";
-import { SCALEWAY_PERMISSION_SETS, ScalewayBucket } from "./scaleway";
-import { AwsBucket, loadAws } from "./aws";
-import { GarageBucket, garageKeyName } from "./garage";
-import { DevMinio, MinioBucket, minioPolicyName } from "./minio";
+import { SCALEWAY_PERMISSION_SETS, ScalewayBucket, type ScalewayBucketArgs } from "./scaleway";
+import { AwsBucket, loadAws, type AwsBucketArgs } from "./aws";
+import { GarageBucket, garageKeyName, type GarageBucketArgs } from "./garage";
+import { DevMinio, MinioBucket, minioPolicyName, type DevMinioArgs, type MinioBucketArgs } from "./minio";
 
 export type { S3Target } from "./types";
+
+/** A bucket of one backend, by its configured (unprefixed) name. */
+export interface BucketRef {
+  readonly backend: Backend;
+  readonly bucket: string;
+}
+
+/** Settings of each backend in use. */
+export interface StorageBackends {
+  readonly scaleway?: Pick<ScalewayBucketArgs, "region" | "projectId" | "adminPrincipal" | "bucketPrefix" | "noncurrentVersionDays" | "objectLock">;
+  readonly aws?: Pick<AwsBucketArgs, "region" | "bucketPrefix" | "noncurrentVersionDays" | "objectLock">;
+  readonly garage?: Pick<GarageBucketArgs, "s3Endpoint" | "adminEndpoint" | "adminApiVersion" | "region" | "namespace" | "jobImage"> & {
+    /** An existing Secret holding the admin token; without it the token comes from {@link StorageArgs.garageAdminToken}. */
+    readonly adminTokenSecret?: { readonly name: string; readonly key: string };
+  };
+  readonly minio?: Pick<MinioBucketArgs, "noncurrentVersionDays" | "region" | "mcImage"> &
+    Pick<DevMinioArgs, "size" | "image"> & {
+      /** Deploy the dev MinIO server itself. */
+      readonly deploy: boolean;
+      readonly namespace: string;
+    };
+}
+
+export interface StorageArgs {
+  /** Production: buckets and credentials are protected and retained on delete. */
+  readonly production: boolean;
+  /** The backends' settings. */
+  readonly backends: StorageBackends;
+  /** Bucket per Velero location name. */
+  readonly veleroLocations: Readonly<Record<string, BucketRef>>;
+  /** Benji's bucket, when Benji runs. */
+  readonly benji?: BucketRef;
+  /** Garage admin token (secret), when no `adminTokenSecret` is given. */
+  readonly garageAdminToken?: pulumi.Output<string>;
+}
 
 export interface StorageTargets {
   /** S3Target per Velero location name (velero.locations in config). */
@@ -27,23 +63,22 @@ export interface StorageTargets {
 }
 
 /** The buckets each consumer needs on each backend, in config order, each bucket once. */
-export function bucketRequests(cfg: StackConfig): { backend: Backend; consumer: Consumer; buckets: string[] }[] {
+export function bucketRequests(args: Pick<StorageArgs, "veleroLocations" | "benji">): { backend: Backend; consumer: Consumer; buckets: string[] }[] {
   const requests: { backend: Backend; consumer: Consumer; buckets: string[] }[] = [];
   const add = (backend: Backend, consumer: Consumer, bucket: string) => {
     let request = requests.find((r) => r.backend === backend && r.consumer === consumer);
     if (!request) requests.push((request = { backend, consumer, buckets: [] }));
     if (!request.buckets.includes(bucket)) request.buckets.push(bucket);
   };
-  for (const location of Object.values(cfg.velero.locations)) add(location.backend, "velero", location.bucket);
-  const benji = cfg.flows.benji;
-  if (benji.enabled && benji.storage) add(benji.storage.backend, "benji", benji.storage.bucket);
+  for (const location of Object.values(args.veleroLocations)) add(location.backend, "velero", location.bucket);
+  if (args.benji) add(args.benji.backend, "benji", args.benji.bucket);
   return requests;
 }
 
 /** The real bucket name on a backend (aws/scaleway names are global and carry the stack's prefix). */
-export function realBucketName(cfg: StackConfig, backend: Backend, bucket: string): string {
-  if (backend === "scaleway") return prefixedBucketName(cfg.storage.scaleway!.bucketPrefix, bucket);
-  if (backend === "aws") return prefixedBucketName(cfg.storage.aws!.bucketPrefix, bucket);
+export function realBucketName(backends: StorageBackends, backend: Backend, bucket: string): string {
+  if (backend === "scaleway") return prefixedBucketName(backends.scaleway!.bucketPrefix, bucket);
+  if (backend === "aws") return prefixedBucketName(backends.aws!.bucketPrefix, bucket);
   return bucket;
 }
 
@@ -63,11 +98,11 @@ export function protectionNote(what: string, target: Pick<S3Target, "backend" | 
  * stolen consumer key, not against the deployer's key or the Organization owner; COMPLIANCE lock does, where the
  * retention rules allow keeping every backup for the lock period.
  */
-export function objectLockAdvice(cfg: StackConfig): string[] {
-  if (!cfg.production) return [];
+export function objectLockAdvice(args: Pick<StorageArgs, "production" | "backends" | "veleroLocations">): string[] {
+  if (!args.production) return [];
   return (["scaleway", "aws"] as const)
-    .filter((backend) => cfg.storage[backend] && !cfg.storage[backend]!.objectLock)
-    .map((backend) => [backend, [...new Set(Object.values(cfg.velero.locations).filter((l) => l.backend === backend).map((l) => realBucketName(cfg, backend, l.bucket)))]] as const)
+    .filter((backend) => args.backends[backend] && !args.backends[backend]!.objectLock)
+    .map((backend) => [backend, [...new Set(Object.values(args.veleroLocations).filter((l) => l.backend === backend).map((l) => realBucketName(args.backends, backend, l.bucket)))]] as const)
     .filter(([, buckets]) => buckets.length > 0)
     .map(
       ([backend, buckets]) =>
@@ -76,21 +111,21 @@ export function objectLockAdvice(cfg: StackConfig): string[] {
 }
 
 /** Creates every bucket and credential the config asks for; consumers build their Secrets from the returned targets. */
-export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): StorageTargets {
-  const production = cfg.production;
+export function provisionStorage(args: StorageArgs, provider: k8s.Provider): StorageTargets {
+  const production = args.production;
   const targets = new Map<string, S3Target>(); // `${backend}/${bucket}` → target
   const credentials: StorageTargets["credentials"] = {};
   const credentialNotes: string[] = [];
   let devMinio: DevMinio | undefined;
   let awsProvider: aws.Provider | undefined;
 
-  for (const { backend, consumer, buckets } of bucketRequests(cfg)) {
+  for (const { backend, consumer, buckets } of bucketRequests(args)) {
     const name = `${backend}-${consumer}`;
     const versioned = versionedFor(consumer);
     let component: ConsumerBuckets;
     switch (backend) {
       case "scaleway": {
-        const s = cfg.storage.scaleway!;
+        const s = args.backends.scaleway!;
         component = new ScalewayBucket(name, {
           consumer,
           buckets,
@@ -107,7 +142,7 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
         break;
       }
       case "aws": {
-        const a = cfg.storage.aws!;
+        const a = args.backends.aws!;
         awsProvider ??= new (loadAws().Provider)("aws", { region: a.region as aws.Region });
         component = new AwsBucket(name, {
           consumer,
@@ -124,10 +159,10 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
         break;
       }
       case "garage": {
-        const g = cfg.storage.garage!;
+        const g = args.backends.garage!;
         const adminToken = g.adminTokenSecret
           ? { secretName: g.adminTokenSecret.name, secretKey: g.adminTokenSecret.key }
-          : { value: cfg.secrets.garageAdminToken! };
+          : { value: args.garageAdminToken! };
         component = new GarageBucket(name, {
           consumer,
           buckets,
@@ -145,7 +180,7 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
         break;
       }
       case "minio": {
-        const m = cfg.storage.minio!;
+        const m = args.backends.minio!;
         if (m.deploy && !devMinio) devMinio = new DevMinio("minio", { namespace: m.namespace, size: m.size, image: m.image, production, provider });
         component = new MinioBucket(name, {
           consumer,
@@ -168,18 +203,18 @@ export function provisionStorage(cfg: StackConfig, provider: k8s.Provider): Stor
   }
 
   const extra = (backend: Backend) => {
-    const s = cfg.storage[backend] as { noncurrentVersionDays?: number; objectLock?: { mode: string; days: number } } | undefined;
+    const s = args.backends[backend] as { noncurrentVersionDays?: number; objectLock?: ObjectLockArgs } | undefined;
     return { noncurrentVersionDays: s?.noncurrentVersionDays, lockDays: s?.objectLock?.days, lockMode: s?.objectLock?.mode };
   };
   const veleroLocations: Record<string, S3Target> = {};
   const locationNotes: string[] = [];
-  for (const [name, location] of Object.entries(cfg.velero.locations)) {
+  for (const [name, location] of Object.entries(args.veleroLocations)) {
     const target = targets.get(`${location.backend}/${location.bucket}`)!;
     veleroLocations[name] = target;
-    locationNotes.push(protectionNote(`location ${name}`, target, realBucketName(cfg, location.backend, location.bucket), extra(location.backend)));
+    locationNotes.push(protectionNote(`location ${name}`, target, realBucketName(args.backends, location.backend, location.bucket), extra(location.backend)));
   }
-  const benjiStorage = cfg.flows.benji.enabled ? cfg.flows.benji.storage : undefined;
+  const benjiStorage = args.benji;
   const benji = benjiStorage ? targets.get(`${benjiStorage.backend}/${benjiStorage.bucket}`) : undefined;
-  if (benji && benjiStorage) locationNotes.push(protectionNote("benji", benji, realBucketName(cfg, benjiStorage.backend, benjiStorage.bucket), extra(benjiStorage.backend)));
-  return { veleroLocations, benji, summaryNotes: [...locationNotes, ...credentialNotes, ...objectLockAdvice(cfg)], credentials };
+  if (benji && benjiStorage) locationNotes.push(protectionNote("benji", benji, realBucketName(args.backends, benjiStorage.backend, benjiStorage.bucket), extra(benjiStorage.backend)));
+  return { veleroLocations, benji, summaryNotes: [...locationNotes, ...credentialNotes, ...objectLockAdvice(args)], credentials };
 }

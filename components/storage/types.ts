@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { Backend } from "../config-schema";
+import type { Backend } from "../schema/backends";
 
 /**
  * How a consumer reaches one bucket: the same shape for every backend (SPEC §3.2), so Velero and Benji never branch on

@@ -10,6 +10,14 @@ import { celStr, serviceAccountUser } from "../admission/cel";
 import { TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_EXCLUDE_LABEL } from "../labels";
 import { globToRegExp } from "../schema/namespace-glob";
 
+/**
+ * Whether the opt-out CronJob runs: as configured, else on unless the in-cluster admission policy runs in Deny mode
+ * (SPEC §3.4.7), which already refuses a `backup=false` tenant namespace without Velero's exclude label.
+ */
+export function optOutSyncEnabled(optOutSync: boolean | undefined, admission: { enabled: boolean; action: string }): boolean {
+  return optOutSync ?? !(admission.enabled && admission.action === "Deny");
+}
+
 /** Name of the policy and its binding. */
 export const OPTOUT_ADMISSION_POLICY = "cluster-backup-tenant-backup-optout";
 

@@ -8,7 +8,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PINS } from "../config-schema";
+import { PINS } from "../pins";
 import { objectMeta, requireProvider, RESTRICTED_CONTAINER, restrictedPodSecurity } from "../k8s";
 import { BACKUP_LABEL, standardLabels, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_EXCLUDE_LABEL } from "../labels";
 import { OPTOUT_ADMISSION_POLICY, optOutAdmissionPolicySpec } from "./optout-admission";
@@ -32,13 +32,7 @@ export function optOutCommands(): { label: string[]; unlabel: string[] } {
   };
 }
 
-/**
- * Whether the opt-out CronJob runs: as configured, else on unless the in-cluster admission policy runs in Deny mode
- * (SPEC §3.4.7), which already refuses a `backup=false` tenant namespace without Velero's exclude label.
- */
-export function optOutSyncEnabled(optOutSync: boolean | undefined, admission: { enabled: boolean; action: string }): boolean {
-  return optOutSync ?? !(admission.enabled && admission.action === "Deny");
-}
+export { optOutSyncEnabled } from "./optout-admission";
 
 /** The only permissions the job needs: find tenant namespaces (list, get) and patch their labels (guarded by the policy). */
 export const OPTOUT_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [{ apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "patch"] }];

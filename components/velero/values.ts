@@ -5,8 +5,10 @@
  */
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
-import type { Backend } from "../config-schema";
-import type { StackConfig } from "../config";
+import type { Backend } from "../schema/backends";
+
+/** Default namespace of Velero. */
+export const DEFAULT_VELERO_NAMESPACE = "backup-system";
 
 /** Helm release name; with the chart name `velero` the chart's fullname is `velero` too. */
 export const VELERO_RELEASE = "velero";
@@ -271,8 +273,14 @@ export function buildVeleroValues(input: VeleroValuesInput): Values {
   return deepMerge(values, input.extraValues ?? {});
 }
 
-/** The config of the Velero flows (each enabled flow writes to its `location`). */
-type VeleroFlowsConfig = Pick<StackConfig["flows"], "tenants" | "system" | "garageMetaCeph" | "garageDataZfs" | "postgres">;
+/** A Velero flow as far as locations go: whether it runs, and the location it writes to. */
+export interface FlowLocation {
+  readonly enabled: boolean;
+  readonly location: string;
+}
+
+/** The Velero flows (each enabled flow writes to its `location`). */
+type VeleroFlows = Readonly<Record<"tenants" | "system" | "garageMetaCeph" | "garageDataZfs" | "postgres", FlowLocation>>;
 
 /** Whether an enabled flow takes CSI snapshots (then `EnableCSI` and the VolumeSnapshotClasses are needed). */
 export function csiFlowEnabled(flows: { readonly garageMetaCeph: { readonly enabled: boolean }; readonly garageDataZfs: { readonly enabled: boolean } }): boolean {
@@ -283,7 +291,7 @@ export function csiFlowEnabled(flows: { readonly garageMetaCeph: { readonly enab
  * The locations Velero renders: those an enabled flow writes to, plus the default one; the default first, the rest in
  * config order.
  */
-export function veleroLocationNames(cfg: { readonly velero: Pick<StackConfig["velero"], "locations">; readonly flows: VeleroFlowsConfig }): string[] {
+export function veleroLocationNames(cfg: { readonly velero: { readonly locations: Readonly<Record<string, { readonly default: boolean }>> }; readonly flows: VeleroFlows }): string[] {
   const locations = cfg.velero.locations;
   const names = Object.keys(locations);
   if (names.length === 0) return [];

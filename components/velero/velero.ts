@@ -6,7 +6,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { PINS, type Backend } from "../config-schema";
+import { PINS } from "../pins";
+import type { Backend } from "../schema/backends";
 import { objectMeta, ownedNamespace, requireProvider } from "../k8s";
 import { protection } from "../storage/common";
 import { veleroCloudCredentials } from "../storage/credentials";
@@ -15,6 +16,7 @@ import {
   buildVeleroValues,
   credentialSecretName,
   CREDENTIALS_KEY,
+  DEFAULT_VELERO_NAMESPACE,
   defaultLocationName,
   LEGACY_REPO_PASSWORD,
   REPO_CREDENTIALS_SECRET,
@@ -23,8 +25,7 @@ import {
   type VeleroLocationValues,
 } from "./values";
 
-/** Default namespace of Velero. */
-export const DEFAULT_VELERO_NAMESPACE = "backup-system";
+export { DEFAULT_VELERO_NAMESPACE } from "./values";
 /** The chart's name in its repository. */
 const CHART = "velero";
 

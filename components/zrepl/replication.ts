@@ -8,7 +8,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { objectMeta, ownedNamespace, requireProvider } from "../k8s";
-import type { StackConfig } from "../config";
 import { APP_COMPONENT_LABEL, APP_NAME_LABEL, standardLabels } from "../labels";
 import { ZREPL_DEFAULTS } from "./defaults";
 import {
@@ -88,31 +87,6 @@ export interface ZreplReplicationArgs {
   readonly receiverGrid?: string;
   /** Production: protect the CA key (a new CA re-issues both certificates; harmless, but rolls both DaemonSets). Default false. */
   readonly protect?: boolean;
-}
-
-/** The validated `flows.zrepl` (image and nodes are optional there; config-rules require them when enabled). */
-export type ZreplFlowConfig = Omit<StackConfig["flows"]["zrepl"], "enabled" | "lagThreshold">;
-
-/** Component args from the validated `flows.zrepl` config. */
-export function zreplArgsFromConfig(flow: ZreplFlowConfig, production: boolean): ZreplReplicationArgs {
-  const { image, sourceNode, sinkNode } = flow;
-  if (!image || !sourceNode || !sinkNode) {
-    throw new Error("flows.zrepl: image, sourceNode and sinkNode are required when zrepl is enabled");
-  }
-  return {
-    namespace: flow.namespace,
-    image,
-    sourceNode,
-    sinkNode,
-    sourceFilesystems: flow.sourceFilesystems,
-    sinkRootFs: flow.sinkRootFs,
-    clientCn: flow.clientCn,
-    serverCn: flow.serverCn,
-    snapshotInterval: flow.snapshotInterval,
-    keepSenderLastN: flow.keepSenderLastN,
-    receiverGrid: flow.receiverGrid,
-    protect: production,
-  };
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");

@@ -1,0 +1,70 @@
+/**
+ * The architecture's guards: no import cycle anywhere, config flows one way (only the config layer and the one
+ * mapping module, components/stack-args.ts, read the stack config), and loading the config loads no module that
+ * creates resources.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cycles, importGraph, ROOT } from "./lib/import-graph";
+
+const graph = importGraph();
+
+/** Modules that parse and validate the stack config. */
+const CONFIG_LAYER = /^components\/(config[-a-z]*\.ts|guards\/[^/]+\.ts|key-material\.ts|image-pins\.ts)$/;
+/** The one module mapping the stack config to component args. */
+const MAPPING = "components/stack-args.ts";
+/** The stack config's modules: its type (config.ts, config-schema.ts) and its rules. */
+const CONFIG_MODULES = ["components/config.ts", "components/config-schema.ts", "components/config-rules.ts", "components/config-namespaces.ts"];
+/** Source of a module that creates resources: a component, a Kubernetes object, or the Kubernetes SDK at run time. */
+const CREATES_RESOURCES = /extends pulumi\.ComponentResource|new k8s\.|^import \* as k8s from "@pulumi\/kubernetes"/m;
+
+function reachableFrom(start: string): Set<string> {
+  const seen = new Set<string>();
+  const todo = [start];
+  while (todo.length > 0) {
+    const file = todo.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    todo.push(...(graph.get(file) ?? []));
+  }
+  return seen;
+}
+
+describe("import graph", () => {
+  it("reads value, type-only and re-export imports (so the checks below cannot pass on an empty graph)", () => {
+    expect(graph.size).toBeGreaterThan(100);
+    expect(graph.get("index.ts")).toContain(MAPPING);
+    expect(graph.get(MAPPING)).toContain("components/config.ts"); // import type
+    expect(graph.get("components/velero/schedules.ts")).toContain("components/velero/schedule-specs.ts"); // export *
+  });
+
+  it("finds a cycle when there is one", () => {
+    const looped = new Map([
+      ["a.ts", ["b.ts"]],
+      ["b.ts", ["c.ts"]],
+      ["c.ts", ["a.ts"]],
+      ["d.ts", ["a.ts"]],
+      ["e.ts", ["e.ts"]],
+    ]);
+    expect(cycles(looped)).toEqual([["a.ts", "b.ts", "c.ts"], ["e.ts"]]);
+    expect(cycles(new Map([["a.ts", ["b.ts"]], ["b.ts", []]]))).toEqual([]);
+  });
+
+  it("has no cycle in index.ts, components/, policy/ and scripts/", () => {
+    expect(cycles(graph)).toEqual([]);
+  });
+
+  it("no component imports the stack config: only the config layer and components/stack-args.ts do", () => {
+    const offenders = [...graph]
+      .filter(([file]) => file.startsWith("components/") && !CONFIG_LAYER.test(file) && file !== MAPPING)
+      .flatMap(([file, targets]) => targets.filter((t) => CONFIG_MODULES.includes(t)).map((t) => `${file} -> ${t}`));
+    expect(offenders).toEqual([]);
+  });
+
+  it("loading the config loads no module that creates resources", () => {
+    const loaded = [...reachableFrom("components/config.ts")];
+    expect(loaded).toContain("components/config-rules.ts");
+    expect(loaded.filter((file) => CREATES_RESOURCES.test(readFileSync(join(ROOT, file), "utf8")))).toEqual([]);
+  });
+});
