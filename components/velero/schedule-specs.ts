@@ -44,7 +44,7 @@ export interface VeleroScheduleSpec {
 export interface ScheduleSpec {
   /** `metadata.name`. */
   readonly name: string;
-  /** The flow, as in the `cluster-backup/flow` label. */
+  /** The flow, as in the `cluster-backup.io/flow` label (FLOW_LABEL). */
   readonly flow: FlowName;
   /** Config path of the flow, e.g. `flows.tenants`. */
   readonly configPath: string;
