@@ -54,7 +54,7 @@ export const summaryNotes: pulumi.Input<string>[] = [];
 export const configOverrides = acceptedOverrides(cfg);
 summaryNotes.push(...overrideSummaryNotes(configOverrides));
 
-// Object storage (SPEC §3.3): buckets and one scoped credential per consumer and backend; consumers build their
+// Object storage (docs/design.md §3.3): buckets and one scoped credential per consumer and backend; consumers build their
 // Secrets from these targets and dependsOn `target.ready`.
 const storage = provisionStorage(storageArgsFromConfig(cfg), provider);
 summaryNotes.push(...storage.summaryNotes);
@@ -74,7 +74,7 @@ export const buckets = pulumi.output(
 /** Credentials per consumer and backend (`velero/scaleway`, `benji/scaleway`, ...): a secret. */
 export const s3Credentials = pulumi.secret(storage.credentials);
 
-// Velero (SPEC §3.4): namespace, credentials, kopia password and chart; then the snapshot classes, one Schedule per
+// Velero (docs/design.md §3.4): namespace, credentials, kopia password and chart; then the snapshot classes, one Schedule per
 // enabled flow, and the tenant opt-out safety net. Only locations used by enabled flows (and the default) are rendered.
 const veleroLocations = veleroLocationsFromConfig(cfg, storage.veleroLocations);
 const csiEnabled = csiFlowEnabled(cfg.flows);
@@ -107,32 +107,32 @@ export const schedules = scheduleSpecs.map((s) => s.name);
 /** The kopia repository password (secret): restore tooling and a rebuilt cluster need it. */
 export const kopiaRepositoryPassword = velero?.repositoryPassword;
 
-// Benji: block backups of Ceph RBD PVCs labelled backup-this-pvc=true, all namespaces (SPEC §3.6).
+// Benji: block backups of Ceph RBD PVCs labelled backup-this-pvc=true, all namespaces (docs/design.md §3.6).
 const benji = cfg.flows.benji.enabled ? new Benji("benji", benjiArgsFromConfig(cfg, storage.benji, provider)) : undefined;
 if (benji) summaryNotes.push(...benjiSummaryNotes(cfg));
 /** Benji's AES key material `{kdfSalt, kdfIterations, password}` (secret); a rebuilt installation needs it to read any block. */
 export const benjiEncryption = benji?.encryption;
 
-// zrepl: off-node ZFS replication of the Garage data datasets (SPEC §3.7).
+// zrepl: off-node ZFS replication of the Garage data datasets (docs/design.md §3.7).
 const zrepl = cfg.flows.zrepl.enabled ? new ZreplReplication("zrepl", zreplArgsFromConfig(cfg.flows.zrepl, cfg.production), { provider }) : undefined;
 /** PEM of the CA behind the zrepl sink and client certificates (public; undefined when zrepl is off). */
 export const zreplCaCertPem = zrepl?.caCertPem;
 /** host:port of the zrepl sink Service the push job dials (undefined when zrepl is off). */
 export const zreplSinkAddress = zrepl?.sinkAddress;
 
-// postgres-backup: pg_dumpall hooks on the Postgres pods (SPEC §3.5); its Schedule comes with the Velero schedules.
+// postgres-backup: pg_dumpall hooks on the Postgres pods (docs/design.md §3.5); its Schedule comes with the Velero schedules.
 const pg = cfg.flows.postgres;
 const postgresBackup = pg.enabled ? new PostgresBackup("postgres", postgresArgsFromConfig(cfg), { provider }) : undefined;
 /** The Postgres workload's `spec.template` fragment with the dump hooks, for its owner (undefined when the flow is off). */
 export const podTemplatePatch = postgresBackup?.podTemplatePatch;
 
-// Dev demo (SPEC §5): tenant cust-demo with an app writing to a PVC, and, with the postgres flow, the Postgres
+// Dev demo (docs/design.md §5): tenant cust-demo with an app writing to a PVC, and, with the postgres flow, the Postgres
 // StatefulSet the flow targets, owned by the program (hooks in its own pod template, no Patch).
 const demo = cfg.demo.enabled ? new Demo("demo", demoArgsFromConfig(cfg), { provider }) : undefined;
 /** Namespace of the demo tenant (undefined when the demo is off). */
 export const demoTenantNamespace = demo?.tenantNamespace.metadata.name;
 
-// Policies (SPEC §4.9): the policy pack's rules about panel-created objects (tenant namespaces, Garage and Benji PVCs)
+// Policies (docs/design.md §4.9): the policy pack's rules about panel-created objects (tenant namespaces, Garage and Benji PVCs)
 // enforced at admission as ValidatingAdmissionPolicies, and the stack's policy context the pack reads.
 const admission = new AdmissionPolicies("admission-policies", admissionArgsFromConfig(cfg), { provider });
 /** Names of the in-cluster ValidatingAdmissionPolicies (empty when policy.admission.enabled is false). */

@@ -1,5 +1,5 @@
 /**
- * Rules that span several config keys (SPEC §2, §7): each returns problems as {path, message, value} so the loader
+ * Rules that span several config keys (docs/design.md §2, §7): each returns problems as {path, message, value} so the loader
  * reports them in the same one-line-per-problem form as schema errors.
  */
 import type { ParsedConfig } from "./config-schema";
@@ -19,7 +19,7 @@ import { imageDigestProblems } from "./image-pins";
 
 export type { ConfigProblem };
 
-/** SPEC §2(b)'s message for `uploaderType: restic`, without its leading key: problem lines start with their path. */
+/** docs/design.md §2(b)'s message for `uploaderType: restic`, without its leading key: problem lines start with their path. */
 const RESTIC_REASON =
   "'restic' is not supported. Velero 1.17+ can no longer take restic backups (kopia is the only uploader); " +
   "restic remains only to restore backups taken before the upgrade, and not after Velero 1.19. Remove the key or set 'kopia'.";
@@ -212,7 +212,7 @@ const zreplRule: Rule = (cfg) => {
   return problems;
 };
 
-/** postgres-backup flow and the dev demo (SPEC §3.5, §5). */
+/** postgres-backup flow and the dev demo (docs/design.md §3.5, §5). */
 const postgresRule: Rule = (cfg) => {
   const problems: ConfigProblem[] = [];
   const pg = cfg.flows.postgres;

@@ -1,6 +1,6 @@
 /**
  * The stack configuration schema (namespace `cluster-backup:`). Every object is strict: an unknown key is an error,
- * because a typo such as `flows.tenant` must never silently disable a backup. Defaults are those of SPEC §1/§3.1.
+ * because a typo such as `flows.tenant` must never silently disable a backup. Defaults are those of docs/design.md §1/§3.1.
  * Cross-field rules live in config-rules.ts.
  */
 import { z } from "zod";

@@ -1,5 +1,5 @@
 /**
- * Production pins images by digest where it matters (issue 14 item 9): every image that runs privileged or is handed a
+ * Production pins images by digest where it matters: every image that runs privileged or is handed a
  * secret must be `<repository>:<tag>@sha256:<digest>` in a prod stack, unless `images.allowTagOnly` names its key
  * (an explicit, reviewed waiver, listed in the plan summary).
  */

@@ -18,7 +18,7 @@ export function objectMeta(
   };
 }
 
-/** A namespace owned by this program with the given Pod Security level (SPEC §3.2). */
+/** A namespace owned by this program with the given Pod Security level (docs/design.md §3.2). */
 export function ownedNamespace(
   resourceName: string,
   name: string,

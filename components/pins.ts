@@ -1,5 +1,5 @@
 /**
- * Pinned versions and images (SPEC §3.1). Digests (the multi-arch index of the tag) where one could be checked against
+ * Pinned versions and images (docs/design.md §3.1). Digests (the multi-arch index of the tag) where one could be checked against
  * several independent pins of the same tag; the others run by tag and prod waives them by name (`images.allowTagOnly`).
  */
 export const PINS = {

@@ -50,7 +50,7 @@ function problems(benji: Benji, secrets?: Record<string, string>): readonly stri
 }
 
 describe("flows.benji config", () => {
-  it("accepts a complete Benji config and fills the defaults of SPEC §1/§3.6", () => {
+  it("accepts a complete Benji config and fills the defaults of docs/design.md §1/§3.6", () => {
     const b = parse(BENJI).flows.benji;
     expect(b).toMatchObject({
       enabled: true,

@@ -1,5 +1,5 @@
 /**
- * Guards of the offline commands (issue 15): `npm run plan -- --out` replaces only a folder of its own, usage errors
+ * Guards of the offline commands: `npm run plan -- --out` replaces only a folder of its own, usage errors
  * exit 2 with one line, --help, paths from where the user stands (npm's INIT_CWD), a one-line refusal on an old Node.
  */
 import { spawn } from "node:child_process";

@@ -17,7 +17,7 @@ function problems(overrides: Record<string, unknown>, secretKeys: string[] = [])
 describe("stack config: defaults", () => {
   const cfg = parseStackConfig(rawConfig(base), new Set(), "dev");
 
-  it("fills the flow defaults of SPEC §1", () => {
+  it("fills the flow defaults of docs/design.md §1", () => {
     expect(cfg.timeZone).toBe("UTC");
     expect(cfg.production).toBe(false);
     expect(cfg.flows.tenants).toEqual({ enabled: true, schedule: "0 1 * * *", ttl: "720h0m0s", location: "default", namespaceGlob: "cust-*", optOutSchedule: "*/15 * * * *", optOutImage: "registry.k8s.io/kubectl:v1.34.2" });

@@ -25,7 +25,7 @@ describe("coverage of the prod stack", () => {
     c = coverageOf(await planStack("prod"), "prod");
   });
 
-  it("has one row per registered flow, in SPEC order, with schedule, RPO and retention", () => {
+  it("has one row per registered flow, in the order of docs/design.md §1, with schedule, RPO and retention", () => {
     expect(c.flows.map((f) => [f.flow, f.objects, f.schedule, f.rpo, f.retention, f.oldestRestorePoint])).toEqual([
       ["tenants", ["Schedule backup-system/tenants-daily"], "`0 1 * * *` UTC", "24h", "ttl 720h0m0s (≈30 backups)", "≈30d ago"],
       ["system", ["Schedule backup-system/system-daily"], "`0 5 * * *` UTC", "24h", "ttl 720h0m0s (≈30 backups)", "≈30d ago"],
@@ -109,7 +109,7 @@ describe("coverage of the prod stack", () => {
     ]);
   });
 
-  it("maps every data class of SPEC §1 to the flows covering it", () => {
+  it("maps every data class of docs/design.md §1 to the flows covering it", () => {
     expect(c.dataClasses.map((d) => [d.id, d.coveredBy, d.level])).toEqual([
       ["tenant-namespaces", ["tenants"], "off-site"],
       ["system-namespaces", ["system"], "off-site"],

@@ -9,7 +9,7 @@ import { OWNERSHIP } from "./lib/expected";
 const RESTRICTED = { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/audit": "restricted", "pod-security.kubernetes.io/warn": "restricted" };
 const RESTRICTED_CONTAINER = { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
 
-describe("dev demo (SPEC §5)", () => {
+describe("dev demo (docs/design.md §5)", () => {
   let plan: Plan;
   beforeAll(async () => {
     plan = await planStack("dev");

@@ -1,6 +1,6 @@
 /**
  * The restore-drill account against its ValidatingAdmissionPolicy: the CEL is evaluated on crafted requests, each
- * attack of issue 14 item 1 is refused, and the requests a drill really makes are allowed (drills-script.test.ts runs
+ * attack on the drill account (a Restore of anything into a drill namespace, cluster resources, hooks, privileged namespaces) is refused, and the requests a drill really makes are allowed (drills-script.test.ts runs
  * the script and feeds what it created through the same evaluator).
  */
 import { readFileSync } from "node:fs";

@@ -1,7 +1,7 @@
 /**
  * The opt-out CronJob's account against its ValidatingAdmissionPolicy (components/velero/optout-admission.ts), CEL
  * evaluated on crafted requests: what `kubectl label` of the job sends is allowed; every other use of its
- * `patch namespaces` right (issue 14 item 3) is refused.
+ * `patch namespaces` right is refused.
  */
 import { describe, expect, it } from "vitest";
 import { optOutAdmissionPolicySpec, optOutPolicyMessages } from "../components/velero/optout-admission";

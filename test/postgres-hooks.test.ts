@@ -30,7 +30,7 @@ function template(): PodTemplate {
   };
 }
 
-describe("dump hook annotations (SPEC §3.5)", () => {
+describe("dump hook annotations (docs/design.md §3.5)", () => {
   it("are exactly the Postgres annotations of the spec", () => {
     expect(dbDumpAnnotations(options)).toEqual(PG_ANNOTATIONS);
   });

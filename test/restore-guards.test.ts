@@ -1,5 +1,5 @@
 /**
- * The guards of `npm run restore` (issue 15): where a restore may go (--as, --allow-existing), which PartiallyFailed
+ * The guards of `npm run restore`: where a restore may go (--as, --allow-existing), which PartiallyFailed
  * backup serves which tenant (per-namespace results and PodVolumeBackups), the dry run without a cluster, bounds.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";

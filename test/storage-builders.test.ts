@@ -11,7 +11,7 @@ import { rawConfig } from "./harness";
 import { TAG_ONLY_WAIVER } from "./lib/image-waiver";
 
 describe("storage: least-privilege S3 policy (AWS and MinIO)", () => {
-  it("allows exactly the SPEC §3.3 actions on the named buckets and nothing else", () => {
+  it("allows exactly the docs/design.md §3.3 actions on the named buckets and nothing else", () => {
     expect(s3PolicyDocument(["acme-velero", "acme-velero-2"], "aws")).toEqual({
       Version: "2012-10-17",
       Statement: [

@@ -192,7 +192,7 @@ describe("Velero component variants", () => {
   });
 });
 
-describe("SnapshotClasses component (SPEC §3.4.5)", () => {
+describe("SnapshotClasses component (docs/design.md §3.4.5)", () => {
   let plan: Plan;
   beforeAll(async () => {
     plan = await planProgram("prod", () => {
@@ -230,7 +230,7 @@ describe("SnapshotClasses component (SPEC §3.4.5)", () => {
   });
 });
 
-describe("TenantOptOutSync component (SPEC §3.4.7)", () => {
+describe("TenantOptOutSync component (docs/design.md §3.4.7)", () => {
   let plan: Plan;
   beforeAll(async () => {
     plan = await planProgram("prod", () => {

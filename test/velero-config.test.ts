@@ -27,7 +27,7 @@ describe("Velero config validation (exact messages)", () => {
     ]);
   });
 
-  it("uploader restic, with the text of SPEC §2(b)", () => {
+  it("uploader restic, with the text of docs/design.md §2(b)", () => {
     expect(problems({ velero: { locations, uploaderType: "restic" } })).toEqual([
       "cluster-backup:velero.uploaderType: 'restic' is not supported. Velero 1.17+ can no longer take restic backups (kopia is the only uploader); " +
         "restic remains only to restore backups taken before the upgrade, and not after Velero 1.19. Remove the key or set 'kopia'. (got \"restic\")",

@@ -1,5 +1,5 @@
 /**
- * The Velero Schedules (SPEC §1, §2(a), §3.4.6): the pure builder on the prod stack config, then the whole program
+ * The Velero Schedules (docs/design.md §1, §2(a), §3.4.6): the pure builder on the prod stack config, then the whole program
  * under mocks for prod and dev.
  */
 import { beforeAll, describe, expect, it } from "vitest";
@@ -23,7 +23,7 @@ const schedule = (name: string, flow: string, spec: Obj) => ({
   spec,
 });
 
-/** The five Schedules of the prod stack, exactly as SPEC §3.4.6 lists them (cron with CRON_TZ). */
+/** The five Schedules of the prod stack, exactly as docs/design.md §3.4.6 lists them (cron with CRON_TZ). */
 const PROD_SCHEDULES = [
   schedule("tenants-daily", "tenants", {
     schedule: "CRON_TZ=UTC 0 1 * * *",
@@ -95,7 +95,7 @@ const PROD_SCHEDULES = [
 ];
 
 describe("buildScheduleSpecs (pure)", () => {
-  it("builds the five prod Schedules of SPEC §3.4.6", () => {
+  it("builds the five prod Schedules of docs/design.md §3.4.6", () => {
     const specs = buildScheduleSpecs(stackConfig("prod"));
     expect(specs.map((s) => [s.name, s.flow, s.configPath, s.namespace])).toEqual([
       ["tenants-daily", "tenants", "flows.tenants", "backup-system"],
@@ -260,7 +260,7 @@ describe("Velero program variants", () => {
     expect(noTenants.objects("CronJob").map((c) => c.metadata.name)).not.toContain("tenant-backup-optout");
   });
 
-  it("the opt-out CronJob defaults off only when admission runs in Deny mode (SPEC §3.4.7)", async () => {
+  it("the opt-out CronJob defaults off only when admission runs in Deny mode (docs/design.md §3.4.7)", async () => {
     const dev = readStackFile(ROOT, "dev").config;
     const flows = JSON.parse(dev["cluster-backup:flows"]);
     const tenantsDefault = { ...flows.tenants };

@@ -80,7 +80,7 @@ const AGENT_SHA = createHash("sha256").update(AGENT_JSON).digest("hex");
 const scalewayConfig = { region: "fr-par", s3Url: "https://s3.fr-par.scw.cloud", s3ForcePathStyle: "true" };
 const minioConfig = { region: "us-east-1", s3Url: "http://minio.minio.svc.cluster.local:9000", s3ForcePathStyle: "true" };
 
-describe("buildVeleroValues (prod, SPEC §3.4.4)", () => {
+describe("buildVeleroValues (prod, docs/design.md §3.4.4)", () => {
   const values = buildVeleroValues(prodInput) as Obj;
 
   it("renders exactly the values of the specification", () => {
@@ -207,7 +207,7 @@ describe("buildVeleroValues (dev)", () => {
 });
 
 describe("node-agent configuration", () => {
-  it("is the JSON of SPEC §3.4.3, and its checksum rolls the pods when it changes", () => {
+  it("is the JSON of docs/design.md §3.4.3, and its checksum rolls the pods when it changes", () => {
     expect(nodeAgentConfigJson({ podVolumePath: "/x", privileged: false, memoryLimit: "2Gi" })).toBe(AGENT_JSON);
     const privileged = buildVeleroValues({ ...devInput, nodeAgent: { ...devInput.nodeAgent, privileged: true } }) as Obj;
     const json = privileged.configMaps["node-agent-config"].data["node-agent-config.json"];
@@ -223,7 +223,7 @@ describe("node-agent configuration", () => {
   });
 });
 
-describe("BSL config per backend (SPEC §3.4.4 table)", () => {
+describe("BSL config per backend (docs/design.md §3.4.4 table)", () => {
   it("aws: region only", () => {
     expect(bslConfig("a", { backend: "aws", bucket: "b", default: true, region: "eu-west-1", forcePathStyle: false, credentialSecret: "velero-cred-aws" })).toEqual({ region: "eu-west-1" });
   });

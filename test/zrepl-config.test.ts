@@ -28,7 +28,7 @@ const GRID_EXAMPLE = "expected e.g. '1x1h(keep=all) | 24x1h | 30x1d | 6x30d'";
 const DURATION = "expected a zrepl duration: one positive number with unit s, m, h, d or w, e.g. '10m' (no compound values such as '1h30m')";
 
 describe("flows.zrepl config", () => {
-  it("fills the defaults of SPEC §1/§3.7", () => {
+  it("fills the defaults of docs/design.md §1/§3.7", () => {
     expect(parse(zrepl).flows.zrepl).toEqual({
       ...zrepl,
       namespace: "zrepl",

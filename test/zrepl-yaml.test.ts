@@ -147,11 +147,11 @@ const GLOBAL = {
   monitoring: [{ type: "prometheus", listen: ":9811" }],
 };
 
-describe("zrepl push config (SPEC §3.7)", () => {
+describe("zrepl push config (docs/design.md §3.7)", () => {
   const text = renderZreplConfig(buildZreplPushConfig(pushArgs));
   const doc = parse(text, { version: "1.1" });
 
-  it("round-trips to exactly the SPEC's push file", () => {
+  it("round-trips to exactly the push file of docs/design.md §3.7", () => {
     expect(doc).toEqual({
       global: GLOBAL,
       jobs: [
@@ -231,11 +231,11 @@ describe("zrepl push config (SPEC §3.7)", () => {
   });
 });
 
-describe("zrepl sink config (SPEC §3.7)", () => {
+describe("zrepl sink config (docs/design.md §3.7)", () => {
   const text = renderZreplConfig(buildZreplSinkConfig({ rootFs: "wdc/zrepl", clientCns: ["garage"] }));
   const doc = parse(text, { version: "1.1" });
 
-  it("round-trips to exactly the SPEC's sink file: root_fs wdc/zrepl + client CN garage → wdc/zrepl/garage/...", () => {
+  it("round-trips to exactly the sink file of docs/design.md §3.7: root_fs wdc/zrepl + client CN garage → wdc/zrepl/garage/...", () => {
     expect(doc).toEqual({
       global: GLOBAL,
       jobs: [

@@ -1,5 +1,5 @@
 /**
- * What each Benji account may do (issue 14 item 8), and the admission policy that keeps the Benji label to the
+ * What each Benji account may do, and the admission policy that keeps the Benji label to the
  * namespaces the platform owns (item 6). Pure: components/benji/benji.ts creates the objects.
  *
  * From benji-k8s 0.17.0 (`images/benji-k8s/k8s-tools/src/benji/k8s_tools/`): `benji-backup-pvc --namespace <ns>`

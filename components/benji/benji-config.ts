@@ -5,7 +5,7 @@
  */
 import { stringify } from "yaml";
 
-/** Where the component mounts Benji's files (SPEC §3.6). */
+/** Where the component mounts Benji's files (docs/design.md §3.6). */
 export const BENJI_PATHS = {
   /** Secret `benji` (key `benji.yaml`); the image's `/etc/benji/benji.yaml` is a symlink into this folder. */
   configDir: "/benji/etc",
@@ -149,7 +149,7 @@ export interface BenjiConfigArgs {
   readonly ceph: { readonly pools: readonly string[]; readonly clientId: string };
 }
 
-/** The `benji.yaml` object of SPEC §3.6. Throws when a pool cannot be an io name. */
+/** The `benji.yaml` object of docs/design.md §3.6. Throws when a pool cannot be an io name. */
 export function buildBenjiConfig(args: BenjiConfigArgs): BenjiConfigFile {
   for (const pool of args.ceph.pools) {
     if (!BENJI_POOL.test(pool) || pool === BENJI_FILE_IO) {

@@ -1,5 +1,5 @@
 /**
- * Benji block backups of Ceph RBD volumes (SPEC §2(e), §3.6).
+ * Benji block backups of Ceph RBD volumes (docs/design.md §2(e), §3.6).
  *
  * Benji's Kubernetes tooling (`benji-backup-pvc`, elemental-lf/benji 0.17.0
  * `images/benji-k8s/k8s-tools/src/benji/k8s_tools/kubernetes.py`) backs up **Ceph RBD persistent volumes only**:
@@ -244,7 +244,7 @@ export function benjiPodTemplate(args: BenjiPodArgs, role: string, command: read
   };
 }
 
-/** The spec every Benji CronJob shares (SPEC §3.6). */
+/** The spec every Benji CronJob shares (docs/design.md §3.6). */
 export function benjiCronJobSpec(args: BenjiPodArgs, role: string, schedule: string, command: readonly string[], profile: BenjiPodProfile): k8s.types.input.batch.v1.CronJobSpec {
   return {
     schedule,

@@ -1,5 +1,5 @@
 /**
- * `cluster-backup:demo:Demo` (SPEC §5): the objects a newcomer's dev stack needs to exercise the backup flows end to
+ * `cluster-backup:demo:Demo` (docs/design.md §5): the objects a newcomer's dev stack needs to exercise the backup flows end to
  * end on a laptop cluster.
  * - Tenant namespace `cust-demo` labelled like the panel labels tenants (`tenant=true`, `backup=true`), with a small
  *   app appending a timestamp to a file on a PVC every minute, so `tenants-daily` has fs-backup data to copy and a

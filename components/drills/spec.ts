@@ -1,5 +1,5 @@
 /**
- * Restore drills (the alerts-and-drills issue): what each drill restores, the objects it is built from and the
+ * Restore drills: what each drill restores, the objects it is built from and the
  * config rules about it. Everything here is pure; components/drills/drills.ts creates the Kubernetes objects.
  *
  * A drill is a CronJob in Velero's namespace running restore-drill.sh (shipped in a ConfigMap, read from this

@@ -1,10 +1,10 @@
 /**
- * The alerting rules of the backup system (SPEC §3.8), built as typed PrometheusRule groups by pure functions.
+ * The alerting rules of the backup system (docs/design.md §3.8), built as typed PrometheusRule groups by pure functions.
  *
  * Every threshold comes from the targets (components/monitoring/targets.ts), which derive it from the cron of the
  * Schedule or CronJob it watches (interval between runs + grace); nothing here is a hand-typed number of hours.
  *
- * Metric facts (SPEC §3.8; velero v1.18 `pkg/metrics/metrics.go`, zrepl v0.7.0 `internal/daemon/job/active.go`,
+ * Metric facts (docs/design.md §3.8; velero v1.18 `pkg/metrics/metrics.go`, zrepl v0.7.0 `internal/daemon/job/active.go`,
  * kube-state-metrics v2):
  * - Velero labels its backup metrics with `schedule` = the Schedule's name; `velero_backup_last_successful_timestamp`
  *   does not exist until a backup of that schedule has succeeded, hence the `absent()` rules beside the age rules.

@@ -1,5 +1,5 @@
 /**
- * Velero dump hooks for a database pod (SPEC §3.5, §2(g)7). Pure functions over plain Kubernetes values: given a pod
+ * Velero dump hooks for a database pod (docs/design.md §3.5, §2(g)7). Pure functions over plain Kubernetes values: given a pod
  * template they return a new one with an ephemeral `backups` emptyDir mounted at `/backups` in the database container,
  * a pre-hook that writes a logical dump there, a post-hook that deletes it, and the annotation that makes Velero's
  * fs-backup copy that volume (and, for schedules that back up every volume, skip the data volumes).
@@ -132,7 +132,7 @@ function checkOptions(options: DbDumpOptions): void {
   }
 }
 
-/** The pod annotations of the dump hooks (SPEC §3.5), keyed by {@link VELERO_ANNOTATIONS}. */
+/** The pod annotations of the dump hooks (docs/design.md §3.5), keyed by {@link VELERO_ANNOTATIONS}. */
 export function dbDumpAnnotations(options: DbDumpOptions): Record<string, string> {
   checkOptions(options);
   const { container } = options;

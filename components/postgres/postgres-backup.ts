@@ -1,5 +1,5 @@
 /**
- * `cluster-backup:postgres:PostgresBackup` (SPEC §3.5): puts the `pg_dumpall` hooks of the postgres-backup flow on the
+ * `cluster-backup:postgres:PostgresBackup` (docs/design.md §3.5): puts the `pg_dumpall` hooks of the postgres-backup flow on the
  * Postgres pods. The Schedule `postgres-backup` itself is written by the Velero schedules component.
  *
  * The Postgres workload belongs to someone else (Helm chart, operator, another stack). Two ways to reach its pods:

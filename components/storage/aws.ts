@@ -1,5 +1,5 @@
 /**
- * AWS S3 (SPEC §3.3): the buckets of one consumer (private, encrypted, versioned where asked, optional object lock)
+ * AWS S3 (docs/design.md §3.3): the buckets of one consumer (private, encrypted, versioned where asked, optional object lock)
  * plus an IAM user whose inline policy covers exactly those buckets, and its access key.
  */
 import * as pulumi from "@pulumi/pulumi";

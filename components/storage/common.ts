@@ -53,9 +53,9 @@ export const LIFECYCLE_RULE_MULTIPART = "abort-incomplete-multipart-uploads";
 /** Days after which an unfinished multipart upload is aborted. */
 export const ABORT_MULTIPART_DAYS = 7;
 
-/** Object-level actions a backup consumer needs (SPEC §3.3): no DeleteObjectVersion, so versions stay recoverable. */
+/** Object-level actions a backup consumer needs (docs/design.md §3.3): no DeleteObjectVersion, so versions stay recoverable. */
 export const S3_OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"] as const;
-/** Bucket-level actions a backup consumer needs (SPEC §3.3). */
+/** Bucket-level actions a backup consumer needs (docs/design.md §3.3). */
 export const S3_BUCKET_ACTIONS = ["s3:ListBucket", "s3:GetBucketLocation"] as const;
 
 /**
@@ -143,7 +143,7 @@ export function credentialChecksum(values: pulumi.Input<string>[]): pulumi.Outpu
 /** Pod annotation carrying {@link credentialChecksum}. */
 export const CREDENTIALS_CHECKSUM_ANNOTATION = "cluster-backup.io/credentials-sha256";
 
-/** Resource options of what holds backup data or keys that cannot be regenerated (SPEC §4.6). */
+/** Resource options of what holds backup data or keys that cannot be regenerated (docs/design.md §4.6). */
 export function protection(production: boolean): pulumi.CustomResourceOptions {
   return production ? { protect: true, retainOnDelete: true } : {};
 }

@@ -1,5 +1,5 @@
 /**
- * Garage (SPEC §3.3, §2g.1, §2g.4): the key is generated here (@pulumi/random) and imported, the buckets created and
+ * Garage (docs/design.md §3.3, §2g.1, §2g.4): the key is generated here (@pulumi/random) and imported, the buckets created and
  * the key allowed on them by an idempotent in-cluster Job calling Garage's admin API (which only the cluster reaches;
  * @pulumi/aws cannot manage Garage buckets). Garage has no versioning and no object lock.
  */

@@ -1,5 +1,5 @@
 /**
- * MinIO (SPEC §3.3, dev): `DevMinio` deploys a standalone single-replica MinIO in its own namespace (the MinIO chart
+ * MinIO (docs/design.md §3.3, dev): `DevMinio` deploys a standalone single-replica MinIO in its own namespace (the MinIO chart
  * is not used: 16-replica defaults, a default console user and a bucket hook Helm v4 never runs); `MinioBucket`
  * creates one consumer's buckets, user and policy with an idempotent `mc` Job.
  */
@@ -65,7 +65,7 @@ export function minioLifecycle(days: number): { Rules: { ID: string; Status: "En
 /**
  * The provisioning script (mc image; `/bin/sh`). Each command is idempotent: `mb --ignore-existing`, `version enable`,
  * `ilm import` (replaces the whole lifecycle), `admin user add` (re-sets the secret), `admin policy create` (creates or
- * overwrites), `admin policy attach` (mc itself ignores XMinioAdminPolicyChangeAlreadyApplied, so no `|| true`, unlike SPEC §3.3:
+ * overwrites), `admin policy attach` (mc itself ignores XMinioAdminPolicyChangeAlreadyApplied, so no `|| true`, unlike docs/design.md §3.3:
  * it would hide a real failure and let Velero meet access errors later).
  * Environment: MINIO_URL, ROOT_USER, ROOT_PASSWORD, ACCESS_KEY, SECRET_KEY, MC_CONFIG_DIR.
  */

@@ -1,5 +1,5 @@
 /**
- * Scaleway Object Storage (SPEC §3.3): the buckets of one consumer plus its own IAM application, policy and API key,
+ * Scaleway Object Storage (docs/design.md §3.3): the buckets of one consumer plus its own IAM application, policy and API key,
  * all from the Pulumi host through @pulumiverse/scaleway.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -47,7 +47,7 @@ export interface ScalewayBucketPolicyDocument {
 
 /**
  * The policy of one bucket (version 2023-04-17: everything not allowed here is refused, whatever IAM allows). The
- * deployer keeps every action; the consumer's application gets the object actions and list/location of SPEC §3.3 and
+ * deployer keeps every action; the consumer's application gets the object actions and list/location of docs/design.md §3.3 and
  * nothing else: no DeleteObjectVersion, PutLifecycleConfiguration, PutBucketVersioning, object lock or retention, and
  * no bucket or policy deletion. Any other principal of the project, the other consumer included, gets nothing.
  */

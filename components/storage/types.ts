@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { Backend } from "../schema/backends";
 
 /**
- * How a consumer reaches one bucket: the same shape for every backend (SPEC §3.2), so Velero and Benji never branch on
+ * How a consumer reaches one bucket: the same shape for every backend (docs/design.md §3.2), so Velero and Benji never branch on
  * the backend except through these fields.
  */
 export interface S3Target {

@@ -12,7 +12,7 @@ import { globToRegExp } from "../schema/namespace-glob";
 
 /**
  * Whether the opt-out CronJob runs: as configured, else on unless the in-cluster admission policy runs in Deny mode
- * (SPEC §3.4.7), which already refuses a `backup=false` tenant namespace without Velero's exclude label.
+ * (docs/design.md §3.4.7), which already refuses a `backup=false` tenant namespace without Velero's exclude label.
  */
 export function optOutSyncEnabled(optOutSync: boolean | undefined, admission: { enabled: boolean; action: string }): boolean {
   return optOutSync ?? !(admission.enabled && admission.action === "Deny");

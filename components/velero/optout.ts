@@ -1,5 +1,5 @@
 /**
- * Safety net for the tenant opt-out (SPEC §3.4.7): a CronJob that keeps Velero's namespace exclude label in step with
+ * Safety net for the tenant opt-out (docs/design.md §3.4.7): a CronJob that keeps Velero's namespace exclude label in step with
  * the panel's `backup` label. A tenant namespace with `backup=false` gets `velero.io/exclude-from-backup=true` (Velero
  * then leaves it out of every backup); a tenant whose `backup` is not `false` (missing = back up) loses it.
  *

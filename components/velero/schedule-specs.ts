@@ -1,5 +1,5 @@
 /**
- * The Velero Schedule of each enabled flow, as data (SPEC §1, §2(a), §3.4.6). Pure: the Schedules component, the alert
+ * The Velero Schedule of each enabled flow, as data (docs/design.md §1, §2(a), §3.4.6). Pure: the Schedules component, the alert
  * targets, the coverage report and the config guards read the same specs.
  */
 import { BACKUP_STRATEGY_LABEL, BACKUP_STRATEGY_ZFS_LOCAL, BACKUP_THIS_PVC_LABEL, FLOW_LABEL, type FlowName } from "../labels";
@@ -150,7 +150,7 @@ export function buildScheduleSpecs(cfg: ScheduleConfig): ScheduleSpec[] {
   if (f.garageMetaCeph.enabled) {
     add("garageMetaCeph", "garage-meta-ceph", f.garageMetaCeph.schedule, {
       includedNamespaces: [f.garageMetaCeph.namespace],
-      // Object-level on purpose: it picks the PVCs (their PVs follow), not the namespace (SPEC §2(a)).
+      // Object-level on purpose: it picks the PVCs (their PVs follow), not the namespace (docs/design.md §2(a)).
       labelSelector: { matchLabels: { [BACKUP_THIS_PVC_LABEL]: "true" } },
       snapshotVolumes: true,
       snapshotMoveData: true,

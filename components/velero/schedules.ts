@@ -1,5 +1,5 @@
 /**
- * One Velero Schedule per enabled flow (SPEC §1, §2(a), §3.4.6), created from the specs of
+ * One Velero Schedule per enabled flow (docs/design.md §1, §2(a), §3.4.6), created from the specs of
  * {@link buildScheduleSpecs} (velero/schedule-specs.ts, pure).
  */
 import * as k8s from "@pulumi/kubernetes";

@@ -1,5 +1,5 @@
 /**
- * Velero's VolumeSnapshotClasses (SPEC §3.4.5): one class per CSI driver, labelled
+ * Velero's VolumeSnapshotClasses (docs/design.md §3.4.5): one class per CSI driver, labelled
  * `velero.io/csi-volumesnapshot-class=true` so Velero picks it for that driver (`docs/v1.18/csi.md`).
  */
 import * as k8s from "@pulumi/kubernetes";

@@ -1,5 +1,5 @@
 /**
- * The Velero chart values (vmware-tanzu/helm-charts `velero` 12.x) as a pure function of plain inputs (SPEC §3.4.3,
+ * The Velero chart values (vmware-tanzu/helm-charts `velero` 12.x) as a pure function of plain inputs (docs/design.md §3.4.3,
  * §3.4.4), plus the small pure helpers that decide which locations and features a stack needs. Nothing here touches
  * Pulumi: tests call these functions with literals and compare fields.
  */
@@ -51,7 +51,7 @@ export const REPO_PASSWORD_KEY = "repository-password";
 export const LEGACY_REPO_PASSWORD = "static-passw0rd";
 /** Velero's object-store provider name for every S3-compatible backend (velero-plugin-for-aws). */
 export const AWS_PROVIDER = "aws";
-/** Velero's server default ttl; every Schedule sets its own (SPEC §2(g)9). */
+/** Velero's server default ttl; every Schedule sets its own (docs/design.md §2(g)9). */
 export const DEFAULT_BACKUP_TTL = "720h";
 /** Velero feature flag needed for CSI snapshots and the data mover. */
 export const CSI_FEATURE = "EnableCSI";
@@ -193,7 +193,7 @@ export function deepMerge(base: Values, over: Readonly<Values>): Values {
   return out;
 }
 
-/** The chart values of SPEC §3.4.4. Pure. */
+/** The chart values of docs/design.md §3.4.4. Pure. */
 export function buildVeleroValues(input: VeleroValuesInput): Values {
   const defaultLocation = defaultLocationName(input.locations);
   const names = [defaultLocation, ...Object.keys(input.locations).filter((n) => n !== defaultLocation)];

@@ -1,5 +1,5 @@
 /**
- * Velero itself (SPEC §3.4.1-§3.4.4): its privileged namespace, one credentials Secret per backend key in use, the
+ * Velero itself (docs/design.md §3.4.1-§3.4.4): its privileged namespace, one credentials Secret per backend key in use, the
  * kopia repository password, and the `velero` chart (helm.v4, so every rendered object is a Pulumi resource) whose
  * values come from the pure {@link buildVeleroValues}.
  */
@@ -194,7 +194,7 @@ export class Velero extends pulumi.ComponentResource {
     });
 
     const ready = entries.flatMap(([, location]) => location.target.ready);
-    // The resource name is the release name and must never change: the chart owns Velero's CRDs (SPEC §4.3).
+    // The resource name is the release name and must never change: the chart owns Velero's CRDs (docs/design.md §4.3).
     this.chart = new k8s.helm.v4.Chart(
       VELERO_RELEASE,
       {

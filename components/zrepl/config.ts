@@ -1,5 +1,5 @@
 /**
- * The zrepl v0.7 configuration files of the Garage replication (SPEC §2(d), §3.7), built as typed objects by pure
+ * The zrepl v0.7 configuration files of the Garage replication (docs/design.md §2(d), §3.7), built as typed objects by pure
  * functions and serialised with the `yaml` package.
  *
  * The interfaces mirror the structs of zrepl v0.7.0 `internal/config/config.go` (and `retentiongrid.go`), limited to

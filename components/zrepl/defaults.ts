@@ -1,4 +1,4 @@
-/** Defaults of the zrepl flow (SPEC §3.7), shared by the config schema and the component's optional args. */
+/** Defaults of the zrepl flow (docs/design.md §3.7), shared by the config schema and the component's optional args. */
 import type { ZreplFilesystems } from "./config";
 
 export const ZREPL_DEFAULTS = {

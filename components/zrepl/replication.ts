@@ -1,5 +1,5 @@
 /**
- * zrepl replication of the Garage data datasets to the backup node (SPEC §2(d), §3.7): a private CA with one server
+ * zrepl replication of the Garage data datasets to the backup node (docs/design.md §2(d), §3.7): a private CA with one server
  * and one client certificate, the push and sink configs, one DaemonSet per side pinned to its node, and the Service
  * the push job dials.
  */
@@ -48,7 +48,7 @@ export const ZREPL_K8S = {
   clusterDomain: "cluster.local",
 } as const;
 
-/** Certificate lifetimes (SPEC §3.7). Renewal happens only when `pulumi up` runs inside the early-renewal window. */
+/** Certificate lifetimes (docs/design.md §3.7). Renewal happens only when `pulumi up` runs inside the early-renewal window. */
 const CERT_HOURS = { ca: 87600, leaf: 8760, earlyRenewal: 720 } as const;
 
 /** Requests for scheduling; a memory limit only (a CPU limit would throttle zfs send/receive). */

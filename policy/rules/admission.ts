@@ -1,5 +1,5 @@
 /**
- * Rules 1-4 of the policy issue concern objects the hosting panel creates (tenant namespaces, PVCs), so they must also
+ * Rules 1-4 of the pack concern objects the hosting panel creates (tenant namespaces, PVCs), so they must also
  * hold at admission inside the cluster. They are written once, as conditions of a tiny expression language that has
  * two back ends: {@link evaluate} (the policy pack and the offline runner) and {@link toCel} (the
  * ValidatingAdmissionPolicy objects built by {@link buildAdmissionPolicies}). Tests evaluate the generated CEL on the
@@ -240,7 +240,7 @@ export const BENJI_PVC_CEPH_RBD: AdmissionRule = {
   ],
 };
 
-/** The rules enforced both by the pack and at admission, in the order of the policy issue. */
+/** The rules enforced both by the pack and at admission, in the pack's order (docs/design.md §4.9). */
 export const ADMISSION_RULES: readonly AdmissionRule[] = [TENANT_NAMESPACE_LABELS, TENANT_LABEL_ONLY_ON_TENANTS, GARAGE_PVC_ONE_STRATEGY, BENJI_PVC_CEPH_RBD];
 
 function listsOf(condition: Condition): ContextList[] {

@@ -1,5 +1,5 @@
 /**
- * images-digest (issue 14 item 9): in production stacks, a container that runs privileged or is handed a secret runs an
+ * images-digest: in production stacks, a container that runs privileged or is handed a secret runs an
  * image pinned by digest. A tag can be moved by whoever can push to the repository; a digest cannot. Advisory: the
  * program's own config refuses such images in prod unless `images.allowTagOnly` waives them by name, and a waived
  * image should stay visible in every policy run until its digest is set.

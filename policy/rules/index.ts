@@ -22,7 +22,7 @@ import {
 } from "./velero";
 import { CRONJOB_TIMEZONE, IMAGES_PINNED, NO_CREDENTIALS_IN_CONFIGMAPS, PRIVILEGED_NAMESPACES_PSA, PRIVILEGED_PODS_IN_THEIR_NAMESPACES } from "./workloads";
 
-/** Every rule: those of the policy issue (1-8) in its order, then the extra ones of SPEC §4.9. */
+/** Every rule: the label and Velero rules (1-8 in the order of docs/design.md §4.9), the extra ones it names, then images-digest and the least-privilege rules. */
 export const RULES: readonly Rule[] = [
   ...ADMISSION_RULES.map(packRule), // 1-4
   SCHEDULE_NO_TENANT_SELECTOR, // 5
@@ -40,7 +40,7 @@ export const RULES: readonly Rule[] = [
   CRONJOB_TIMEZONE,
   PRIVILEGED_NAMESPACES_PSA,
   VSC_VELERO_LABEL,
-  IMAGES_DIGEST, // issue 14 item 9 (advisory)
+  IMAGES_DIGEST, // advisory: tag-only images of privileged or secret-handling containers
   ...SECURITY_PACK_RULES, // least privilege: benji-label-not-on-tenants, rbac-unnarrowable-grants-guarded, rbac-no-escalation
 ];
 

@@ -1,5 +1,5 @@
 /**
- * Least-privilege rules (issue 14) as resource policies: each reads only the resource's own inputs, so they run on
+ * Least-privilege rules as resource policies: each reads only the resource's own inputs, so they run on
  * any stack under `pulumi preview --policy-pack policy`. Self-contained: only @pulumi/policy and this file.
  *
  * - benji-label-not-on-tenants: no PVC or workload in a tenant namespace (`cust-*`) carries `backup-this-pvc=true`:

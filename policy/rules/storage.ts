@@ -21,7 +21,7 @@ function isBackupBucket(r: PolicyResource): boolean {
   return BUCKETS.has(r.type) && (r.urn.includes("cluster-backup:storage:") || /velero|benji|backup/i.test(`${bucketName(r)} ${r.name}`));
 }
 
-/** Benji's store must stay unversioned: its `cleanup` has to free space (SPEC §3.3). */
+/** Benji's store must stay unversioned: its `cleanup` has to free space (docs/design.md §3.3). */
 function isBenjiBucket(r: PolicyResource): boolean {
   return obj(r.inputs.tags).consumer === "benji" || /benji/i.test(`${bucketName(r)} ${r.name}`);
 }

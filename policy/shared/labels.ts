@@ -1,5 +1,5 @@
 /**
- * The label and annotation vocabulary of the backup system (SPEC §6), shared by the policy pack and the program: the pack
+ * The label and annotation vocabulary of the backup system (docs/design.md §6), shared by the policy pack and the program: the pack
  * must stay self-contained, so it lives here and components/labels.ts re-exports it. No other file spells them out.
  */
 
@@ -82,7 +82,7 @@ export const VELERO_ANNOTATIONS = {
   pvcSnapshotClass: "velero.io/csi-volumesnapshot-class",
 } as const;
 
-/** The backup flows of SPEC §1, as they appear in {@link FLOW_LABEL}. */
+/** The backup flows of docs/design.md §1, as they appear in {@link FLOW_LABEL}. */
 export type FlowName =
   | "tenants"
   | "system"

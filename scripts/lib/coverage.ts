@@ -2,7 +2,7 @@
  * What the stack backs up, derived from what the program registered (never a hand-kept list, so it cannot drift):
  * the Velero Schedules, the Benji CronJobs and the zrepl DaemonSets + ConfigMaps among the run's Kubernetes objects,
  * and the exports `backupStorageLocations` and `buckets`. One row per flow (selection, mechanism, schedule, RPO,
- * retention and oldest restore point, destination, encryption, immutability), then the data classes of SPEC §1 with
+ * retention and oldest restore point, destination, encryption, immutability), then the data classes of docs/design.md §1 with
  * the flows covering each, and the gaps. Pure: `plan` writes the result as coverage.md and coverage.json.
  */
 import { parse } from "yaml";
@@ -16,9 +16,9 @@ import { REPO_CREDENTIALS_SECRET } from "../../components/velero/values";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** SPEC §1 default namespaces, used only when no flow of the stack names them (the data class still exists). */
-const SPEC_DEFAULT_NAMESPACES = { garage: "garage", postgres: "postgres", system: "kube-system" } as const;
-/** Rows are listed in the order of SPEC §1; flows it does not name follow, by name. */
+/** docs/design.md §1 default namespaces, used only when no flow of the stack names them (the data class still exists). */
+const DESIGN_DEFAULT_NAMESPACES = { garage: "garage", postgres: "postgres", system: "kube-system" } as const;
+/** Rows are listed in the order of docs/design.md §1; flows it does not name follow, by name. */
 const FLOW_ORDER: readonly FlowName[] = ["tenants", "system", "garage-meta-ceph", "garage-data-zfs", "postgres", "benji", "zrepl"];
 /** Backends that live inside the cluster they protect. */
 const IN_CLUSTER_BACKENDS = new Set(["garage", "minio"]);
@@ -87,7 +87,7 @@ export interface FlowRow {
   readonly immutability: string;
 }
 
-/** A class of data SPEC §1 says must be backed up. */
+/** A class of data docs/design.md §1 says must be backed up. */
 export interface DataClassRow {
   readonly id: string;
   readonly title: string;
@@ -377,7 +377,7 @@ function zreplRows(input: CoverageInput): FlowRow[] {
   const span = receiverGrid ? gridSpanSeconds(parseGrid(receiverGrid)) : 0;
   const nodeOf = (ds: Obj | undefined) => (ds?.spec?.template?.spec?.nodeSelector ?? {})["kubernetes.io/hostname"] as string | undefined;
   const identity = ((sinkJob?.serve?.client_cns ?? []) as string[])[0];
-  // zrepl stores a received filesystem at <root_fs>/<client identity>/<source path> (SPEC §2(d)).
+  // zrepl stores a received filesystem at <root_fs>/<client identity>/<source path> (docs/design.md §2(d)).
   const sourceRoot = filesystems.length === 1 ? filesystems[0].replace(/<$/, "") : undefined;
   const dataset = sinkJob ? `${sinkJob.root_fs}/${identity ?? "<client>"}/${sourceRoot ? `${sourceRoot}/…` : "<source dataset>"}` : undefined;
   const canmount = sinkJob?.recv?.properties?.override?.canmount as string | undefined;
@@ -433,16 +433,16 @@ interface DataClass {
     | { readonly kind: "pvc"; readonly namespace: string | "*"; readonly labels: Readonly<Record<string, string>>; readonly storage: "rbd" | "zfs" };
 }
 
-/** The data classes of SPEC §1, with the stack's own namespace names where a flow names them. */
+/** The data classes of docs/design.md §1, with the stack's own namespace names where a flow names them. */
 export function dataClasses(flows: readonly FlowRow[]): DataClass[] {
   const firstNamespace = (flow: string) => flows.find((f) => f.flow === flow)?.selection.include[0];
   const tenantGlob = firstNamespace("tenants") ?? `${TENANT_NAMESPACE_PREFIX}*`;
   const tenant = tenantGlob.replace(/\*/g, "1001").replace(/\?/g, "1");
-  const garage = firstNamespace("garage-meta-ceph") ?? firstNamespace("garage-data-zfs") ?? SPEC_DEFAULT_NAMESPACES.garage;
-  const postgres = firstNamespace("postgres") ?? SPEC_DEFAULT_NAMESPACES.postgres;
+  const garage = firstNamespace("garage-meta-ceph") ?? firstNamespace("garage-data-zfs") ?? DESIGN_DEFAULT_NAMESPACES.garage;
+  const postgres = firstNamespace("postgres") ?? DESIGN_DEFAULT_NAMESPACES.postgres;
   return [
     { id: "tenant-namespaces", title: `Tenant namespaces \`${tenantGlob}\` (objects and pod volumes)`, sample: { kind: "namespace", namespace: tenant } },
-    { id: "system-namespaces", title: `System namespaces (e.g. \`${SPEC_DEFAULT_NAMESPACES.system}\`, PowerDNS, mail, panel: objects and pod volumes)`, sample: { kind: "namespace", namespace: SPEC_DEFAULT_NAMESPACES.system } },
+    { id: "system-namespaces", title: `System namespaces (e.g. \`${DESIGN_DEFAULT_NAMESPACES.system}\`, PowerDNS, mail, panel: objects and pod volumes)`, sample: { kind: "namespace", namespace: DESIGN_DEFAULT_NAMESPACES.system } },
     { id: "cluster-resources", title: "Cluster-scoped resources (CRDs, ClusterRoles, StorageClasses, PVs)", sample: { kind: "cluster" } },
     { id: "garage-metadata", title: `Garage metadata PVCs (\`${garage}\`, \`${BACKUP_THIS_PVC_LABEL}=true\`, Ceph RBD)`, sample: { kind: "pvc", namespace: garage, labels: { [BACKUP_THIS_PVC_LABEL]: "true" }, storage: "rbd" } },
     { id: "garage-data", title: `Garage data (\`${garage}\`, \`${BACKUP_STRATEGY_LABEL}=${BACKUP_STRATEGY_ZFS_LOCAL}\`, ZFS-LocalPV)`, sample: { kind: "pvc", namespace: garage, labels: { [BACKUP_STRATEGY_LABEL]: BACKUP_STRATEGY_ZFS_LOCAL }, storage: "zfs" } },

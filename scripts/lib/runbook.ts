@@ -1,7 +1,7 @@
 /**
  * RESTORE.md: the restore runbook of one stack, with that stack's real names (Velero namespace, Schedules, locations,
  * buckets, namespaces, workloads, datasets, nodes, CronJobs), generated from the same run as the plan. Every section
- * carries the anchor the alerts link to (components/runbook-anchors.ts). Facts: SPEC §2(a), §3.4.6, §3.5, §3.6,
+ * carries the anchor the alerts link to (components/runbook-anchors.ts). Facts: docs/design.md §2(a), §3.4.6, §3.5, §3.6,
  * §3.7. Pure.
  */
 import { parse } from "yaml";

@@ -3,7 +3,7 @@
  * of the code is caught rather than mirrored).
  */
 
-/** SPEC §3.5 pod-template annotations of the database dump hooks, verbatim, with the config defaults (30m / 2m). */
+/** docs/design.md §3.5 pod-template annotations of the database dump hooks, verbatim, with the config defaults (30m / 2m). */
 export const PG_ANNOTATIONS = {
   "backup.velero.io/backup-volumes": "backups",
   "pre.hook.backup.velero.io/container": "postgres",
@@ -17,7 +17,7 @@ export const PG_ANNOTATIONS = {
   "post.hook.backup.velero.io/timeout": "2m",
 };
 
-/** The ownership labels every object of the program carries (SPEC §6). */
+/** The ownership labels every object of the program carries (docs/design.md §6). */
 export const OWNERSHIP = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup" };
 
 /** Pod Security Admission labels of a namespace that enforces, audits and warns at `privileged`. */

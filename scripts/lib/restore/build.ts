@@ -1,5 +1,5 @@
 /**
- * The velero.io/v1 Restore a tenant restore creates (SPEC §2(a): `velero restore create --from-backup
+ * The velero.io/v1 Restore a tenant restore creates (docs/design.md §2(a): `velero restore create --from-backup
  * tenants-daily-<ts> --include-namespaces cust-1001 [--namespace-mappings cust-1001:<new>]`). Pure.
  */
 import { FLOW_LABEL, LABEL_PREFIX, PART_OF_LABEL, OWNERSHIP_LABELS, PSA_LABELS, RESTORED_FROM_LABEL, VELERO_EXCLUDE_LABEL, type FlowName } from "../../../components/labels";
