@@ -3,14 +3,10 @@
  * `cluster-backup/flow`; the restore CLI selects by `velero.io/schedule-name`, so it still finds and restores them.
  */
 import { describe, expect, it } from "vitest";
-import { FLOW_LABEL, LEGACY_LABEL_PREFIX, LABEL_PREFIX } from "../policy/shared/labels";
-import { parseRestoreArgs } from "../scripts/lib/restore/args";
+import { FLOW_LABEL, LEGACY_FLOW_LABEL } from "../policy/shared/labels";
 import { EXIT } from "../scripts/lib/restore/exit-codes";
-import { exitCodeOf, runRestore } from "../scripts/lib/restore/run";
 import type { VeleroBackup, VeleroRestore } from "../scripts/lib/restore/velero-types";
-import { FakeVeleroApi, fixture, type Recording } from "./restore-fake";
-
-const LEGACY_FLOW_LABEL = FLOW_LABEL.replace(LABEL_PREFIX, LEGACY_LABEL_PREFIX);
+import { fixture, runFakeRestore, type Recording } from "./restore-fake";
 
 /** A backup as an old Schedule labelled it: the legacy flow key instead of the new one. */
 function legacy(backup: VeleroBackup): VeleroBackup {
@@ -31,21 +27,8 @@ describe("restore after the label migration", () => {
       polls: fixture<{ polls: VeleroRestore[] }>("restore-cust-1001-completed.json").polls,
       pvrLists: fixture("podvolumerestores-cust-1001.json"),
     };
-    const api = new FakeVeleroApi(recording);
-    let clock = new Date("2026-03-02T09:12:00Z").getTime();
-    let code: number;
-    try {
-      code = await runRestore(parseRestoreArgs(["--tenant", "cust-1001", "--as", "restore-cust-1001"])!, {
-        api,
-        now: () => new Date(clock),
-        sleep: async (ms) => {
-          clock += ms;
-        },
-        out: { write: () => undefined, isTTY: false },
-      });
-    } catch (err) {
-      code = exitCodeOf(err);
-    }
+    const { code, error, api } = await runFakeRestore(["--tenant", "cust-1001", "--as", "restore-cust-1001"], recording, new Date("2026-03-02T09:12:00Z"));
+    expect(error).toBe("");
     expect(code).toBe(EXIT.ok);
     expect(api.calls[0]).toBe("listBackups backup-system velero.io/schedule-name=tenants-daily");
   });

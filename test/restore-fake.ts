@@ -7,7 +7,9 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { parseRestoreArgs } from "../scripts/lib/restore/args";
 import { ApiError, type VeleroApi } from "../scripts/lib/restore/client";
+import { exitCodeOf, runRestore } from "../scripts/lib/restore/run";
 import type { BackupResultsFile, BackupStorageLocation, NamespaceInfo, NamespaceObject, PodVolumeBackup, PodVolumeRestore, VeleroBackup, VeleroRestore } from "../scripts/lib/restore/velero-types";
 
 export const FIXTURES = join(__dirname, "fixtures", "velero");
@@ -240,4 +242,39 @@ export async function startFakeApiServer(rec: Recording, dir: string): Promise<F
     }),
   );
   return { kubeconfig, requests, created, createdNamespaces, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** What one `npm run restore` did against a {@link FakeVeleroApi}: exit code, error message, output, calls, sleeps. */
+export interface FakeRestoreRun {
+  readonly code: number;
+  readonly error: string;
+  readonly out: string;
+  readonly lines: string[];
+  readonly api: FakeVeleroApi;
+  readonly sleeps: number[];
+}
+
+/** Runs the restore command with `argv` against `recording`, on a clock starting at `now` that sleeps advance. */
+export async function runFakeRestore(argv: string[], recording: Recording, now: Date, tty = false): Promise<FakeRestoreRun> {
+  let clock = now.getTime();
+  const out: string[] = [];
+  const sleeps: number[] = [];
+  const api = new FakeVeleroApi(recording);
+  let code: number;
+  let error = "";
+  try {
+    code = await runRestore(parseRestoreArgs(argv)!, {
+      api,
+      now: () => new Date(clock),
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+      out: { write: (t) => out.push(t), isTTY: tty },
+    });
+  } catch (err) {
+    code = exitCodeOf(err);
+    error = (err as Error).message;
+  }
+  return { code, error, out: out.join(""), lines: out.join("").split("\n"), api, sleeps };
 }

@@ -10,10 +10,10 @@ import { describe, expect, it } from "vitest";
 import { parseRestoreArgs } from "../scripts/lib/restore/args";
 import { ApiError } from "../scripts/lib/restore/client";
 import { EXIT } from "../scripts/lib/restore/exit-codes";
-import { exitCodeOf, runRestore } from "../scripts/lib/restore/run";
+import { exitCodeOf } from "../scripts/lib/restore/run";
 import { judgePartialBackup } from "../scripts/lib/restore/select";
 import type { BackupResultsFile, PodVolumeBackup, VeleroBackup, VeleroRestore } from "../scripts/lib/restore/velero-types";
-import { FakeVeleroApi, fixture, type Recording } from "./restore-fake";
+import { fixture, runFakeRestore, type Recording } from "./restore-fake";
 
 const NOW = new Date("2026-03-04T09:12:00Z");
 const backups = fixture<{ items: VeleroBackup[] }>("backups-tenants-daily.json").items;
@@ -38,23 +38,7 @@ function cluster(overrides: Partial<Recording> = {}): Recording {
 }
 
 async function restore(argv: string[], recording: Recording) {
-  let clock = NOW.getTime();
-  const out: string[] = [];
-  const api = new FakeVeleroApi(recording);
-  let code: number;
-  let error = "";
-  try {
-    code = await runRestore(parseRestoreArgs(argv)!, {
-      api,
-      now: () => new Date(clock),
-      sleep: async (ms) => void (clock += ms),
-      out: { write: (t) => out.push(t), isTTY: false },
-    });
-  } catch (err) {
-    code = exitCodeOf(err);
-    error = (err as Error).message;
-  }
-  return { code, error, out: out.join(""), lines: out.join("").split("\n"), api };
+  return runFakeRestore(argv, recording, NOW);
 }
 
 function usageError(argv: string[]): string {

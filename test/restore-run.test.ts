@@ -1,12 +1,10 @@
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
-import { parseRestoreArgs } from "../scripts/lib/restore/args";
 import { ApiError } from "../scripts/lib/restore/client";
 import { EXIT } from "../scripts/lib/restore/exit-codes";
-import { exitCodeOf, runRestore } from "../scripts/lib/restore/run";
 import type { PodVolumeRestore, VeleroBackup, VeleroRestore } from "../scripts/lib/restore/velero-types";
 import { validateObject, veleroCrdsAvailable } from "./lib/conformance";
-import { FakeVeleroApi, fixture, type Recording } from "./restore-fake";
+import { fixture, runFakeRestore, type Recording } from "./restore-fake";
 
 const NOW = new Date("2026-03-02T09:12:00Z");
 const backups = fixture<{ items: VeleroBackup[] }>("backups-tenants-daily.json").items;
@@ -26,27 +24,7 @@ function cluster(overrides: Partial<Recording> = {}): Recording {
 }
 
 async function restore(argv: string[], recording: Recording, tty = false) {
-  let clock = NOW.getTime();
-  const out: string[] = [];
-  const api = new FakeVeleroApi(recording);
-  const sleeps: number[] = [];
-  let code: number;
-  let error = "";
-  try {
-    code = await runRestore(parseRestoreArgs(argv)!, {
-      api,
-      now: () => new Date(clock),
-      sleep: async (ms) => {
-        sleeps.push(ms);
-        clock += ms;
-      },
-      out: { write: (t) => out.push(t), isTTY: tty },
-    });
-  } catch (err) {
-    code = exitCodeOf(err);
-    error = (err as Error).message;
-  }
-  return { code, error, out: out.join(""), api, sleeps };
+  return runFakeRestore(argv, recording, NOW, tty);
 }
 
 describe("npm run restore against recorded API responses", () => {

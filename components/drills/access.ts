@@ -67,7 +67,7 @@ export function drillUserName(veleroNamespace: string): string {
 /** Pod Security levels a scratch namespace may carry (the script lowers a source's `privileged` to `baseline`). */
 export const DRILL_PSA_LEVELS = ["restricted", "baseline"] as const;
 
-/** Restore fields a drill never sets (velero.io/v1 RestoreSpec of Velero v1.18, ../shared/velero-crds). */
+/** Restore fields a drill never sets (velero.io/v1 RestoreSpec of Velero v1.18, test/fixtures/velero-crds). */
 export const DRILL_FORBIDDEN_RESTORE_FIELDS = [
   "excludedNamespaces",
   "includedResources",
