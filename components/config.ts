@@ -10,6 +10,7 @@ import { crossFieldProblems, type ConfigProblem } from "./config-rules";
 import { unknownNamespaceProblems } from "./config-namespaces";
 import { guardProblems } from "./guards";
 import { nestedSecretProblems, secretLeaves, SECRET_CAPABLE_KEY } from "./guards/secret-config";
+import { REDACTED } from "../policy/shared/redaction";
 
 export const NAMESPACE = "cluster-backup";
 
@@ -39,7 +40,7 @@ function show(value: unknown): string {
 }
 
 function formatProblem(p: ConfigProblem, secret: boolean): string {
-  const given = "value" in p && p.value !== undefined ? ` (got ${secret ? "[secret]" : show(p.value)})` : "";
+  const given = "value" in p && p.value !== undefined ? ` (got ${secret ? REDACTED : show(p.value)})` : "";
   return `${NAMESPACE}:${p.path}: ${p.message}${given}`;
 }
 

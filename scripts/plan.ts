@@ -1,7 +1,7 @@
 /**
  * npm run plan -- --stack <name> [--out <dir>]
  * Evaluates index.ts with the stack's config under the SDK's mocks and writes resources.json, manifests/ and
- * summary.md (CONTRACTS.md). Exit 0 when the stack evaluates, 1 on a configuration or program error, 2 on a usage
+ * summary.md (docs/plan-contract.md). Exit 0 when the stack evaluates, 1 on a configuration or program error, 2 on a usage
  * error (see USAGE).
  */
 import "./lib/node-check";

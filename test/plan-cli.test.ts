@@ -31,7 +31,7 @@ function stackDir(files: Record<string, string>): string {
   return dir;
 }
 
-describe("npm run plan (CONTRACTS.md)", () => {
+describe("npm run plan (docs/plan-contract.md)", () => {
   const tmp = mkdtempSync(join(tmpdir(), "plan-cli-"));
   let first: Map<string, string>;
 

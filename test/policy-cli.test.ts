@@ -1,5 +1,5 @@
 /**
- * `npm run policy -- <dir>` (CONTRACTS.md) on hand-written resources.json files: one line per violation
+ * `npm run policy -- <dir>` (docs/plan-contract.md) on hand-written resources.json files: one line per violation
  * `<enforcement> <policy-name> <urn>: <message>`, exit 1 on a mandatory violation, 0 when clean, 2 on a missing or
  * malformed file.
  */

@@ -1,2 +1,2 @@
-/** What `npm run plan` writes in place of every secret value (CONTRACTS.md); the pack flags it in a ConfigMap. */
+/** What `npm run plan` writes in place of every secret value (docs/plan-contract.md); the pack flags it in a ConfigMap. */
 export const REDACTED = "[secret]";

@@ -1,5 +1,5 @@
 /**
- * Runs the project's policy pack over a plan's resources without the Pulumi CLI (CONTRACTS.md): the same rules as
+ * Runs the project's policy pack over a plan's resources without the Pulumi CLI (docs/plan-contract.md): the same rules as
  * `pulumi preview --policy-pack policy`, over the entries of resources.json (or a program run, redacted the same way).
  */
 import { RULES, evaluateRules, enforcementOf, type PolicyConfig } from "../../policy/rules/index";

@@ -1,5 +1,5 @@
 /**
- * Redaction by value (CONTRACTS.md): every secret text is replaced by "[secret]" wherever it appears, whole or inside a
+ * Redaction by value (docs/plan-contract.md): every secret text is replaced by "[secret]" wherever it appears, whole or inside a
  * larger string, so generated files stay readable around it. Base64 forms are redacted too (Kubernetes `data`).
  */
 import { REDACTED } from "../../policy/shared/redaction";
