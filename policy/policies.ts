@@ -108,4 +108,4 @@ function stackPolicy(rule: Rule): StackValidationPolicy {
 }
 
 /** Every policy of the pack (all mandatory unless configured otherwise). */
-export const policies: Policies = [...RULES.map((rule) => (rule.stackWide ? stackPolicy(rule) : resourcePolicy(rule)))];
+export const policies: Policies = RULES.map((rule) => (rule.stackWide ? stackPolicy(rule) : resourcePolicy(rule)));

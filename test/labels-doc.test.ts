@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as labels from "../policy/shared/labels";
-import { ADMISSION_POLICY_ANNOTATION } from "../policy/rules/security";
+import { ADMISSION_POLICY_ANNOTATION } from "../policy/shared/labels";
 import { RULES } from "../policy/rules";
 import { DRILL_ANNOTATIONS } from "../components/drills/spec";
 import { CREDENTIALS_CHECKSUM_ANNOTATION } from "../components/storage/common";

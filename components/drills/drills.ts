@@ -6,7 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ADMISSION_POLICY_ANNOTATION } from "../../policy/rules/security";
+import { ADMISSION_POLICY_ANNOTATION } from "../labels";
 import { objectMeta, requireProvider } from "../k8s";
 import { drillAdmissionPolicySpec, DRILL_CLUSTER_RULES, drillRoleRules, DRILL_SCRATCH_RULES } from "./access";
 import { buildDrillSpecs, drillConfigMapData, drillCronJobSpec, DRILL_K8S, drillLabels, type DrillConfig, type DrillSpec } from "./spec";

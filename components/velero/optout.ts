@@ -12,7 +12,7 @@ import { PINS } from "../pins";
 import { objectMeta, requireProvider, RESTRICTED_CONTAINER, restrictedPodSecurity } from "../k8s";
 import { BACKUP_LABEL, standardLabels, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_EXCLUDE_LABEL } from "../labels";
 import { OPTOUT_ADMISSION_POLICY, optOutAdmissionPolicySpec } from "./optout-admission";
-import { ADMISSION_POLICY_ANNOTATION } from "../../policy/rules/security";
+import { ADMISSION_POLICY_ANNOTATION } from "../labels";
 
 /** Name of the CronJob, its ServiceAccount, ClusterRole and ClusterRoleBinding. */
 export const OPTOUT_NAME = "tenant-backup-optout";

@@ -5,7 +5,7 @@
 import { ADMISSION_RULES, packRule } from "./admission";
 import { buildContext, settingsFrom } from "./context";
 import { CHART_TYPES } from "./k8s";
-import { SECURITY_PACK_RULES } from "./security";
+import { SECURITY_RULES } from "./security";
 import { PROD_BUCKETS_PROTECTED } from "./storage";
 import { IMAGES_DIGEST } from "./images-digest";
 import type { EnforcementLevel, PolicyResource, Rule, Violation } from "./types";
@@ -41,7 +41,7 @@ export const RULES: readonly Rule[] = [
   PRIVILEGED_NAMESPACES_PSA,
   VSC_VELERO_LABEL,
   IMAGES_DIGEST, // advisory: tag-only images of privileged or secret-handling containers
-  ...SECURITY_PACK_RULES, // least privilege: benji-label-not-on-tenants, rbac-unnarrowable-grants-guarded, rbac-no-escalation
+  ...SECURITY_RULES, // least privilege: benji-label-not-on-tenants, rbac-unnarrowable-grants-guarded, rbac-no-escalation
 ];
 
 /** Rules judge custom resources and Helm charts (whose values the cluster gets); other components are skipped. */

@@ -13,6 +13,8 @@ export const TYPES = {
   schedule: "kubernetes:velero.io/v1:Schedule",
   volumeSnapshotClass: "kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshotClass",
   cronJob: "kubernetes:batch/v1:CronJob",
+  role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
+  clusterRole: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
   helmChartV4: "kubernetes:helm.sh/v4:Chart",
   helmChartV3: "kubernetes:helm.sh/v3:Chart",
   helmRelease: "kubernetes:helm.sh/v3:Release",

@@ -1,6 +1,6 @@
 /**
  * Least-privilege rules as resource policies: each reads only the resource's own inputs, so they run on
- * any stack under `pulumi preview --policy-pack policy`. Self-contained: only @pulumi/policy and this file.
+ * any stack under `pulumi preview --policy-pack policy`.
  *
  * - benji-label-not-on-tenants: no PVC or workload in a tenant namespace (`cust-*`) carries `backup-this-pvc=true`:
  *   Benji's block backups are the platform's, a tenant opting in would hold the Benji CronJob for hours.
@@ -10,24 +10,12 @@
  * - rbac-no-escalation: no wildcard apiGroup, resource or verb; never `escalate` or `impersonate`; `bind` only on
  *   named roles.
  */
-import { BACKUP_THIS_PVC_LABEL as BENJI_LABEL, TENANT_NAMESPACE_PREFIX as TENANT_PREFIX } from "../shared/labels";
-import type { Rule } from "./types";
+import { ADMISSION_POLICY_ANNOTATION, BACKUP_THIS_PVC_LABEL as BENJI_LABEL, TENANT_NAMESPACE_PREFIX as TENANT_PREFIX } from "../shared/labels";
+import { isObj, list, obj, TYPES, type Obj } from "./k8s";
+import { resourceRule, type Rule } from "./types";
 
-/** Annotation naming the admission policy that narrows a role's unnarrowable grants. */
-export const ADMISSION_POLICY_ANNOTATION = "cluster-backup.io/admission-policy";
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-const objOf = (v: unknown): Obj => (isObj(v) ? v : {});
-const listOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const strings = (v: unknown): string[] => listOf(v).filter((x): x is string => typeof x === "string");
-
-const T = {
-  pvc: "kubernetes:core/v1:PersistentVolumeClaim",
-  pod: "kubernetes:core/v1:Pod",
-  role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
-  clusterRole: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
-} as const;
+const strings = (v: unknown): string[] => list(v).filter((x): x is string => typeof x === "string");
+const ROLE_TYPES: readonly string[] = [TYPES.role, TYPES.clusterRole];
 /** Workload types and the path of their pod template. */
 const WORKLOADS: Record<string, string[]> = {
   "kubernetes:apps/v1:Deployment": ["spec", "template"],
@@ -42,38 +30,24 @@ function at(value: unknown, path: readonly string[]): unknown {
   return path.reduce<unknown>((v, key) => (isObj(v) ? v[key] : undefined), value);
 }
 
-/** A resource as the rules see it: its type, its name for messages and its inputs. */
-export interface SecurityResource {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Obj;
-}
+const labelled = (meta: unknown) => obj(obj(meta).labels)[BENJI_LABEL] === "true";
 
-/** One rule: messages for one resource. */
-export interface SecurityRule {
-  readonly name: string;
-  readonly description: string;
-  readonly validate: (r: SecurityResource) => string[];
-}
-
-const labelled = (meta: unknown) => objOf(objOf(meta).labels)[BENJI_LABEL] === "true";
-
-export const BENJI_LABEL_NOT_ON_TENANTS: SecurityRule = {
-  name: "benji-label-not-on-tenants",
-  description: `No PVC or workload in a tenant namespace (${TENANT_PREFIX}*) carries ${BENJI_LABEL}=true: Benji backs up the platform's namespaces only.`,
-  validate: (r) => {
-    const meta = objOf(r.inputs.metadata);
+export const BENJI_LABEL_NOT_ON_TENANTS: Rule = resourceRule(
+  "benji-label-not-on-tenants",
+  `No PVC or workload in a tenant namespace (${TENANT_PREFIX}*) carries ${BENJI_LABEL}=true: Benji backs up the platform's namespaces only.`,
+  (r) => {
+    const meta = obj(r.inputs.metadata);
     const namespace = meta.namespace;
     if (typeof namespace !== "string" || !namespace.startsWith(TENANT_PREFIX)) return [];
     const where: string[] = [];
-    if (r.type === T.pvc || r.type === T.pod || r.type in WORKLOADS) {
+    if (r.type === TYPES.pvc || r.type === TYPES.pod || r.type in WORKLOADS) {
       if (labelled(meta)) where.push("metadata.labels");
     }
     const template = WORKLOADS[r.type];
     if (template) {
       if (labelled(at(r.inputs, [...template, "metadata"]))) where.push(`${template.join(".")}.metadata.labels`);
-      listOf(at(r.inputs, ["spec", "volumeClaimTemplates"])).forEach((t, i) => {
-        if (labelled(objOf(t).metadata)) where.push(`spec.volumeClaimTemplates[${i}].metadata.labels`);
+      list(at(r.inputs, ["spec", "volumeClaimTemplates"])).forEach((t, i) => {
+        if (labelled(obj(t).metadata)) where.push(`spec.volumeClaimTemplates[${i}].metadata.labels`);
       });
     }
     return where.map(
@@ -81,7 +55,7 @@ export const BENJI_LABEL_NOT_ON_TENANTS: SecurityRule = {
         `${r.name} in tenant namespace ${namespace} carries ${BENJI_LABEL}=true (${w}): Benji backs up only the namespaces the platform owns (flows.benji.pvcNamespaces) and tenant data is backed up by tenants-daily. Remove the label.`,
     );
   },
-};
+);
 
 const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "deletecollection", "*"]);
 /** Grants RBAC cannot narrow to what the account needs: an admission policy must. */
@@ -99,29 +73,29 @@ function unnarrowable(rule: Obj): string[] {
   return found;
 }
 
-export const RBAC_UNNARROWABLE_GRANTS_GUARDED: SecurityRule = {
-  name: "rbac-unnarrowable-grants-guarded",
-  description: `A Role or ClusterRole that may write namespaces or RoleBindings names the ValidatingAdmissionPolicy narrowing it (annotation ${ADMISSION_POLICY_ANNOTATION}).`,
-  validate: (r) => {
-    if (r.type !== T.role && r.type !== T.clusterRole) return [];
-    const found = listOf(r.inputs.rules).flatMap((rule) => unnarrowable(objOf(rule)));
+export const RBAC_UNNARROWABLE_GRANTS_GUARDED: Rule = resourceRule(
+  "rbac-unnarrowable-grants-guarded",
+  `A Role or ClusterRole that may write namespaces or RoleBindings names the ValidatingAdmissionPolicy narrowing it (annotation ${ADMISSION_POLICY_ANNOTATION}).`,
+  (r) => {
+    if (!ROLE_TYPES.includes(r.type)) return [];
+    const found = list(r.inputs.rules).flatMap((rule) => unnarrowable(obj(rule)));
     if (found.length === 0) return [];
-    const annotation = objOf(objOf(r.inputs.metadata).annotations)[ADMISSION_POLICY_ANNOTATION];
+    const annotation = obj(obj(r.inputs.metadata).annotations)[ADMISSION_POLICY_ANNOTATION];
     if (typeof annotation === "string" && annotation !== "") return [];
     return [
       `${r.name} grants ${[...new Set(found)].join(", ")}, which RBAC cannot limit to particular namespaces or labels: a stolen token could change any namespace. ` +
         `Guard it with a ValidatingAdmissionPolicy matching the account and name that policy in metadata.annotations["${ADMISSION_POLICY_ANNOTATION}"], or drop the grant.`,
     ];
   },
-};
+);
 
-export const RBAC_NO_ESCALATION: SecurityRule = {
-  name: "rbac-no-escalation",
-  description: "Roles grant no wildcard apiGroup, resource or verb, never escalate or impersonate, and bind only named roles.",
-  validate: (r) => {
-    if (r.type !== T.role && r.type !== T.clusterRole) return [];
-    return listOf(r.inputs.rules).flatMap((raw, i) => {
-      const rule = objOf(raw);
+export const RBAC_NO_ESCALATION: Rule = resourceRule(
+  "rbac-no-escalation",
+  "Roles grant no wildcard apiGroup, resource or verb, never escalate or impersonate, and bind only named roles.",
+  (r) => {
+    if (!ROLE_TYPES.includes(r.type)) return [];
+    return list(r.inputs.rules).flatMap((raw, i) => {
+      const rule = obj(raw);
       const verbs = strings(rule.verbs);
       const problems: string[] = [];
       const wild = (["apiGroups", "resources", "verbs"] as const).filter((k) => strings(rule[k]).includes("*"));
@@ -131,17 +105,7 @@ export const RBAC_NO_ESCALATION: SecurityRule = {
       return problems;
     });
   },
-};
+);
 
-/** The rules of this file, in order. */
-export const SECURITY_RULES: readonly SecurityRule[] = [BENJI_LABEL_NOT_ON_TENANTS, RBAC_UNNARROWABLE_GRANTS_GUARDED, RBAC_NO_ESCALATION];
-
-/** The rules as pack rules (mandatory resource policies): the offline runner and the Pulumi CLI run them alike. */
-export const SECURITY_PACK_RULES: readonly Rule[] = SECURITY_RULES.map((rule) => ({
-  name: rule.name,
-  description: rule.description,
-  enforcementLevel: "mandatory",
-  stackWide: false,
-  settings: [],
-  validate: (resource) => rule.validate({ type: resource.type, name: resource.name, inputs: resource.inputs as Obj }),
-}));
+/** The least-privilege rules, in order (mandatory resource policies: the offline runner and the Pulumi CLI run them alike). */
+export const SECURITY_RULES: readonly Rule[] = [BENJI_LABEL_NOT_ON_TENANTS, RBAC_UNNARROWABLE_GRANTS_GUARDED, RBAC_NO_ESCALATION];

@@ -31,6 +31,8 @@ export const LEGACY_LABEL_PREFIX = "cluster-backup/";
 export const FLOW_LABEL = `${LABEL_PREFIX}flow`;
 /** The flow label before the DNS prefix: Backups of older Schedules and plans written before it still carry it. */
 export const LEGACY_FLOW_LABEL = `${LEGACY_LABEL_PREFIX}flow`;
+/** Annotation on a Role or ClusterRole naming the ValidatingAdmissionPolicy that narrows its unnarrowable grants. */
+export const ADMISSION_POLICY_ANNOTATION = `${LABEL_PREFIX}admission-policy`;
 /**
  * Restore-drill label: on the drill CronJobs, their Restores and the scratch namespaces they create (value: the drill,
  * `tenants` or `postgres`). The drill only ever deletes a namespace that carries it.
