@@ -151,7 +151,9 @@ describe("a Node.js older than package.json's engines: one line, exit 2, before 
     expect(nodeVersionProblem("plan", "22.19.0", ">=22.19", "/n")).toBeUndefined();
     expect(nodeVersionProblem("plan", "24.9.0", ">=22.19", "/n")).toBeUndefined();
     expect(nodeVersionProblem("plan", "22.9.0", ">=22.19", "/n")).toMatch(/^error: npm run plan needs Node\.js >=22\.19 \(package\.json engines\), this is Node\.js 22\.9\.0 \(\/n\)/);
-    expect(nodeVersionProblem("plan", "v22.18.9", ">=22.19", "/n")).toBeDefined();
+    expect(nodeVersionProblem("plan", "v22.18.9", ">=22.19", "/n")).toBe(
+      'error: npm run plan needs Node.js >=22.19 (package.json engines), this is Node.js 22.18.9 (/n); use the project\'s own Node: export PATH="$PWD/node_modules/.bin:$PATH"',
+    );
     expect(() => minimumOf("^22")).toThrow("package.json engines.node '^22' is not of the form '>=X.Y.Z'");
   });
 

@@ -154,7 +154,21 @@ describe("coverage of the prod stack", () => {
         subject: "velero.awsPluginImage",
         message: "velero.awsPluginImage (`docker.io/velero/velero-plugin-for-aws:v1.14.3`) is pinned by tag only (images.allowTagOnly) though it runs inside the Velero pod with the storage keys: whoever can move that tag runs other code with that access",
       },
-      ...["flows.tenants.optOutImage", "flows.benji.image", "flows.zrepl.image"].map((subject) => expect.objectContaining({ kind: "image-tag-only", subject })),
+      {
+        kind: "image-tag-only",
+        subject: "flows.tenants.optOutImage",
+        message: "flows.tenants.optOutImage (`registry.k8s.io/kubectl:v1.34.2`) is pinned by tag only (images.allowTagOnly) though it runs with a token that may patch every namespace: whoever can move that tag runs other code with that access",
+      },
+      {
+        kind: "image-tag-only",
+        subject: "flows.benji.image",
+        message: "flows.benji.image (`ghcr.io/elemental-lf/benji-k8s:0.17.0`) is pinned by tag only (images.allowTagOnly) though it runs privileged with the Ceph key, the database URL and the S3 keys: whoever can move that tag runs other code with that access",
+      },
+      {
+        kind: "image-tag-only",
+        subject: "flows.zrepl.image",
+        message: "flows.zrepl.image (`ghcr.io/acme/zrepl:0.7.0-openzfs2.2`) is pinned by tag only (images.allowTagOnly) though it runs privileged on the ZFS nodes with the zrepl TLS keys: whoever can move that tag runs other code with that access",
+      },
     ]);
   });
 

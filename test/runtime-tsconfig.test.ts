@@ -49,7 +49,7 @@ describe("the Pulumi runtime path does not type-check", () => {
     const result = spawnSync(process.execPath, [join(ROOT, "scripts", "lib", "pulumi-runtime.cjs"), "--stack", "dev"], { cwd: ROOT, encoding: "utf8" });
     expect(result.status).toBe(0);
     const [count, loaded] = result.stdout.trim().split("\n");
-    expect(count).toMatch(/^dev: \d+ resources$/);
+    expect(count).toBe("dev: 63 resources");
     const modules = loaded.replace(/^loaded: /, "").split(" ");
     expect(modules).toEqual(expect.arrayContaining(["@pulumi/kubernetes", "@pulumi/random", "index.ts", "components/storage/minio.ts"]));
     const unwanted = modules.filter((m) => /^(@pulumi\/aws|@pulumiverse\/scaleway|@pulumi\/policy|@kubernetes\/client-node|policy\/(index|policies)\.ts|scripts\/lib\/(restore\/|policy-runner|plan-output|coverage|runbook))/.test(m));

@@ -23,7 +23,16 @@ const DIR = join(ROOT, ".github", "workflows");
 const workflows = readdirSync(DIR)
   .filter((f) => f.endsWith(".yml"))
   .map((file) => ({ file, text: readFileSync(join(DIR, file), "utf8"), doc: parse(readFileSync(join(DIR, file), "utf8")) as { jobs: Record<string, Job> } }));
+/** Per workflow, the jobs that read the Pulumi token and the GitHub environment each runs in. */
+const TOKEN_ENVIRONMENTS: Record<string, Record<string, string>> = {
+  "deploy.yml": { "up-dev": "dev", "up-prod": "prod" },
+  "pr.yml": { preview: "prod-preview" },
+};
 const sdkVersion = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"];
+
+it("the workflows are the ones whose token use is listed", () => {
+  expect(workflows.map((w) => w.file).sort()).toEqual(Object.keys(TOKEN_ENVIRONMENTS).sort());
+});
 
 describe.each(workflows.map((w) => [w.file, w] as const))("%s", (_file, workflow) => {
   const steps = Object.values(workflow.doc.jobs).flatMap((job) => job.steps);
@@ -41,9 +50,8 @@ describe.each(workflows.map((w) => [w.file, w] as const))("%s", (_file, workflow
   });
 
   it("reads the Pulumi token only in jobs that run inside a GitHub environment", () => {
-    for (const [name, job] of Object.entries(workflow.doc.jobs)) {
-      if (JSON.stringify(job).includes("secrets.PULUMI_ACCESS_TOKEN")) expect(job.environment, name).toBeTruthy();
-    }
+    const withToken = Object.entries(workflow.doc.jobs).filter(([, job]) => JSON.stringify(job).includes("secrets.PULUMI_ACCESS_TOKEN"));
+    expect(Object.fromEntries(withToken.map(([name, job]) => [name, job.environment]))).toEqual(TOKEN_ENVIRONMENTS[workflow.file]);
   });
 });
 
