@@ -16,6 +16,8 @@ import { benjiPvcNamespaceProblems } from "./benji/access";
 import { prefixedBucketName } from "./schema/bucket-name";
 import { keyMaterialProblems } from "./key-material";
 import { imageDigestProblems } from "./image-pins";
+import { parseImageReference } from "./schema/image";
+import { MIN_AWS_PLUGIN, MIN_VELERO, releaseBelow } from "../policy/shared/velero-versions";
 
 export type { ConfigProblem };
 
@@ -42,11 +44,11 @@ const imageRule: Rule = (cfg) => {
   if (/velero-plugin-for-csi/.test(plugin) || /velero-plugin-for-csi/.test(cfg.velero.image)) {
     problems.push({ path: "velero.awsPluginImage", value: plugin, message: "velero-plugin-for-csi is built into Velero since 1.14 and breaks start-up ('registered twice'); use velero-plugin-for-aws" });
   }
-  if (/:v1\.14\.[0-2](@sha256:[a-f0-9]{64})?$/.test(plugin)) {
+  const pluginRef = parseImageReference(plugin);
+  if (pluginRef && /(^|\/)velero-plugin-for-aws$/.test(pluginRef.name) && releaseBelow(pluginRef.tag, MIN_AWS_PLUGIN)) {
     problems.push({ path: "velero.awsPluginImage", value: plugin, message: "velero-plugin-for-aws before v1.14.3 corrupts or rejects uploads to S3-compatible stores (velero#9951, #9804); expected v1.14.3 or later" });
   }
-  const tag = /:v(\d+)\.(\d+)\.(\d+)(@sha256:[a-f0-9]{64})?$/.exec(cfg.velero.image);
-  if (tag && (Number(tag[1]) < 1 || (Number(tag[1]) === 1 && (Number(tag[2]) < 18 || (Number(tag[2]) === 18 && Number(tag[3]) < 2))))) {
+  if (releaseBelow(parseImageReference(cfg.velero.image)?.tag, MIN_VELERO)) {
     problems.push({ path: "velero.image", value: cfg.velero.image, message: "expected Velero v1.18.2 or later: namespace globs ('cust-*') are unreliable before it (velero#9743, #9870)" });
   }
   return problems;

@@ -184,3 +184,17 @@ describe("reading resources.json and a policy config offline", () => {
     expect(message(() => policyConfigFromJson({ "prod-buckets-protected": { productionStacks: "prod" } }, "cfg.json"))).toBe('cfg.json: \'prod-buckets-protected.productionStacks\' is "prod"; expected a list of names such as ["prod"]');
   });
 });
+
+describe("images-pinned: velero-plugin-for-aws releases", () => {
+  const deployment = (image: string) =>
+    k8sObject("Deployment", "velero", { namespace: "backup-system" }, { spec: { template: { spec: { initContainers: [{ name: "plugin", image }], containers: [{ name: "velero", image: "docker.io/velero/velero:v1.18.2" }] } } } });
+  const messages = (image: string) => evaluateRules([deployment(image)]).filter((v) => v.policy === "images-pinned").map((v) => v.message);
+
+  it("refuses every release before v1.14.3, older minors included, and passes later ones", () => {
+    expect(messages("docker.io/velero/velero-plugin-for-aws:v1.13.1")).toEqual([
+      "image 'docker.io/velero/velero-plugin-for-aws:v1.13.1' (Deployment backup-system/velero, init container 'plugin'): velero-plugin-for-aws before v1.14.3 corrupts or rejects uploads to S3-compatible stores (velero#9951, #9804); use v1.14.3 or later.",
+    ]);
+    expect(messages("docker.io/velero/velero-plugin-for-aws:v1.14.3")).toEqual([]);
+    expect(messages("docker.io/velero/velero-plugin-for-aws:v1.15.0")).toEqual([]);
+  });
+});

@@ -78,6 +78,15 @@ describe("Velero config validation (exact messages)", () => {
     expect(problems({ velero: { locations, awsPluginImage: "docker.io/velero/velero-plugin-for-aws:v1.14.2" } })).toEqual([
       "cluster-backup:velero.awsPluginImage: velero-plugin-for-aws before v1.14.3 corrupts or rejects uploads to S3-compatible stores (velero#9951, #9804); expected v1.14.3 or later (got \"docker.io/velero/velero-plugin-for-aws:v1.14.2\")",
     ]);
+    // Every release before v1.14.3 (an older minor too); later ones and non-release tags pass.
+    expect(problems({ velero: { locations, awsPluginImage: "docker.io/velero/velero-plugin-for-aws:v1.13.1" } })).toEqual([
+      "cluster-backup:velero.awsPluginImage: velero-plugin-for-aws before v1.14.3 corrupts or rejects uploads to S3-compatible stores (velero#9951, #9804); expected v1.14.3 or later (got \"docker.io/velero/velero-plugin-for-aws:v1.13.1\")",
+    ]);
+    expect(problems({ velero: { locations, awsPluginImage: "docker.io/velero/velero-plugin-for-aws:v1.15.0" } })).toEqual([]);
+    expect(problems({ velero: { locations, image: "docker.io/velero/velero:v1.17.9" } })).toEqual([
+      "cluster-backup:velero.image: expected Velero v1.18.2 or later: namespace globs ('cust-*') are unreliable before it (velero#9743, #9870) (got \"docker.io/velero/velero:v1.17.9\")",
+    ]);
+    expect(problems({ velero: { locations, image: "docker.io/velero/velero:v2.0.0" } })).toEqual([]);
     expect(problems({ velero: { locations, awsPluginImage: "docker.io/velero/velero-plugin-for-csi:v0.7.1" } })).toEqual([
       "cluster-backup:velero.awsPluginImage: velero-plugin-for-csi is built into Velero since 1.14 and breaks start-up ('registered twice'); use velero-plugin-for-aws (got \"docker.io/velero/velero-plugin-for-csi:v0.7.1\")",
     ]);

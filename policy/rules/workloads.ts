@@ -1,6 +1,7 @@
 /** Rules about pods, images, ConfigMaps and namespaces' Pod Security labels. */
 import { FLOW_LABEL, OWNERSHIP_LABELS, PART_OF_LABEL, PSA_LABELS } from "../shared/labels";
 import { REDACTED } from "../shared/redaction";
+import { MIN_AWS_PLUGIN, releaseBelow } from "../shared/velero-versions";
 import { chartOf, containerKind, containersOf, describeObject, isObj, isVeleroChart, labelsOf, list, metadataOf, obj, podTemplateOf, str, TYPES, type Obj } from "./k8s";
 import { resourceRule, type PolicyResource, type Rule } from "./types";
 
@@ -15,9 +16,8 @@ export function parseImage(ref: string): { name: string; tag?: string; digest?: 
   return colon > slash ? { name: rest.slice(0, colon), tag: rest.slice(colon + 1), digest } : { name: rest, digest };
 }
 
-/** velero-plugin-for-aws releases that corrupt or reject uploads to S3-compatible stores (velero#9951, #9804). */
-const BAD_AWS_PLUGIN = /(^|\/)velero-plugin-for-aws$/;
-const BAD_AWS_PLUGIN_TAG = /^v1\.14\.[0-2]$/;
+/** velero-plugin-for-aws: releases before {@link MIN_AWS_PLUGIN} corrupt or reject uploads to S3-compatible stores. */
+const AWS_PLUGIN = /(^|\/)velero-plugin-for-aws$/;
 
 /** Problems of one image reference found at `where`. */
 function imageProblems(ref: string, where: string): string[] {
@@ -28,7 +28,7 @@ function imageProblems(ref: string, where: string): string[] {
   if (/(^|\/)velero-plugin-for-csi$/.test(name)) {
     problems.push(`image '${ref}' (${where}): velero-plugin-for-csi is built into Velero since 1.14 and breaks start-up ("registered twice"); remove it.`);
   }
-  if (BAD_AWS_PLUGIN.test(name) && tag && BAD_AWS_PLUGIN_TAG.test(tag)) {
+  if (AWS_PLUGIN.test(name) && releaseBelow(tag, MIN_AWS_PLUGIN)) {
     problems.push(`image '${ref}' (${where}): velero-plugin-for-aws before v1.14.3 corrupts or rejects uploads to S3-compatible stores (velero#9951, #9804); use v1.14.3 or later.`);
   }
   return problems;
@@ -55,7 +55,7 @@ function chartImages(values: unknown, path = "values"): { ref: string; where: st
 
 export const IMAGES_PINNED = resourceRule(
   "images-pinned",
-  "Every image is pinned (tag or digest, never :latest); no velero-plugin-for-aws v1.14.0-v1.14.2; no velero-plugin-for-csi. Pod templates and Helm chart values.",
+  "Every image is pinned (tag or digest, never :latest); no velero-plugin-for-aws before v1.14.3; no velero-plugin-for-csi. Pod templates and Helm chart values.",
   (r) => {
     const template = podTemplateOf(r);
     if (template) {
