@@ -6,9 +6,11 @@ import * as k8s from "@pulumi/kubernetes";
  * exporting the parsed kubeconfig object) as JSON, which the provider parses like YAML. `String(object)` would give
  * `[object Object]`.
  */
-export function kubeconfigText(value: unknown): string {
+export function kubeconfigText(value: unknown, output: string, stack: string): string {
   if (typeof value === "string") return value;
-  if (value === undefined || value === null) throw new Error("the cluster stack's kubeconfig output is empty");
+  if (value === undefined || value === null) {
+    throw new Error(`cluster-backup:kubernetes.kubeconfigOutput: output '${output}' of the cluster stack ${stack} (kubernetes.stackReference) is empty; expected the kubeconfig, as YAML or an object`);
+  }
   return JSON.stringify(value);
 }
 
@@ -46,6 +48,6 @@ export function clusterProvider(access: ClusterAccess): k8s.Provider {
     return new k8s.Provider("target", { context: access.context, clusterIdentifier: `context:${access.context}`, enableServerSideApply: true, ...adopt });
   }
   const cluster = new pulumi.StackReference(access.stackReference, { name: access.stackReference });
-  const kubeconfig = pulumi.secret(cluster.requireOutput(access.kubeconfigOutput)).apply(kubeconfigText);
+  const kubeconfig = pulumi.secret(cluster.requireOutput(access.kubeconfigOutput)).apply((v) => kubeconfigText(v, access.kubeconfigOutput, access.stackReference));
   return new k8s.Provider("target", { kubeconfig, clusterIdentifier: `stack:${access.stackReference}`, enableServerSideApply: true, ...adopt });
 }

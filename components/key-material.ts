@@ -5,6 +5,7 @@
  */
 import type { ConfigProblem } from "./config-problem";
 import type { ParsedConfig } from "./config-schema";
+import { LEGACY_REPO_PASSWORD, REPO_CREDENTIALS_SECRET, REPO_PASSWORD_KEY } from "./velero/values";
 
 /** Benji's AES key material in the form `pulumi stack output --show-secrets --json benjiEncryption` prints. */
 export interface EscrowedBenjiEncryption {
@@ -37,11 +38,11 @@ export function parseBenjiEncryption(text: string): EscrowedBenjiEncryption | st
 export function keyMaterialProblems(cfg: ParsedConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const mode = cfg.velero.repositoryPassword;
-  const secretName = "velero-repo-credentials";
+  const secretName = REPO_CREDENTIALS_SECRET;
   if (mode === "existing" && cfg.veleroRepositoryPassword === undefined) {
     problems.push({
       path: "veleroRepositoryPassword",
-      message: `velero.repositoryPassword 'existing' takes the password of the existing kopia repositories from this secret: kubectl -n ${cfg.velero.namespace} get secret ${secretName} -o jsonpath='{.data.repository-password}' | base64 -d | pulumi config set --secret veleroRepositoryPassword`,
+      message: `velero.repositoryPassword 'existing' takes the password of the existing kopia repositories from this secret: kubectl -n ${cfg.velero.namespace} get secret ${secretName} -o jsonpath='{.data.${REPO_PASSWORD_KEY}}' | base64 -d | pulumi config set --secret veleroRepositoryPassword`,
     });
   }
   if (mode !== "existing" && cfg.veleroRepositoryPassword !== undefined) {
@@ -51,7 +52,7 @@ export function keyMaterialProblems(cfg: ParsedConfig): ConfigProblem[] {
     problems.push({
       path: "velero.repositoryPassword",
       value: mode,
-      message: `kubernetes.adoptExisting adopts a Velero whose kopia repositories are encrypted with the password in Secret ${secretName}; a generated password would make every existing repository unreadable: expected 'existing' (with the secret veleroRepositoryPassword) or 'legacy-default' (if that Secret holds Velero's static-passw0rd)`,
+      message: `kubernetes.adoptExisting adopts a Velero whose kopia repositories are encrypted with the password in Secret ${secretName}; a generated password would make every existing repository unreadable: expected 'existing' (with the secret veleroRepositoryPassword) or 'legacy-default' (if that Secret holds Velero's ${LEGACY_REPO_PASSWORD})`,
     });
   }
   if (cfg.benjiEncryption !== undefined) {

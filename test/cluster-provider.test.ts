@@ -40,14 +40,16 @@ describe("clusterIdentifier", () => {
 
 describe("kubeconfigText", () => {
   it("passes a string through and turns an object into JSON, never [object Object]", () => {
-    expect(kubeconfigText("apiVersion: v1\n")).toBe("apiVersion: v1\n");
+    expect(kubeconfigText("apiVersion: v1\n", "kubeconfig", "acme/cluster/prod")).toBe("apiVersion: v1\n");
     const object = { apiVersion: "v1", kind: "Config", clusters: [{ name: "c", cluster: { server: "https://k:6443" } }] };
-    expect(kubeconfigText(object)).toBe(JSON.stringify(object));
-    expect(JSON.parse(kubeconfigText(object))).toEqual(object);
+    expect(kubeconfigText(object, "kubeconfig", "acme/cluster/prod")).toBe(JSON.stringify(object));
+    expect(JSON.parse(kubeconfigText(object, "kubeconfig", "acme/cluster/prod"))).toEqual(object);
   });
 
   it("refuses an empty output", () => {
-    expect(() => kubeconfigText(undefined)).toThrow("the cluster stack's kubeconfig output is empty");
+    expect(() => kubeconfigText(undefined, "kubeconfig", "acme/cluster/prod")).toThrow(
+      "cluster-backup:kubernetes.kubeconfigOutput: output 'kubeconfig' of the cluster stack acme/cluster/prod (kubernetes.stackReference) is empty; expected the kubeconfig, as YAML or an object",
+    );
   });
 });
 

@@ -165,6 +165,12 @@ describe("Velero component variants", () => {
     expect(plan.run.secretMarked.has("static-passw0rd")).toBe(true);
   });
 
+  it("'existing' without the password is refused first thing in the constructor, naming the config secret", async () => {
+    await expect(planProgram("prod", program({ repositoryPassword: "existing" }))).rejects.toThrow(
+      "Velero velero: repositoryPassword 'existing' needs existingRepositoryPassword (config: the secret veleroRepositoryPassword)",
+    );
+  });
+
   it("outside production nothing is protected", async () => {
     const plan = await planProgram("dev", program({ production: false }));
     expect(plan.resource("random:index/randomPassword:RandomPassword", "velero-repo-password").protect).toBe(false);

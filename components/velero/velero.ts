@@ -103,6 +103,9 @@ export class Velero extends pulumi.ComponentResource {
   readonly backupStorageLocations: pulumi.Output<Record<string, LocationSummary>>;
 
   constructor(name: string, args: VeleroArgs, opts?: pulumi.ComponentResourceOptions) {
+    if (args.repositoryPassword === "existing" && args.existingRepositoryPassword === undefined) {
+      throw new Error(`Velero ${name}: repositoryPassword 'existing' needs existingRepositoryPassword (config: the secret veleroRepositoryPassword)`);
+    }
     super("cluster-backup:velero:Velero", name, {}, opts);
     const provider = requireProvider("Velero", opts);
     const retain = protection(args.production ?? false);
@@ -137,9 +140,6 @@ export class Velero extends pulumi.ComponentResource {
     this.credentialSecrets = secrets;
 
     const mode = args.repositoryPassword ?? "random";
-    if (mode === "existing" && args.existingRepositoryPassword === undefined) {
-      throw new Error(`Velero ${name}: repositoryPassword 'existing' needs existingRepositoryPassword`);
-    }
     if (mode === "random" || mode === "existing") {
       // retainOnDelete on the RandomPassword keeps nothing (its value lives only in the state): the Secret and the
       // kopiaRepositoryPassword output are what survive a teardown.
