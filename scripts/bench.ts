@@ -19,6 +19,11 @@ import { join, resolve } from "node:path";
 const ROOT = resolve(__dirname, "..");
 const runsArg = process.argv.indexOf("--runs");
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+const unknown = process.argv.slice(2).filter((arg, i, all) => arg !== "--runs" && all[i - 1] !== "--runs");
+if (!Number.isInteger(RUNS) || RUNS < 1 || unknown.length > 0) {
+  console.error(`usage: npm run bench [-- --runs N]   (N a positive integer${unknown.length ? `; unknown argument '${unknown[0]}'` : `; got '${process.argv[runsArg + 1]}'`})`);
+  process.exit(2);
+}
 const work = mkdtempSync(join(tmpdir(), "bench-"));
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string>; scripts: Record<string, string> };
 

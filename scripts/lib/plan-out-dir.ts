@@ -29,7 +29,7 @@ function isSameOrInside(inner: string, outer: string): boolean {
 }
 
 /** Folders the plan must never replace, with how to name them, e.g. `{"the project": "/src/cluster-backup"}`. */
-export type ProtectedDirs = Readonly<Record<string, string>>;
+type ProtectedDirs = Readonly<Record<string, string>>;
 
 /** Why `out` (absolute) must not be replaced, or undefined when it may. */
 export function outDirProblem(out: string, protectedDirs: ProtectedDirs): string | undefined {

@@ -63,10 +63,14 @@ function loadedModules() {
   return [...found].sort();
 }
 
-module.exports = { runtimeOptions, registerLikePulumi, loadedModules };
+module.exports = { runtimeOptions };
 
 if (require.main === module) {
-  const [flag, value] = process.argv.slice(2);
+  const [flag, value, ...rest] = process.argv.slice(2);
+  if (!["--require", "--stack"].includes(flag) || !value || rest.length > 0) {
+    console.error("usage: node scripts/lib/pulumi-runtime.cjs --stack <name> | --require <file>");
+    process.exit(2);
+  }
   const mode = registerLikePulumi();
   if (flag === "--require") {
     require(resolve(value));
@@ -74,19 +78,16 @@ if (require.main === module) {
   } else if (flag === "--stack") {
     const { readStackFile } = require("./stack-file.ts");
     const { runProgram } = require("./run-program.ts");
-    const { config, secretKeys } = readStackFile(ROOT, value);
-    runProgram({ stack: value, config, secretKeys, load: async () => require(join(ROOT, "index.ts")) }).then(
+    const { config, secretKeys, secretValues } = readStackFile(ROOT, value);
+    runProgram({ stack: value, config, secretKeys, secretValues, load: async () => require(join(ROOT, "index.ts")) }).then(
       (run) => {
         console.log(`${value}: ${run.registrations.length} resources`);
         console.log(`loaded: ${loadedModules().join(" ")}`);
       },
       (err) => {
-        console.error(err);
+        console.error(err instanceof Error ? err.message : String(err));
         process.exit(1);
       },
     );
-  } else {
-    console.error("usage: node scripts/lib/pulumi-runtime.cjs --stack <name> | --require <file>");
-    process.exit(2);
   }
 }

@@ -99,7 +99,7 @@ function unwrap(value: Json, marked: Set<string>, inSecret = false): Json {
  * refuses a resource of such a package registered without an explicit provider (pulumi/pulumi#8829, Pulumi ≥ 3.23);
  * the mocks do not, so the run does it here.
  */
-export function disabledDefaultProviders(config: Readonly<Record<string, string>>): string[] {
+function disabledDefaultProviders(config: Readonly<Record<string, string>>): string[] {
   const raw = config["pulumi:disable-default-providers"];
   if (raw === undefined) return [];
   const list = tryJson(raw);

@@ -13,6 +13,7 @@ import { RUNBOOK_ANCHORS, type RunbookAnchor } from "../../components/runbook-an
 import { credentialSecretName, CREDENTIALS_KEY, REPO_CREDENTIALS_SECRET, REPO_PASSWORD_KEY } from "../../components/velero/values";
 import { labelsOf, matchLabelsText, splitVeleroCron, zreplConfig, type Coverage } from "./coverage";
 import type { Registration } from "./run-program";
+import { copyNamespaceName } from "./restore/args";
 import { RESTORE_NAME_LABEL, SCHEDULE_NAME_LABEL } from "./restore/velero-types";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -114,6 +115,7 @@ function tenantsSection(n: Names): string[] {
   // The stack's demo tenant, when it has one, is the example: the commands then work as written.
   const demo = typeof n.demoTenant === "string" && globToRegExp(glob).test(n.demoTenant) ? n.demoTenant : undefined;
   const t1 = demo ?? `${prefix}1001`;
+  const copy = copyNamespaceName(t1);
   const t2 = `${prefix}1002`;
   const name = s.metadata.name;
   const v = n.velero;
@@ -141,9 +143,9 @@ function tenantsSection(n: Names): string[] {
     "Restore next to the live tenant (namespace mapping) to compare or copy data back:",
     "",
     ...sh(
-      `npm run restore -- --tenant ${t1} --as restore-${t1} --velero-namespace ${v}`,
-      `kubectl create namespace restore-${t1} && kubectl label namespace restore-${t1} ${VELERO_EXCLUDE_LABEL}=true ${RESTORED_FROM_LABEL}=${t1}`,
-      `velero -n ${v} restore create ${t1}-restore-${TS} --from-backup ${name}-${TS} --include-namespaces ${t1} --namespace-mappings ${t1}:restore-${t1} --wait`,
+      `npm run restore -- --tenant ${t1} --as ${copy} --velero-namespace ${v}`,
+      `kubectl create namespace ${copy} && kubectl label namespace ${copy} ${VELERO_EXCLUDE_LABEL}=true ${RESTORED_FROM_LABEL}=${t1}`,
+      `velero -n ${v} restore create ${t1}-restore-${TS} --from-backup ${name}-${TS} --include-namespaces ${t1} --namespace-mappings ${t1}:${copy} --wait`,
     ),
     `The copy goes into a namespace outside \`${glob}\` created beforehand (\`npm run restore\` does it, with the tenant's Pod Security labels; with the velero CLI the \`kubectl\` line), labelled \`${VELERO_EXCLUDE_LABEL}=true\` and \`${RESTORED_FROM_LABEL}=${t1}\`, without \`${TENANT_LABEL}=true\`: Velero restores into an existing namespace without touching its labels, so neither \`${name}\` nor the drills nor the opt-out sync take the copy for a tenant. \`npm run restore\` refuses \`--as\` names matching \`${glob}\`, \`kube-*\`, \`default\`, \`${DRILL_NAMESPACE_PREFIX}*\` and the backup system's namespaces. The copy gets new PVs filled by the node-agent (fs-restore): delete it when done, and mind Ingress hosts and Services the copy duplicates. Fs-restore adds a \`restore-wait\` init container; PSA-restricted tenants need its securityContext (chart value \`configMaps.fs-restore-action-config\`). Follow the volume data with \`kubectl -n ${v} get podvolumerestores -l ${RESTORE_NAME_LABEL}=<restore>\`.`,
     "",
@@ -182,7 +184,7 @@ function podTemplateOwner(n: Names, namespace: string): { kind: string; name: st
  * give the load an empty `postgres` to start from. The dump (pg_dumpall --clean --if-exists) then drops and recreates
  * `template1` and `postgres` itself, and its roles; it must run connected to a database other than `template1`.
  */
-export const PG_RESET_SQL = [
+const PG_RESET_SQL = [
   "SELECT format('DROP DATABASE %I WITH (FORCE)', datname) FROM pg_database WHERE NOT datistemplate \\gexec",
   "CREATE DATABASE postgres;",
   "\\connect postgres",
@@ -193,19 +195,19 @@ export const PG_RESET_SQL = [
  * that always fail (`DROP ROLE` / `CREATE ROLE` of the role the load runs as, quoted or not), then psql stopping at the
  * first error (exit 3) instead of carrying on and exiting 0.
  */
-export const PG_LOAD_SCRIPT =
+const PG_LOAD_SCRIPT =
   'u=${POSTGRES_USER:-postgres}; grep -vxF -e "DROP ROLE IF EXISTS $u;" -e "CREATE ROLE $u;" -e "DROP ROLE IF EXISTS \\"$u\\";" -e "CREATE ROLE \\"$u\\";" | PGOPTIONS="-c client_min_messages=warning" psql -X -q -o /dev/null -v ON_ERROR_STOP=1 -U "$u" -d template1';
 
 /** The local check that a copied dump ends with pg_dumpall's completion line (guards the destructive load). */
-export const PG_DUMP_CHECK = `tail -n 3 dump.sql | grep -qxF -e '${PG_DUMP_COMPLETE_LINE}'`;
+const PG_DUMP_CHECK = `tail -n 3 dump.sql | grep -qxF -e '${PG_DUMP_COMPLETE_LINE}'`;
 
 /** `kubectl exec` into the Postgres container (`-i` when stdin is piped in). */
-export function postgresExec(namespace: string, workload: string, container: string, stdin = false): string {
+function postgresExec(namespace: string, workload: string, container: string, stdin = false): string {
   return `kubectl -n ${namespace} exec${stdin ? " -i" : ""} ${workload} -c ${container} --`;
 }
 
 /** The one load procedure (both cases), parameterised by the exec prefix of the target container. */
-export function postgresLoadCommands(exec: string, execStdin: string): string[] {
+function postgresLoadCommands(exec: string, execStdin: string): string[] {
   return [
     `${PG_DUMP_CHECK} && echo "dump.sql is complete" || echo "dump.sql is cut off: copy it again"`,
     "cat > reset.sql <<'SQL'",

@@ -56,14 +56,14 @@ export interface PlanNames {
 const DEFAULT_TIMEOUT = "24h";
 const DEFAULT_POLL_INTERVAL = "2s";
 /** Bounds of --timeout and --poll-interval, in seconds: a restore of a large tenant takes hours, not weeks. */
-export const TIMEOUT_BOUNDS = { min: 60, max: 7 * 24 * 3600 } as const;
-export const POLL_BOUNDS = { min: 1, max: 600 } as const;
+const TIMEOUT_BOUNDS = { min: 60, max: 7 * 24 * 3600 } as const;
+const POLL_BOUNDS = { min: 1, max: 600 } as const;
 
 /**
  * Namespaces of the platform and of the backup system when no plan names them: Kubernetes' own, the defaults of the
  * program's components (Velero, Benji, zrepl, MinIO, Garage, PostgreSQL).
  */
-export const DEFAULT_SYSTEM_NAMESPACES: readonly string[] = [
+const DEFAULT_SYSTEM_NAMESPACES: readonly string[] = [
   ...new Set([DEFAULT_VELERO_NAMESPACE, "benji", ZREPL_DEFAULTS.namespace, ...SYSTEM_EXCLUDED_NAMESPACES.filter((ns) => !ns.includes("*"))]),
 ];
 
@@ -135,7 +135,7 @@ export function copyNamespaceName(tenant: string): string {
 }
 
 /** Why `--as` must not name this namespace (checked without a cluster), or undefined. */
-export function asTargetProblem(as: string, tenant: string, tenantPattern: RegExp, tenantGlob: string, systemNamespaces: readonly string[]): string | undefined {
+function asTargetProblem(as: string, tenant: string, tenantPattern: RegExp, tenantGlob: string, systemNamespaces: readonly string[]): string | undefined {
   const instead = `restore into a new namespace of its own such as ${copyNamespaceName(tenant)}`;
   if (as === tenant) return `--as '${as}' is the tenant's own namespace; omit --as to restore in place`;
   if (as === "default" || as.startsWith("kube-")) return `--as '${as}': a namespace of Kubernetes itself; ${instead}`;

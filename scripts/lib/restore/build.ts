@@ -58,7 +58,7 @@ export function buildRestore(request: RestoreRequest): VeleroRestore {
 }
 
 /** Annotations on a namespace created for `--as`: where its content comes from. */
-export const COPY_ANNOTATIONS = { source: `${LABEL_PREFIX}restore-source`, backup: `${LABEL_PREFIX}restore-backup` } as const;
+const COPY_ANNOTATIONS = { source: `${LABEL_PREFIX}restore-source`, backup: `${LABEL_PREFIX}restore-backup` } as const;
 
 /**
  * The namespace `--as` restores into, created before the Restore so Velero restores into it and leaves its labels
