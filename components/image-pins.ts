@@ -6,7 +6,7 @@
 import type { ParsedConfig } from "./config-schema";
 import type { ConfigProblem } from "./config-problem";
 import { DIGEST_FORM, hasDigest, type SensitiveImage } from "./schema/image";
-import { optOutSyncEnabled } from "./velero/optout-admission";
+import { optOutSyncRuns } from "./velero/optout-admission";
 
 /** The parts of the config that name images and decide whether they are deployed. */
 export type ImageConfig = Pick<ParsedConfig, "environment" | "velero" | "flows" | "drills" | "storage" | "policy" | "images">;
@@ -34,7 +34,7 @@ export function sensitiveImages(cfg: ImageConfig): SensitiveImage[] {
   used.push(
     ["velero.image", cfg.velero.image, velero],
     ["velero.awsPluginImage", cfg.velero.awsPluginImage, velero],
-    ["flows.tenants.optOutImage", tenants.optOutImage, velero && tenants.enabled && optOutSyncEnabled(tenants.optOutSync, cfg.policy.admission)],
+    ["flows.tenants.optOutImage", tenants.optOutImage, velero && optOutSyncRuns(tenants, cfg.policy.admission)],
     ["flows.benji.image", cfg.flows.benji.image, cfg.flows.benji.enabled],
     ["flows.zrepl.image", cfg.flows.zrepl.image, cfg.flows.zrepl.enabled],
     ["drills.image", cfg.drills.image, velero && drills],

@@ -23,7 +23,7 @@ import { buildScheduleSpecs, type ScheduleSpec } from "./velero/schedule-specs";
 import type { DrillSpec } from "./drills/spec";
 import { restoreDrillsArgs, type RestoreDrillsArgs } from "./drills/drills";
 import { veleroLocationNames } from "./velero/values";
-import { optOutSyncEnabled, type TenantOptOutSyncArgs } from "./velero/optout";
+import { optOutSyncRuns, type TenantOptOutSyncArgs } from "./velero/optout";
 import type { VeleroArgs, VeleroLocation } from "./velero/velero";
 import type { SnapshotClassesArgs } from "./velero/snapshot-classes";
 import { postgresHookOptions, type PostgresBackupArgs } from "./postgres/postgres-backup";
@@ -98,7 +98,7 @@ export function snapshotClassesArgsFromConfig(cfg: Pick<StackConfig, "csi">): Sn
  */
 export function optOutArgsFromConfig(cfg: StackConfig, dependsOn: TenantOptOutSyncArgs["dependsOn"]): TenantOptOutSyncArgs | undefined {
   const tenants = cfg.flows.tenants;
-  if (!tenants.enabled || !optOutSyncEnabled(tenants.optOutSync, cfg.policy.admission)) return undefined;
+  if (!optOutSyncRuns(tenants, cfg.policy.admission)) return undefined;
   return { namespace: cfg.velero.namespace, schedule: tenants.optOutSchedule, timeZone: cfg.timeZone, tenantGlob: tenants.namespaceGlob, image: tenants.optOutImage, dependsOn };
 }
 
@@ -240,7 +240,7 @@ export function monitoringArgsFromConfig(cfg: Pick<StackConfig, "timeZone" | "mo
     runbookBaseUrl: cfg.monitoring.runbookBaseUrl,
     benji: b.enabled ? { namespace: b.namespace, instance: b.instance, retention: b.retention, schedules: { backup: b.backupSchedule, enforce: b.enforceSchedule, cleanup: b.cleanupSchedule } } : undefined,
     zrepl: z.enabled ? { namespace: z.namespace, snapshotInterval: z.snapshotInterval, lagThreshold: z.lagThreshold } : undefined,
-    optOutSchedule: t.enabled && optOutSyncEnabled(t.optOutSync, cfg.policy.admission) ? t.optOutSchedule : undefined,
+    optOutSchedule: optOutSyncRuns(t, cfg.policy.admission) ? t.optOutSchedule : undefined,
   };
 }
 

@@ -3,10 +3,10 @@
  * values from the config are embedded as literals, never concatenated as raw text.
  */
 
-/** A CEL string literal (single-quoted, backslash and quote escaped). */
-export function celStr(text: string): string {
-  return `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t")}'`;
-}
+import { celString as celStr } from "../../policy/rules/admission";
+
+/** A CEL string literal: the pack's own (single-quoted; backslash, quote and control characters escaped). */
+export { celStr };
 
 /**
  * A CEL literal of a JSON value: strings, integers, booleans, lists and maps with string keys. Map values are wrapped

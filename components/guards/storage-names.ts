@@ -1,15 +1,8 @@
 /** Bucket names each backend accepts, and kubelet pod paths node-agent can read. */
-import { bucketNameError } from "../schema/bucket-name";
+import { bucketNameError, realBucketName } from "../schema/bucket-name";
 import { podVolumePathError } from "../schema/pod-volume-path";
-import { prefixedBucketName } from "../schema/bucket-name";
 import type { Backend } from "../config-schema";
-import type { Guard, GuardConfig, GuardProblem } from "./types";
-
-/** The name the bucket gets on its backend: aws and scaleway names are global and get the stack's prefix. */
-function realBucketName(cfg: GuardConfig, backend: Backend, bucket: string): string {
-  const prefix = backend === "aws" ? cfg.storage.aws?.bucketPrefix : backend === "scaleway" ? cfg.storage.scaleway?.bucketPrefix : undefined;
-  return prefix === undefined ? bucket : prefixedBucketName(prefix, bucket);
-}
+import type { Guard, GuardProblem } from "./types";
 
 export const bucketNameGuard: Guard = (cfg) => {
   const buckets: [string, Backend, string][] = [
@@ -17,7 +10,7 @@ export const bucketNameGuard: Guard = (cfg) => {
     ...(cfg.flows.benji.enabled && cfg.flows.benji.storage ? [["flows.benji.storage.bucket", cfg.flows.benji.storage.backend, cfg.flows.benji.storage.bucket] as [string, Backend, string]] : []),
   ];
   return buckets.flatMap(([path, backend, bucket]): GuardProblem[] => {
-    const real = realBucketName(cfg, backend, bucket);
+    const real = realBucketName(cfg.storage, backend, bucket);
     // Longer than 63 with the prefix is reported by config-rules.ts (storageRule) with the prefix to shorten.
     if (real !== bucket && real.length > 63) return [];
     const error = bucketNameError(backend, real);

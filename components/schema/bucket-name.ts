@@ -53,3 +53,15 @@ export function bucketNameError(backend: Backend, name: string): string | undefi
 export function prefixedBucketName(bucketPrefix: string, bucket: string): string {
   return `${bucketPrefix}-${bucket}`;
 }
+
+/** The global-namespace backends' prefixes, where configured (`storage.aws.bucketPrefix`, `storage.scaleway.bucketPrefix`). */
+export interface BucketPrefixes {
+  readonly aws?: { readonly bucketPrefix: string };
+  readonly scaleway?: { readonly bucketPrefix: string };
+}
+
+/** The name a bucket gets on its backend: aws and scaleway names are global and carry the stack's prefix. */
+export function realBucketName(prefixes: BucketPrefixes, backend: Backend, bucket: string): string {
+  const prefix = backend === "aws" || backend === "scaleway" ? prefixes[backend]?.bucketPrefix : undefined;
+  return prefix === undefined ? bucket : prefixedBucketName(prefix, bucket);
+}

@@ -9,6 +9,7 @@ import type { Backend } from "../schema/backends";
 import type { ConsumerBuckets, S3Target } from "./types";
 import type { ObjectLockArgs } from "./common";
 import { iamPrincipalName, prefixedBucketName, versionedFor, type Consumer } from "./common";
+import { realBucketName } from "../schema/bucket-name";
 import { SCALEWAY_PERMISSION_SETS, ScalewayBucket, type ScalewayBucketArgs } from "./scaleway";
 import { AwsBucket, loadAws, type AwsBucketArgs } from "./aws";
 import { GarageBucket, garageKeyName, type GarageBucketArgs } from "./garage";
@@ -75,12 +76,6 @@ export function bucketRequests(args: Pick<StorageArgs, "veleroLocations" | "benj
   return requests;
 }
 
-/** The real bucket name on a backend (aws/scaleway names are global and carry the stack's prefix). */
-export function realBucketName(backends: StorageBackends, backend: Backend, bucket: string): string {
-  if (backend === "scaleway") return prefixedBucketName(backends.scaleway!.bucketPrefix, bucket);
-  if (backend === "aws") return prefixedBucketName(backends.aws!.bucketPrefix, bucket);
-  return bucket;
-}
 
 /** One plan-summary line describing how a bucket protects its objects. */
 export function protectionNote(what: string, target: Pick<S3Target, "backend" | "versioned" | "objectLock">, realName: string, extra: { noncurrentVersionDays?: number; lockDays?: number; lockMode?: string }): string {

@@ -11,11 +11,12 @@ import { TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_EXCLUDE_LABEL } from "../
 import { globToRegExp } from "../schema/namespace-glob";
 
 /**
- * Whether the opt-out CronJob runs: as configured, else on unless the in-cluster admission policy runs in Deny mode
- * (docs/design.md §3.4.7), which already refuses a `backup=false` tenant namespace without Velero's exclude label.
+ * Whether the opt-out CronJob runs: only with the tenants flow; then as configured, else on unless the in-cluster
+ * admission policy runs in Deny mode (docs/design.md §3.4.7), which already refuses a `backup=false` tenant namespace
+ * without Velero's exclude label.
  */
-export function optOutSyncEnabled(optOutSync: boolean | undefined, admission: { enabled: boolean; action: string }): boolean {
-  return optOutSync ?? !(admission.enabled && admission.action === "Deny");
+export function optOutSyncRuns(tenants: { enabled: boolean; optOutSync?: boolean }, admission: { enabled: boolean; action: string }): boolean {
+  return tenants.enabled && (tenants.optOutSync ?? !(admission.enabled && admission.action === "Deny"));
 }
 
 /** Name of the policy and its binding. */

@@ -32,7 +32,7 @@ export function optOutCommands(): { label: string[]; unlabel: string[] } {
   };
 }
 
-export { optOutSyncEnabled } from "./optout-admission";
+export { optOutSyncRuns } from "./optout-admission";
 
 /** The only permissions the job needs: find tenant namespaces (list, get) and patch their labels (guarded by the policy). */
 export const OPTOUT_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [{ apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "patch"] }];

@@ -109,7 +109,7 @@ export function evaluate(condition: Condition, object: unknown, context: Admissi
 
 /** A CEL string literal. */
 export function celString(text: string): string {
-  return `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+  return `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t")}'`;
 }
 
 function celPath(path: FieldPath): string {
