@@ -23,10 +23,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { jobAwaitTimeouts, objectMeta, ownedNamespace } from "../k8s";
 import { APP_COMPONENT_LABEL, APP_NAME_LABEL, BACKUP_THIS_PVC_LABEL, BENJI_INSTANCE_LABEL, standardLabels } from "../labels";
-import type { AdmissionAction } from "../../policy/rules/admission";
-
-/** Binding `validationActions` per `policy.admission.action` (as the policy pack's admission policies). */
-const VALIDATION_ACTIONS: Record<AdmissionAction, string[]> = { Warn: ["Warn", "Audit"], Audit: ["Audit"], Deny: ["Deny"] };
+import { VALIDATION_ACTIONS, type AdmissionAction } from "../../policy/rules/admission";
+import { admissionGuard } from "../admission/guard";
 import {
   BENJI_ACCESS,
   benjiPvcAdmissionPolicySpec,
@@ -369,16 +367,7 @@ export class Benji extends pulumi.ComponentResource {
 
     const admission = args.admission ?? { enabled: true, action: "Warn" };
     if (admission.enabled) {
-      const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
-        `${name}-pvc-admission-policy`,
-        { metadata: objectMeta(BENJI_ACCESS.admissionPolicy, undefined, "benji"), spec: benjiPvcAdmissionPolicySpec(args.pvcNamespaces) },
-        k8sOpts,
-      );
-      new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
-        `${name}-pvc-admission-policy-binding`,
-        { metadata: objectMeta(BENJI_ACCESS.admissionPolicy, undefined, "benji"), spec: { policyName: BENJI_ACCESS.admissionPolicy, validationActions: VALIDATION_ACTIONS[admission.action] } },
-        { ...k8sOpts, dependsOn: [policy] },
-      );
+      admissionGuard(`${name}-pvc-admission-policy`, BENJI_ACCESS.admissionPolicy, objectMeta(BENJI_ACCESS.admissionPolicy, undefined, "benji"), benjiPvcAdmissionPolicySpec(args.pvcNamespaces), VALIDATION_ACTIONS[admission.action], k8sOpts);
     }
 
     // The AES key material: stored with no block, so it must never change (protect + retain in production; that

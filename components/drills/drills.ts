@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ADMISSION_POLICY_ANNOTATION } from "../labels";
 import { objectMeta, requireProvider } from "../k8s";
+import { admissionGuard } from "../admission/guard";
 import { drillAdmissionPolicySpec, DRILL_CLUSTER_RULES, drillRoleRules, DRILL_SCRATCH_RULES } from "./access";
 import { buildDrillSpecs, drillConfigMapData, drillCronJobSpec, DRILL_K8S, drillLabels, type DrillConfig, type DrillSpec } from "./spec";
 
@@ -67,16 +68,7 @@ export class RestoreDrills extends pulumi.ComponentResource {
       { ...child, dependsOn: [role, account] },
     );
 
-    const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
-      `${name}-admission-policy`,
-      { metadata: meta(DRILL_K8S.admissionPolicy), spec: drillAdmissionPolicySpec(args.drills, ns) },
-      child,
-    );
-    const guard = new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
-      `${name}-admission-policy-binding`,
-      { metadata: meta(DRILL_K8S.admissionPolicy), spec: { policyName: DRILL_K8S.admissionPolicy, validationActions: ["Deny"] } },
-      { ...child, dependsOn: [policy] },
-    );
+    const { binding: guard } = admissionGuard(`${name}-admission-policy`, DRILL_K8S.admissionPolicy, meta(DRILL_K8S.admissionPolicy), drillAdmissionPolicySpec(args.drills, ns), ["Deny"], child);
 
     const configMap = new k8s.core.v1.ConfigMap(
       `${name}-config`,

@@ -10,9 +10,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PINS } from "../pins";
 import { objectMeta, requireProvider, RESTRICTED_CONTAINER, restrictedPodSecurity } from "../k8s";
-import { BACKUP_LABEL, standardLabels, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_EXCLUDE_LABEL } from "../labels";
+import { ADMISSION_POLICY_ANNOTATION, BACKUP_LABEL, standardLabels, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_EXCLUDE_LABEL } from "../labels";
 import { OPTOUT_ADMISSION_POLICY, optOutAdmissionPolicySpec } from "./optout-admission";
-import { ADMISSION_POLICY_ANNOTATION } from "../labels";
+import { admissionGuard } from "../admission/guard";
 
 /** Name of the CronJob, its ServiceAccount, ClusterRole and ClusterRoleBinding. */
 export const OPTOUT_NAME = "tenant-backup-optout";
@@ -78,15 +78,13 @@ export class TenantOptOutSync extends pulumi.ComponentResource {
       },
       { ...child, dependsOn: [role, account] },
     );
-    const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+    const { binding: guard } = admissionGuard(
       `${name}-admission-policy`,
-      { metadata: objectMeta(OPTOUT_ADMISSION_POLICY, undefined, FLOW), spec: optOutAdmissionPolicySpec(args.namespace, OPTOUT_NAME, args.tenantGlob ?? `${TENANT_NAMESPACE_PREFIX}*`) },
+      OPTOUT_ADMISSION_POLICY,
+      objectMeta(OPTOUT_ADMISSION_POLICY, undefined, FLOW),
+      optOutAdmissionPolicySpec(args.namespace, OPTOUT_NAME, args.tenantGlob ?? `${TENANT_NAMESPACE_PREFIX}*`),
+      ["Deny"],
       child,
-    );
-    const guard = new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
-      `${name}-admission-policy-binding`,
-      { metadata: objectMeta(OPTOUT_ADMISSION_POLICY, undefined, FLOW), spec: { policyName: OPTOUT_ADMISSION_POLICY, validationActions: ["Deny"] } },
-      { ...child, dependsOn: [policy] },
     );
 
     const commands = optOutCommands();

@@ -289,7 +289,8 @@ export function packRule(rule: AdmissionRule): Rule {
 export type AdmissionAction = "Warn" | "Audit" | "Deny";
 
 /** Binding `validationActions` per action: Warn also audits; Deny rejects the request. */
-const VALIDATION_ACTIONS: Record<AdmissionAction, string[]> = { Warn: ["Warn", "Audit"], Audit: ["Audit"], Deny: ["Deny"] };
+/** Binding `validationActions` per `policy.admission.action`. */
+export const VALIDATION_ACTIONS: Record<AdmissionAction, string[]> = { Warn: ["Warn", "Audit"], Audit: ["Audit"], Deny: ["Deny"] };
 
 /** Prefix of the generated objects' names. */
 const ADMISSION_NAME_PREFIX = "cluster-backup-";
