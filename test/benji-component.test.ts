@@ -18,7 +18,7 @@ const ACCESS_KEY = "GK0123456789abcdef01234567";
 const SECRET_KEY = "s3-secret-key-0123456789abcdef0123456789abcdef";
 const CEPH_KEY = "AQBkZXZlbG9wZXJrZXlkZXZlbG9wZXJrZXk=";
 
-function program(protect: boolean) {
+function program(protect: boolean, pvcNamespaces: string[] = ["garage", "benji"]) {
   return () => {
     const provider = new k8s.Provider("target", { context: "kind-test" });
     const args: BenjiArgs = {
@@ -33,7 +33,7 @@ function program(protect: boolean) {
       databaseUrl: pulumi.secret(DB_URL),
       ceph: { monHost: "10.0.0.1:6789,10.0.0.2:6789", clientId: "benji", key: pulumi.secret(CEPH_KEY), pools: ["replicapool", "ssd"] },
       protect,
-      pvcNamespaces: ["garage", "benji"],
+      pvcNamespaces,
       admission: { enabled: true, action: "Deny" },
     };
     const benji = new Benji("benji", args);
@@ -255,6 +255,12 @@ describe("Benji component outside production", () => {
     const plan = await planProgram("dev", program(false));
     expect(plan.resource("random:index/randomPassword:RandomPassword", "benji-aes-password").protect).toBe(false);
     expect(plan.resource("random:index/randomBytes:RandomBytes", "benji-aes-salt").retainOnDelete).toBe(false);
+  });
+});
+
+describe("Benji component arguments", () => {
+  it("an empty pvcNamespaces is refused, naming the config key", async () => {
+    await expect(planProgram("dev", program(false, []))).rejects.toThrow("Benji: pvcNamespaces is empty (config flows.benji.pvcNamespaces); Benji would back up nothing");
   });
 });
 

@@ -322,6 +322,7 @@ export class Benji extends pulumi.ComponentResource {
 
   constructor(name: string, args: BenjiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cluster-backup:benji:Benji", name, {}, opts);
+    if (args.pvcNamespaces.length === 0) throw new Error("Benji: pvcNamespaces is empty (config flows.benji.pvcNamespaces); Benji would back up nothing");
     const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.provider };
     const keep = protection(args.protect ?? false);
     const ns = args.namespace;
@@ -331,7 +332,6 @@ export class Benji extends pulumi.ComponentResource {
     const namespace = ownedNamespace(`${name}-namespace`, ns, "privileged", { ...k8sOpts, ...keep }, "benji");
     const inNs: pulumi.CustomResourceOptions = { ...k8sOpts, dependsOn: [namespace] };
 
-    if (args.pvcNamespaces.length === 0) throw new Error("Benji: pvcNamespaces is empty; Benji would back up nothing");
     const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: objectMeta(BENJI_K8S.serviceAccount, ns, "benji") }, inNs);
     const maintenanceAccount = new k8s.core.v1.ServiceAccount(
       `${name}-maintenance-sa`,

@@ -12,8 +12,6 @@ import { extraValuesOwnedGuard } from "./extra-values";
 import type { ConfigProblem } from "../config-problem";
 import type { Guard, GuardConfig, GuardProblem } from "./types";
 
-export type { GuardConfig } from "./types";
-
 const GUARDS: Guard[] = [
   veleroRetentionGuard,
   scheduleFrequencyGuard,
