@@ -9,13 +9,16 @@ import type { StackConfig } from "./config";
 import type { ClusterAccess } from "./cluster";
 import type { AdmissionPoliciesArgs } from "./admission/admission-policies";
 import type { DeclaredContext } from "../policy/rules/context";
-import { benjiCoverageNote, benjiDatabaseNote, type BenjiArgs } from "./benji/benji";
+import { benjiCoverageNote, benjiCronJobs, benjiDatabaseNote, type BenjiArgs } from "./benji/benji";
 import { benjiPvcNamespaces } from "./benji/access";
 import { databaseNamespace } from "./benji/benji-config";
 import { parseBenjiEncryption } from "./key-material";
 import type { S3Target } from "./storage/types";
 import type { StorageArgs } from "./storage";
-import type { ZreplReplicationArgs } from "./zrepl/replication";
+import { ZREPL_K8S, zreplSinkAddress, type ZreplReplicationArgs } from "./zrepl/replication";
+import { benjiCronJobsByRole } from "./flows/benji";
+import { buildFlowInventory, type FlowInventoryArgs } from "./flows/inventory";
+import type { FlowInventory } from "./flows/types";
 import { alertTargets, type MonitoringArgs } from "./monitoring/targets";
 import type { StaleKey } from "./monitoring/stale";
 import type { AlertTargets } from "./monitoring/rules";
@@ -23,7 +26,7 @@ import { buildScheduleSpecs, type ScheduleSpec } from "./velero/schedule-specs";
 import type { DrillSpec } from "./drills/spec";
 import { restoreDrillsArgs, type RestoreDrillsArgs } from "./drills/drills";
 import { veleroLocationNames } from "./velero/values";
-import { optOutSyncRuns, type TenantOptOutSyncArgs } from "./velero/optout";
+import { OPTOUT_ACTIVE_DEADLINE_SECONDS, OPTOUT_NAME, optOutSyncRuns, type TenantOptOutSyncArgs } from "./velero/optout";
 import type { VeleroArgs, VeleroLocation } from "./velero/velero";
 import type { SnapshotClassesArgs } from "./velero/snapshot-classes";
 import { postgresHookOptions, type PostgresBackupArgs } from "./postgres/postgres-backup";
@@ -264,4 +267,61 @@ export function scheduleSpecsFromConfig(cfg: StackConfig): ScheduleSpec[] {
  */
 export function drillArgsFromConfig(cfg: StackConfig, dependsOn: pulumi.Input<pulumi.Resource>[]): RestoreDrillsArgs | undefined {
   return restoreDrillsArgs(cfg, dependsOn);
+}
+
+/**
+ * The flow inventory ← `timeZone`, `velero.{namespace,repositoryPassword}`, the rendered locations,
+ * `monitoring.{staleAfter,grace}`, the Velero Schedules and drills built, `flows.postgres.workload` (where the dump hooks
+ * sit), `flows.tenants.optOutSchedule` (when the opt-out sync runs), `flows.benji.{namespace,retention,pvcNamespaces,*Schedule}`
+ * with its CronJob names (when enabled), `flows.zrepl.*` with its DaemonSet names and sink address (when enabled).
+ */
+export function flowInventoryArgsFromConfig(cfg: StackConfig, schedules: readonly ScheduleSpec[], drills: readonly DrillSpec[]): FlowInventoryArgs {
+  const { benji: b, zrepl: z, tenants: t, postgres: pg } = cfg.flows;
+  const pvcNamespaces = benjiPvcNamespaces(b.pvcNamespaces, cfg.flows.garageMetaCeph.namespace);
+  return {
+    timeZone: cfg.timeZone,
+    veleroNamespace: cfg.velero.namespace,
+    staleAfter: cfg.monitoring.staleAfter,
+    grace: cfg.monitoring.grace,
+    schedules,
+    velero: {
+      repositoryPassword: cfg.velero.repositoryPassword,
+      postgresWorkload: pg.enabled ? { namespace: pg.workload.namespace, name: pg.workload.name } : undefined,
+      locationNames: veleroLocationNames(cfg),
+      optOut: optOutSyncRuns(t, cfg.policy.admission) ? { name: OPTOUT_NAME, cron: t.optOutSchedule, activeDeadlineSeconds: OPTOUT_ACTIVE_DEADLINE_SECONDS } : undefined,
+    },
+    benji: b.enabled
+      ? {
+          namespace: b.namespace,
+          retention: b.retention,
+          pvcNamespaces,
+          cronJobs: benjiCronJobsByRole(benjiCronJobs(b.instance, b.retention, { backup: b.backupSchedule, enforce: b.enforceSchedule, cleanup: b.cleanupSchedule }, pvcNamespaces)),
+        }
+      : undefined,
+    zrepl:
+      z.enabled && z.sourceNode && z.sinkNode
+        ? {
+            namespace: z.namespace,
+            pushDaemonSet: ZREPL_K8S.push,
+            sinkDaemonSet: ZREPL_K8S.sink,
+            sinkAddress: zreplSinkAddress(z.namespace),
+            serverCn: z.serverCn,
+            sourceNode: z.sourceNode,
+            sinkNode: z.sinkNode,
+            sourceFilesystems: z.sourceFilesystems,
+            sinkRootFs: z.sinkRootFs,
+            clientCn: z.clientCn,
+            snapshotInterval: z.snapshotInterval,
+            lagThreshold: z.lagThreshold,
+            keepSenderLastN: z.keepSenderLastN,
+            receiverGrid: z.receiverGrid,
+          }
+        : undefined,
+    drills,
+  };
+}
+
+/** The stack's flow inventory: {@link flowInventoryArgsFromConfig} built. */
+export function flowInventoryFromConfig(cfg: StackConfig, schedules: readonly ScheduleSpec[], drills: readonly DrillSpec[]): FlowInventory {
+  return buildFlowInventory(flowInventoryArgsFromConfig(cfg, schedules, drills));
 }

@@ -67,4 +67,14 @@ describe("import graph", () => {
     expect(loaded).toContain("components/config-rules.ts");
     expect(loaded.filter((file) => CREATES_RESOURCES.test(readFileSync(join(ROOT, file), "utf8")))).toEqual([]);
   });
+
+  it("components/flows is pure: nothing it loads creates resources, uses the Pulumi SDK or reads the stack config", () => {
+    const flows = [...graph.keys()].filter((file) => file.startsWith("components/flows/"));
+    expect(flows).toEqual(expect.arrayContaining(["components/flows/inventory.ts", "components/flows/types.ts", "components/flows/velero.ts"]));
+    const loaded = [...new Set(flows.flatMap((file) => [...reachableFrom(file)]))];
+    expect(loaded).toContain("components/monitoring/stale.ts");
+    const usesPulumi = /^import (?!type )[^;]*from "@pulumi\//m;
+    const impure = loaded.filter((file) => CONFIG_MODULES.includes(file) || CREATES_RESOURCES.test(readFileSync(join(ROOT, file), "utf8")) || usesPulumi.test(readFileSync(join(ROOT, file), "utf8")));
+    expect(impure).toEqual([]);
+  });
 });

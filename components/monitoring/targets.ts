@@ -18,6 +18,7 @@ import type { DrillSpec } from "../drills/spec";
 import { OPTOUT_ACTIVE_DEADLINE_SECONDS, OPTOUT_NAME } from "../velero/optout";
 export { staleAfterSeconds, type StaleKey } from "./stale";
 import type { AlertTargets, CronJobTarget, DaemonSetTarget, ScheduleTarget } from "./rules";
+import type { CronJobWatch, DaemonSetWatch, FlowInventory, Watch } from "../flows/types";
 
 /** Velero's node-agent DaemonSet: the chart names it `node-agent`, whatever the release (chart 12.1.0 templates/node-agent-daemonset.yaml). */
 export const VELERO_NODE_AGENT_DAEMONSET = "node-agent";
@@ -192,5 +193,52 @@ export function alertTargets(cfg: MonitoringArgs, schedules: readonly ScheduleSp
     zreplDaemonSets,
     drills: drillTargets,
     runbookBaseUrl: cfg.runbookBaseUrl,
+  };
+}
+
+/**
+ * What the alerts watch, read off the flow inventory (components/flows): the flows' watches, the drills' watches
+ * (their verifications) and the shared ones (locations, node-agent, opt-out sync). Pure.
+ */
+export function alertTargetsOf(inventory: FlowInventory, runbookBaseUrl: string): AlertTargets {
+  const watches = inventory.flows.flatMap((f) => f.watches);
+  const cronJob = (w: CronJobWatch): CronJobTarget => ({
+    name: w.object.name,
+    namespace: w.object.namespace,
+    flow: w.flow,
+    cron: w.cron,
+    intervalSeconds: w.intervalSeconds,
+    staleAfterSeconds: w.staleAfterSeconds,
+    purpose: w.purpose,
+    staleSeverity: w.severity,
+    anchor: w.anchor,
+  });
+  const daemonSet = (w: DaemonSetWatch): DaemonSetTarget => ({ name: w.object.name, namespace: w.object.namespace, flow: w.flow, purpose: w.purpose, anchor: w.anchor });
+  const ofKind = <K extends Watch["kind"]>(list: readonly Watch[], kind: K) => list.filter((w): w is Extract<Watch, { kind: K }> => w.kind === kind);
+  const shared = inventory.infrastructure;
+  const nodeAgent = ofKind(shared, "daemonset")[0];
+  const optOut = ofKind(shared, "cronjob")[0];
+  const zrepl = ofKind(watches, "zrepl-job")[0];
+  return {
+    veleroNamespace: inventory.veleroNamespace,
+    schedules: ofKind(watches, "schedule").map((w) => ({
+      name: w.object.name,
+      flow: w.flow,
+      cron: w.cron,
+      intervalSeconds: w.intervalSeconds,
+      staleAfterSeconds: w.staleAfterSeconds,
+      location: w.location,
+      anchor: w.anchor,
+    })),
+    ...(optOut ? { optOut: cronJob(optOut) } : {}),
+    locations: ofKind(shared, "location").map((w) => ({ name: w.object.name, schedules: w.schedules, anchor: w.anchor })),
+    ...(nodeAgent ? { nodeAgent: daemonSet(nodeAgent) } : {}),
+    benji: inventory.flows.filter((f) => f.mechanism === "benji-rbd").flatMap((f) => ofKind(f.watches, "cronjob").map(cronJob)),
+    ...(zrepl
+      ? { zrepl: { job: zrepl.job, namespace: zrepl.object.namespace, daemonSet: zrepl.object.name, intervalSeconds: zrepl.intervalSeconds, lagSeconds: zrepl.lagSeconds, anchor: zrepl.anchor } }
+      : {}),
+    zreplDaemonSets: inventory.flows.filter((f) => f.mechanism === "zrepl").flatMap((f) => ofKind(f.watches, "daemonset").map(daemonSet)),
+    drills: inventory.flows.flatMap((f) => f.verifiedBy.filter((v) => v.kind === "drill").map((v) => cronJob(v.watch))),
+    runbookBaseUrl,
   };
 }

@@ -89,6 +89,11 @@ export interface ZreplReplicationArgs {
   readonly protect?: boolean;
 }
 
+/** host:port of the sink Service in `namespace`: what the push job dials. */
+export function zreplSinkAddress(namespace: string): string {
+  return `${ZREPL_K8S.sink}.${namespace}.svc.${ZREPL_K8S.clusterDomain}:${ZREPL_PORT}`;
+}
+
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /** Pod labels (and DaemonSet selector) of one side. */
@@ -128,7 +133,7 @@ export class ZreplReplication extends pulumi.ComponentResource {
       throw new Error(`ZreplReplication ${name}: sinkNode '${args.sinkNode}' is the source node; the replica must live on another node`);
     }
     this.namespace = namespace;
-    this.sinkAddress = `${ZREPL_K8S.sink}.${namespace}.svc.${ZREPL_K8S.clusterDomain}:${ZREPL_PORT}`;
+    this.sinkAddress = zreplSinkAddress(namespace);
 
     // The generated files are built first: bad arguments throw before any resource is registered.
     this.pushConfigYaml = renderZreplConfig(
