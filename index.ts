@@ -9,12 +9,12 @@ import {
   admissionArgsFromConfig,
   alertsArgsFromConfig,
   alertsPlacementFromConfig,
-  alertTargetsFromConfig,
   benjiArgsFromConfig,
   benjiSummaryNotes,
   clusterAccess,
   demoArgsFromConfig,
   drillArgsFromConfig,
+  flowInventoryFromConfig,
   optOutArgsFromConfig,
   postgresArgsFromConfig,
   scheduleSpecsFromConfig,
@@ -37,6 +37,7 @@ import { AdmissionPolicies } from "./components/admission/admission-policies";
 import { RestoreDrills } from "./components/drills/drills";
 import { buildAlertGroups } from "./components/monitoring/rules";
 import { BackupAlerts } from "./components/monitoring/alerts";
+import { alertTargetsOf } from "./components/monitoring/targets";
 import { monitoringSummaryNotes } from "./components/monitoring/summary";
 import { acceptedOverrides, overrideSummaryNotes } from "./components/guards";
 import { imageWaiverNotes, imageWaivers } from "./components/image-pins";
@@ -144,7 +145,15 @@ export const admissionPolicies = admission.policyNames;
 const drillArgs = velero ? drillArgsFromConfig(cfg, [velero.namespace]) : undefined;
 if (drillArgs) new RestoreDrills("restore-drills", drillArgs, { provider });
 const drillSpecs = drillArgs?.drills ?? [];
-const watched = alertTargetsFromConfig(cfg, scheduleSpecs, drillSpecs);
+/**
+ * The flow inventory (components/flows): one record per backup flow (id, config path, mechanism, the objects that
+ * implement it, selection, schedule, RPO, retention, destination as a location or store key into `buckets` and
+ * `backupStorageLocations`, encryption, the watches Prometheus alerts on, the drills that verify it, the metrics that
+ * prove it ran, runbook anchor) and the watches the flows share. Plain data, no secrets. Alerts, coverage.md,
+ * RESTORE.md and the plan summary derive from it.
+ */
+export const flows = flowInventoryFromConfig(cfg, scheduleSpecs, drillSpecs);
+const watched = alertTargetsOf(flows, cfg.monitoring.runbookBaseUrl);
 const alertGroups = buildAlertGroups(watched);
 const { deployed: alertsDeployed, namespace: monitoringNamespace } = alertsPlacementFromConfig(cfg);
 if (alertsDeployed && alertGroups.length > 0) {

@@ -19,7 +19,7 @@ import { ZREPL_K8S, zreplSinkAddress, type ZreplReplicationArgs } from "./zrepl/
 import { benjiCronJobsByRole } from "./flows/benji";
 import { buildFlowInventory, type FlowInventoryArgs } from "./flows/inventory";
 import type { FlowInventory } from "./flows/types";
-import { alertTargets, type MonitoringArgs } from "./monitoring/targets";
+import { alertTargetsOf } from "./monitoring/targets";
 import type { StaleKey } from "./monitoring/stale";
 import type { AlertTargets } from "./monitoring/rules";
 import { buildScheduleSpecs, type ScheduleSpec } from "./velero/schedule-specs";
@@ -226,30 +226,9 @@ type ConfigStaleKey = keyof StackConfig["monitoring"]["staleAfter"];
 /** Compile-time check: the schema's `monitoring.staleAfter` keys are monitoring's `STALE_KEYS`, no more, no fewer. */
 export const STALE_KEYS_MATCH_SCHEMA: [ConfigStaleKey] extends [StaleKey] ? ([StaleKey] extends [ConfigStaleKey] ? true : never) : never = true;
 
-/**
- * Alert targets ← `timeZone`, `velero.namespace`, the rendered locations (`velero.locations` used by enabled flows),
- * `monitoring.{staleAfter,grace,runbookBaseUrl}`, `flows.benji.{namespace,instance,retention,*Schedule}` (when enabled),
- * `flows.zrepl.{namespace,snapshotInterval,lagThreshold}` (when enabled), `flows.tenants.optOutSchedule` (when the
- * opt-out sync runs: `flows.tenants.{enabled,optOutSync}`, `policy.admission`).
- */
-export function monitoringArgsFromConfig(cfg: Pick<StackConfig, "timeZone" | "monitoring" | "velero" | "flows" | "policy">): MonitoringArgs {
-  const { benji: b, zrepl: z, tenants: t } = cfg.flows;
-  return {
-    timeZone: cfg.timeZone,
-    veleroNamespace: cfg.velero.namespace,
-    locationNames: veleroLocationNames(cfg),
-    staleAfter: cfg.monitoring.staleAfter,
-    grace: cfg.monitoring.grace,
-    runbookBaseUrl: cfg.monitoring.runbookBaseUrl,
-    benji: b.enabled ? { namespace: b.namespace, instance: b.instance, retention: b.retention, schedules: { backup: b.backupSchedule, enforce: b.enforceSchedule, cleanup: b.cleanupSchedule } } : undefined,
-    zrepl: z.enabled ? { namespace: z.namespace, snapshotInterval: z.snapshotInterval, lagThreshold: z.lagThreshold } : undefined,
-    optOutSchedule: optOutSyncRuns(t, cfg.policy.admission) ? t.optOutSchedule : undefined,
-  };
-}
-
-/** What the alerts watch, for this stack: {@link monitoringArgsFromConfig} with the Schedules and drills built. */
-export function alertTargetsFromConfig(cfg: Pick<StackConfig, "timeZone" | "monitoring" | "velero" | "flows" | "policy">, schedules: readonly ScheduleSpec[], drills: readonly DrillSpec[]): AlertTargets {
-  return alertTargets(monitoringArgsFromConfig(cfg), schedules, drills);
+/** What the alerts watch, for this stack: read off {@link flowInventoryFromConfig} (index.ts reads the inventory it exports). */
+export function alertTargetsFromConfig(cfg: StackConfig, schedules: readonly ScheduleSpec[], drills: readonly DrillSpec[]): AlertTargets {
+  return alertTargetsOf(flowInventoryFromConfig(cfg, schedules, drills), cfg.monitoring.runbookBaseUrl);
 }
 
 /**
@@ -293,6 +272,8 @@ export function flowInventoryArgsFromConfig(cfg: StackConfig, schedules: readonl
     benji: b.enabled
       ? {
           namespace: b.namespace,
+          instance: b.instance,
+          pools: [...(b.ceph?.pools ?? [])],
           retention: b.retention,
           pvcNamespaces,
           cronJobs: benjiCronJobsByRole(benjiCronJobs(b.instance, b.retention, { backup: b.backupSchedule, enforce: b.enforceSchedule, cleanup: b.cleanupSchedule }, pvcNamespaces)),

@@ -1,6 +1,6 @@
 /**
- * The coverage report of the dev and prod stacks (what each flow keeps, and the gaps), derived from what the program
- * registers, and how it reacts when flows are switched off or changed.
+ * The coverage report of the dev and prod stacks (what each flow keeps, and the gaps), derived from the flow inventory
+ * the program exports and checked against what it registers, and how it reacts when flows are switched off or changed.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { benjiRetentionSpanSeconds, buildCoverage, coverageMarkdown, coverageMermaid, roughDuration, splitVeleroCron, type Coverage } from "../scripts/lib/coverage";

@@ -6,8 +6,10 @@
 import { describe, expect, it } from "vitest";
 import { parseStackConfig, type StackConfig } from "../components/config";
 import { buildDrillSpecs } from "../components/drills/spec";
-import { alertTargets, alertTargetsOf } from "../components/monitoring/targets";
-import { flowInventoryFromConfig, monitoringArgsFromConfig } from "../components/stack-args";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { alertTargetsOf } from "../components/monitoring/targets";
+import { flowInventoryFromConfig } from "../components/stack-args";
 import { buildScheduleSpecs } from "../components/velero/schedule-specs";
 import { objectRefText } from "../components/flows/watches";
 import type { FlowInventory } from "../components/flows/types";
@@ -25,11 +27,11 @@ function inventoryOf(cfg: StackConfig): FlowInventory {
 }
 
 describe("flow inventory", () => {
-  it.each(["dev", "prod"])("%s: the alert targets read off the inventory are the ones derived from the component args", (stack) => {
+  it.each(["dev", "prod"])("%s: the alert targets read off the inventory are the ones the per-component derivation computed", (stack) => {
+    // test/fixtures/flows/alert-targets-<stack>.json: the targets components/monitoring/targets.ts derived from the
+    // component args before the inventory replaced it (and the plan's alert rules are byte-identical to then).
+    const expected: unknown = JSON.parse(readFileSync(join(ROOT, "test/fixtures/flows", `alert-targets-${stack}.json`), "utf8"));
     const cfg = stackConfig(stack);
-    const specs = buildScheduleSpecs(cfg);
-    const drills = buildDrillSpecs(cfg);
-    const expected = alertTargets(monitoringArgsFromConfig(cfg), specs, drills);
     expect(alertTargetsOf(inventoryOf(cfg), cfg.monitoring.runbookBaseUrl)).toEqual(expected);
   });
 
@@ -77,11 +79,12 @@ describe("flow inventory", () => {
       { kind: "velero-location", location: "garage-backups" },
       { kind: "node-local", location: "garage-backups", immutability: "none: the snapshots live in the source pool and go with it (deletionPolicy Retain survives namespace loss only)" },
       { kind: "velero-location", location: "postgres" },
-      { kind: "benji-storage", store: "benji" },
+      { kind: "benji-storage", store: "benji", instance: "benji-k8s" },
       {
         kind: "zfs-sink",
         node: "backup-1",
         dataset: "wdc/zrepl/garage/tank/garage/…",
+        replicaRoot: "wdc/zrepl/garage",
         address: "zrepl-sink.zrepl.svc.cluster.local:8888",
         immutability: "separate node; snapshots removed only by the receiver grid; received datasets `canmount=noauto`",
       },
@@ -98,6 +101,8 @@ describe("flow inventory", () => {
       'kube_daemonset_status_number_ready{namespace="zrepl",daemonset="zrepl-garage-push"}',
       'kube_daemonset_status_number_ready{namespace="zrepl",daemonset="zrepl-sink"}',
     ]);
+    expect([byId.benji.source, byId.zrepl.source]).toEqual([{ pools: ["replicapool"] }, { node: "node-garage-1", datasets: ["tank/garage<"] }]);
+    expect(byId.benji.watches.map((w) => (w.kind === "cronjob" ? w.role : w.kind))).toEqual(["backup", "enforce", "cleanup"]);
     expect(byId.postgres.hooks).toEqual({ namespace: "postgres", workload: "postgres" });
     expect(inv.flows.map((f) => [f.id, f.verifiedBy.map((v) => `${v.kind} ${objectRefText(v.watch.object)}`)])).toEqual([
       ["tenants", ["drill CronJob backup-system/restore-drill-tenants"]],
@@ -118,9 +123,16 @@ describe("flow inventory", () => {
     ]);
   });
 
-  it("is plain JSON: the stack export round-trips unchanged", () => {
+  it("is the stack output `flows`, plain JSON that round-trips unchanged", async () => {
     const inv = inventoryOf(stackConfig("prod"));
     expect(JSON.parse(JSON.stringify(inv))).toEqual(inv);
+    const plan = await planStack("prod");
+    expect(plan.exports.flows).toEqual(inv);
+    // No secret: the export is not secret, and no secret value of the run appears in it.
+    expect(plan.run.secretExports).not.toContain("flows");
+    expect(plan.run.secretStrings.size).toBeGreaterThan(0);
+    const text = JSON.stringify(plan.exports.flows);
+    expect([...plan.run.secretStrings].filter((secret) => secret.length > 3 && text.includes(secret))).toEqual([]);
   });
 
   it("follows the settings it is built from: legacy password, staleness override, zrepl datasets", () => {

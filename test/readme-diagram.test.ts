@@ -1,6 +1,6 @@
 /**
  * README's architecture picture is the Mermaid diagram coverage.md carries for the prod stack (scripts/lib/coverage.ts),
- * so it cannot drift from what the program registers. After a change: `README_UPDATE=1 npx vitest run
+ * drawn from the flow inventory the program exports (`flows`), so it cannot drift from the flows the stack runs. After a change: `README_UPDATE=1 npx vitest run
  * test/readme-diagram.test.ts` rewrites the block, then review the diff.
  */
 import { readFileSync, writeFileSync } from "node:fs";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseStackConfig, type StackConfig } from "../components/config";
 import {
   alertsPlacementFromConfig,
-  monitoringArgsFromConfig,
+  flowInventoryArgsFromConfig,
   optOutArgsFromConfig,
   snapshotClassesArgsFromConfig,
   storageArgsFromConfig,
@@ -34,19 +34,49 @@ describe("stack-args", () => {
     expect(snapshotClassesArgsFromConfig({ csi: { cephRbd, zfs: { ...prod.csi.zfs!, create: false } } })).toEqual({ cephRbd, zfs: undefined });
   });
 
-  it("monitoring args: Benji and zrepl settings only when they run, the opt-out cron only when the sync runs", () => {
-    const args = monitoringArgsFromConfig(prod);
+  it("flow inventory args: Benji and zrepl settings only when they run, the opt-out job only when the sync runs", () => {
+    const args = flowInventoryArgsFromConfig(prod, [], []);
     expect(args.veleroNamespace).toBe(prod.velero.namespace);
     expect(args.benji).toEqual({
       namespace: prod.flows.benji.namespace,
       instance: "benji-k8s",
+      pools: prod.flows.benji.ceph!.pools,
       retention: "latest7",
-      schedules: { backup: prod.flows.benji.backupSchedule, enforce: prod.flows.benji.enforceSchedule, cleanup: prod.flows.benji.cleanupSchedule },
+      pvcNamespaces: ["garage"],
+      cronJobs: {
+        backup: { name: "benji-backup-all", schedule: prod.flows.benji.backupSchedule },
+        enforce: { name: "benji-enforce", schedule: prod.flows.benji.enforceSchedule },
+        cleanup: { name: "benji-cleanup", schedule: prod.flows.benji.cleanupSchedule },
+      },
     });
-    expect(args.zrepl).toEqual({ namespace: prod.flows.zrepl.namespace, snapshotInterval: prod.flows.zrepl.snapshotInterval, lagThreshold: prod.flows.zrepl.lagThreshold });
-    expect(args.optOutSchedule).toBe(prod.flows.tenants.optOutSchedule);
-    const off = monitoringArgsFromConfig({ ...prod, flows: { ...prod.flows, benji: { ...prod.flows.benji, enabled: false }, zrepl: { ...prod.flows.zrepl, enabled: false }, tenants: { ...prod.flows.tenants, optOutSync: false } } });
-    expect([off.benji, off.zrepl, off.optOutSchedule]).toEqual([undefined, undefined, undefined]);
+    expect(args.zrepl).toEqual({
+      namespace: "zrepl",
+      pushDaemonSet: "zrepl-garage-push",
+      sinkDaemonSet: "zrepl-sink",
+      sinkAddress: "zrepl-sink.zrepl.svc.cluster.local:8888",
+      serverCn: "zrepl-sink",
+      sourceNode: "node-garage-1",
+      sinkNode: "backup-1",
+      sourceFilesystems: { "tank/garage<": true },
+      sinkRootFs: "wdc/zrepl",
+      clientCn: "garage",
+      snapshotInterval: "10m",
+      lagThreshold: prod.flows.zrepl.lagThreshold,
+      keepSenderLastN: 10,
+      receiverGrid: "1x1h(keep=all) | 24x1h | 30x1d | 6x30d",
+    });
+    expect(args.velero).toEqual({
+      repositoryPassword: "random",
+      postgresWorkload: { namespace: "postgres", name: "postgres" },
+      locationNames: ["default", "system", "garage-backups", "postgres"],
+      optOut: { name: "tenant-backup-optout", cron: prod.flows.tenants.optOutSchedule, activeDeadlineSeconds: 600 },
+    });
+    const off = flowInventoryArgsFromConfig(
+      { ...prod, flows: { ...prod.flows, benji: { ...prod.flows.benji, enabled: false }, zrepl: { ...prod.flows.zrepl, enabled: false }, postgres: { ...prod.flows.postgres, enabled: false }, tenants: { ...prod.flows.tenants, optOutSync: false } } },
+      [],
+      [],
+    );
+    expect([off.benji, off.zrepl, off.velero.optOut, off.velero.postgresWorkload]).toEqual([undefined, undefined, undefined, undefined]);
   });
 
   it("alerts go where monitoring says, else to Velero's namespace, deployed in production unless set", () => {

@@ -18,6 +18,10 @@ export interface BenjiCronJobRef {
 /** What the Benji flow is built from (the CronJobs as components/benji/benji.ts `benjiCronJobs` names them). */
 export interface BenjiFlowArgs extends StaleSettings {
   readonly namespace: string;
+  /** flows.benji.instance: the label value on every version this installation writes. */
+  readonly instance: string;
+  /** Ceph RBD pools whose images it may read (flows.benji.ceph.pools). */
+  readonly pools: readonly string[];
   /** IANA zone of the CronJobs. */
   readonly timeZone: string;
   /** flows.benji.retention, a Benji retention spec such as `latest7`. */
@@ -50,6 +54,7 @@ export function benjiFlow(args: BenjiFlowArgs): Flow {
       flow: "benji",
       namespace: args.namespace,
       name: job.name,
+      role,
       cron: job.schedule,
       intervalSeconds,
       staleAfterSeconds: staleAfterSeconds(args, BENJI_ROLES[role].key, intervalSeconds),
@@ -75,13 +80,14 @@ export function benjiFlow(args: BenjiFlowArgs): Flow {
       storage: "rbd",
       text: `PVCs labelled \`${matchLabelsText(labels)}\` in ${include[0] === "*" ? "all namespaces" : `${include.length > 1 ? "namespaces" : "namespace"} ${include.map((n) => `\`${n}\``).join(", ")}`}, Ceph RBD volumes only`,
     },
+    source: { pools: [...args.pools] },
     schedule: { cron: backup.schedule, timeZone: args.timeZone, text: `\`${backup.schedule}\` ${args.timeZone}` },
     rpoSeconds,
     retention: {
       text: `\`enforce ${args.retention}\` per PVC at \`${enforce.schedule}\`; space freed by \`cleanup\` at \`${cleanup.schedule}\``,
       oldestRestorePointSeconds: benjiRetentionSpanSeconds(args.retention, rpoSeconds),
     },
-    destination: { kind: "benji-storage", store: "benji" },
+    destination: { kind: "benji-storage", store: "benji", instance: args.instance },
     // The storage's active transforms are always zstd then aes (components/benji/benji-config.ts).
     encryption: `AES-256-GCM (Benji transform \`${BENJI_TRANSFORMS.aes}\`; key material in output benjiEncryption), zstd-compressed first`,
     watches,

@@ -33,6 +33,7 @@ export function drillVerifications(drills: readonly DrillRef[], veleroNamespace:
       flow: d.kind,
       namespace: veleroNamespace,
       name: d.cronJob,
+      role: "drill",
       cron: d.schedule,
       intervalSeconds: d.intervalSeconds,
       // A drill may run up to drills.timeout: never call it late before that.

@@ -63,11 +63,22 @@ export type FlowSchedule =
  */
 export type FlowDestination =
   | { readonly kind: "velero-location"; readonly location: string }
-  | { readonly kind: "benji-storage"; readonly store: "benji" }
+  /** The Benji store; its versions carry the instance label `benji-backup.me/instance=<instance>`. */
+  | { readonly kind: "benji-storage"; readonly store: "benji"; readonly instance: string }
   /** Volume snapshots stay in the source node's ZFS pool; the objects go to `location`. */
   | { readonly kind: "node-local"; readonly location: string; readonly immutability: string }
   /** A ZFS pool on another node, reached through zrepl. */
-  | { readonly kind: "zfs-sink"; readonly node: string; readonly dataset: string; readonly address: string; readonly immutability: string };
+  | {
+      readonly kind: "zfs-sink";
+      readonly node: string;
+      /** Where the copies land, e.g. `wdc/zrepl/garage/tank/garage/…`. */
+      readonly dataset: string;
+      /** The dataset below which the sink stores this client's filesystems (`<root_fs>/<client identity>`). */
+      readonly replicaRoot: string;
+      /** host:port the copies are sent to. */
+      readonly address: string;
+      readonly immutability: string;
+    };
 
 export type Severity = "critical" | "warning";
 
@@ -96,6 +107,8 @@ export interface ScheduleWatch extends WatchBase {
 export interface CronJobWatch extends WatchBase {
   readonly kind: "cronjob";
   readonly object: ObjectRef;
+  /** What the job is to its flow: `backup`, `enforce`, `cleanup`, `drill`, `sync`, ... */
+  readonly role: string;
   readonly cron: string;
   readonly intervalSeconds: number;
   readonly staleAfterSeconds: number;
@@ -165,6 +178,8 @@ export interface Flow {
   readonly destination: FlowDestination;
   /** Encryption at rest and in transit, in words. */
   readonly encryption: string;
+  /** Where the data is read, when the selection does not say it by namespace: a node's ZFS datasets, Ceph RBD pools. */
+  readonly source?: { readonly node?: string; readonly datasets?: readonly string[]; readonly pools?: readonly string[] };
   /** Where the dump hooks must sit (velero-hooks): the workload whose pod template carries them. */
   readonly hooks?: { readonly namespace: string; readonly workload: string };
   readonly watches: readonly Watch[];

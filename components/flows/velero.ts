@@ -174,6 +174,7 @@ export function veleroInfrastructure(specs: readonly ScheduleSpec[], args: Veler
           flow: "tenant-optout",
           namespace: ns,
           name: o.name,
+          role: "sync",
           cron: o.cron,
           intervalSeconds: interval,
           staleAfterSeconds: 2 * interval + o.activeDeadlineSeconds,

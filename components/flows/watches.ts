@@ -20,6 +20,7 @@ export function cronJobWatch(args: {
   flow: string;
   namespace: string;
   name: string;
+  role: string;
   cron: string;
   intervalSeconds: number;
   staleAfterSeconds: number;
@@ -31,6 +32,7 @@ export function cronJobWatch(args: {
     kind: "cronjob",
     flow: args.flow,
     object: objectRef("CronJob", args.namespace, args.name),
+    role: args.role,
     cron: args.cron,
     intervalSeconds: args.intervalSeconds,
     staleAfterSeconds: args.staleAfterSeconds,

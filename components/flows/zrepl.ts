@@ -77,6 +77,7 @@ export function zreplFlow(args: ZreplFlowArgs): Flow {
       storage: "zfs",
       text: `ZFS datasets ${filesystems.map((f) => `\`${f}\``).join(", ")} on node \`${args.sourceNode}\``,
     },
+    source: { node: args.sourceNode, datasets: filesystems },
     schedule: { everySeconds: rpoSeconds, text: `every ${push.snapshotting.interval}` },
     rpoSeconds,
     retention: {
@@ -87,6 +88,7 @@ export function zreplFlow(args: ZreplFlowArgs): Flow {
       kind: "zfs-sink",
       node: args.sinkNode,
       dataset,
+      replicaRoot: `${sink.root_fs}/${args.clientCn}`,
       address: push.connect.address,
       immutability: `separate node; snapshots removed only by the receiver grid${canmount ? `; received datasets \`canmount=${canmount}\`` : ""}`,
     },

@@ -1,18 +1,21 @@
 /**
- * What the stack backs up, derived from what the program registered (never a hand-kept list, so it cannot drift):
- * the Velero Schedules, the Benji CronJobs and the zrepl DaemonSets + ConfigMaps among the run's Kubernetes objects,
- * and the exports `backupStorageLocations` and `buckets`. One row per flow (selection, mechanism, schedule, RPO,
- * retention and oldest restore point, destination, encryption, immutability), then the data classes of docs/design.md §1 with
- * the flows covering each, and the gaps. Pure: `plan` writes the result as coverage.md and coverage.json.
+ * What the stack backs up, read off the flow inventory the program exports (`flows`, components/flows) with its
+ * destinations resolved against the exports `backupStorageLocations` and `buckets`. One row per flow (selection,
+ * mechanism, schedule, RPO, retention and oldest restore point, destination, encryption, immutability), then the data
+ * classes of docs/design.md §1 with the flows covering each, and the gaps. The registered objects serve two checks: the
+ * Postgres dump hooks must sit in a registered pod template, and every registered Schedule, CronJob and DaemonSet
+ * carrying the flow label must be one the inventory names, and every object it names must be registered (a mismatch
+ * is a {@link FlowDriftError}). Pure: `plan` writes the result as coverage.md and coverage.json.
  */
-import { parse } from "yaml";
 import { BACKUP_STRATEGY_LABEL, BACKUP_STRATEGY_ZFS_LOCAL, BACKUP_THIS_PVC_LABEL, FLOW_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_ANNOTATIONS, type FlowName } from "../../components/labels";
-import { cronMaxIntervalSeconds } from "../../components/schema/cron";
-import { parseGoDuration } from "../../components/schema/duration";
 import { namespaceGlobMatches } from "../../components/schema/namespace-glob";
-import { parseBenjiRetention, type BenjiRetentionCategory } from "../../components/benji/retention";
-import { gridSpanSeconds, parseGrid, parseZreplDuration } from "../../components/zrepl/grid";
-import { REPO_CREDENTIALS_SECRET } from "../../components/velero/values";
+import { MECHANISM_VOLUMES, veleroEncryption } from "../../components/flows/velero";
+import { matchLabelsText, roughDuration } from "../../components/flows/text";
+import { objectRefText } from "../../components/flows/watches";
+import type { Flow, FlowInventory, Mechanism, ObjectRef, Selection } from "../../components/flows/types";
+export { benjiRetentionSpanSeconds } from "../../components/flows/benji";
+export { matchLabelsText, roughDuration } from "../../components/flows/text";
+export type { Selection } from "../../components/flows/types";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -45,23 +48,6 @@ export interface Destination {
   readonly dataset?: string;
   /** Whether the copy stays inside the cluster (in-cluster backend, same node). */
   readonly inCluster: boolean;
-  /** Human form. */
-  readonly text: string;
-}
-
-/** What a flow selects, in a form data classes can be matched against. */
-export interface Selection {
-  /** Namespace globs included (`*` = all). */
-  readonly include: readonly string[];
-  readonly exclude: readonly string[];
-  /** Object label selector (matchLabels); undefined = every object. */
-  readonly labels?: Readonly<Record<string, string>>;
-  /** Cluster-scoped resources included. */
-  readonly clusterResources: boolean;
-  /** How volume data is captured: pod volume files, CSI/RBD block snapshots, ZFS datasets, or none. */
-  readonly volumes: "files" | "block" | "zfs" | "annotated-files" | "none";
-  /** Storage the flow can read volumes of (`rbd` for Benji, `zfs` for zrepl); undefined = any. */
-  readonly storage?: "rbd" | "zfs";
   /** Human form. */
   readonly text: string;
 }
@@ -119,14 +105,6 @@ export interface CoverageInput {
   readonly exports: Readonly<Record<string, unknown>>;
 }
 
-/** `24h`, `7d`, `211d`, `100m`: whole units, rounded where a duration is not a whole number of them. */
-export function roughDuration(seconds: number): string {
-  if (seconds >= 2 * 86400) return `${Math.round(seconds / 86400)}d`;
-  if (seconds >= 2 * 3600) return `${Math.round(seconds / 3600)}h`;
-  if (seconds >= 120) return `${Math.round(seconds / 60)}m`;
-  return `${seconds}s`;
-}
-
 /** `metadata.labels` of a Kubernetes object (empty when it has none). */
 export const labelsOf = (o: Obj): Record<string, string> => (o.metadata?.labels ?? {}) as Record<string, string>;
 const ref = (o: Obj) => `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name}`;
@@ -135,13 +113,6 @@ const ref = (o: Obj) => `${o.kind} ${o.metadata?.namespace ? `${o.metadata.names
 export function splitVeleroCron(schedule: string): { cron: string; timeZone?: string } {
   const match = /^CRON_TZ=(\S+)\s+(.*)$/.exec(schedule.trim());
   return match ? { cron: match[2], timeZone: match[1] } : { cron: schedule.trim() };
-}
-
-/** A label selector's matchLabels in `k=v,k2=v2` form (as `velero --selector` and `kubectl -l` take it). */
-export function matchLabelsText(labels: Readonly<Record<string, string>>): string {
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
 }
 
 /** What the `buckets` export says of a bucket's protection (fields it leaves out stay unknown). */
@@ -184,15 +155,6 @@ function bucketImmutability(d: Destination, unversionedReason?: string): string 
   return `none: unversioned bucket${unversionedReason ? ` (${unversionedReason})` : ""}${lock}`;
 }
 
-function veleroEncryption(volumes: Selection["volumes"], legacyPassword: boolean): string {
-  const objects = "Kubernetes objects (Secrets included): not encrypted by Velero";
-  if (volumes === "none") return objects;
-  if (volumes === "zfs") return `${objects}; volume data: none (ZFS snapshot in the source pool)`;
-  const key = legacyPassword ? "with Velero's well-known default password: readable by anyone with bucket access" : `key in Secret ${REPO_CREDENTIALS_SECRET} (output kopiaRepositoryPassword)`;
-  if (volumes === "block") return `${objects}; volume data: kopia repository (AES-256-GCM) via the data mover, ${key}`;
-  return `${objects}; volume data: kopia repository (AES-256-GCM)${legacyPassword ? " " : ", "}${key}`;
-}
-
 /** Pod templates (workloads or patches) in a namespace that carry Velero pre-backup hook annotations. */
 function hookedTemplates(objects: readonly Obj[], namespaces: readonly string[], exclude: readonly string[]): { ref: string; volumes: string; command: string }[] {
   return objects
@@ -208,115 +170,18 @@ function dumpTool(command: string): string {
   return "a pre-backup hook";
 }
 
-function veleroRows(input: CoverageInput, legacyPassword: boolean): FlowRow[] {
-  return input.objects
-    .filter((o) => o.kind === "Schedule" && String(o.apiVersion).startsWith("velero.io/"))
-    .map((o): FlowRow => {
-      const t = (o.spec?.template ?? {}) as Obj;
-      const { cron, timeZone } = splitVeleroCron(String(o.spec?.schedule));
-      const include = (t.includedNamespaces as string[] | undefined)?.length ? (t.includedNamespaces as string[]) : ["*"];
-      const exclude = (t.excludedNamespaces as string[] | undefined) ?? [];
-      const labels = (t.labelSelector as Obj | undefined)?.matchLabels as Record<string, string> | undefined;
-      const hooks = hookedTemplates(input.objects, include, exclude);
-      const volumes: Selection["volumes"] = t.snapshotVolumes ? (t.snapshotMoveData ? "block" : "zfs") : t.defaultVolumesToFsBackup ? "files" : hooks.length ? "annotated-files" : "none";
-      const clusterResources = t.includeClusterResources === true || (t.includeClusterResources === undefined && include.includes("*"));
-      const selection: Selection = {
-        include,
-        exclude,
-        ...(labels ? { labels } : {}),
-        clusterResources,
-        volumes,
-        text: [
-          `${include.length === 1 && include[0] !== "*" ? "namespace" : "namespaces"} ${include.map((g) => `\`${g}\``).join(", ")}${exclude.length ? ` except ${exclude.map((g) => `\`${g}\``).join(", ")}` : ""}`,
-          labels ? `objects labelled \`${matchLabelsText(labels)}\`` : "",
-          clusterResources ? "cluster-scoped resources" : "",
-        ]
-          .filter(Boolean)
-          .join("; "),
-      };
-      const mechanism = {
-        files: "Velero: objects + fs-backup of every pod volume (node-agent, kopia)",
-        block: "Velero: objects + CSI snapshot moved to the bucket (data mover, kopia)",
-        zfs: "Velero: objects + CSI snapshot kept on the node (no data move)",
-        "annotated-files": `Velero: objects + ${hooks.map((h) => `${dumpTool(h.command)} pre-hook in ${h.ref}, fs-backup of its volume \`${h.volumes}\``).join("; ")}`,
-        none: "Velero: Kubernetes objects only",
-      }[volumes];
-      const rpoSeconds = cronMaxIntervalSeconds(cron);
-      const ttlSeconds = parseGoDuration(String(t.ttl)) ?? 0;
-      const bucket = destinationOfLocation(String(t.storageLocation), input);
-      const destination: Destination =
-        volumes === "zfs"
-          ? { kind: "node-local", inCluster: true, text: `volume snapshots in the source node's ZFS pool; objects → ${bucket.text}` }
-          : bucket;
-      const points = rpoSeconds > 0 ? Math.max(1, Math.round(ttlSeconds / rpoSeconds)) : 0;
-      return {
-        flow: labelsOf(o)[FLOW_LABEL] ?? String(o.metadata?.name),
-        objects: [ref(o)],
-        selection,
-        mechanism,
-        schedule: `\`${cron}\` ${timeZone ?? "UTC"}`,
-        rpoSeconds,
-        rpo: roughDuration(rpoSeconds),
-        retention: `ttl ${t.ttl} (≈${points} backups)`,
-        oldestRestorePointSeconds: ttlSeconds,
-        oldestRestorePoint: `≈${roughDuration(ttlSeconds)} ago`,
-        destination,
-        encryption: veleroEncryption(volumes, legacyPassword),
-        immutability:
-          volumes === "zfs"
-            ? "none: the snapshots live in the source pool and go with it (deletionPolicy Retain survives namespace loss only)"
-            : bucketImmutability(bucket),
-      };
-    });
-}
+/** What each mechanism's row says it does (velero-hooks: from the pod templates carrying the hooks). */
+const MECHANISM_TEXT: Record<Exclude<Mechanism, "velero-hooks" | "zrepl">, string> = {
+  "velero-fs": "Velero: objects + fs-backup of every pod volume (node-agent, kopia)",
+  "velero-csi-datamover": "Velero: objects + CSI snapshot moved to the bucket (data mover, kopia)",
+  "velero-csi-local": "Velero: objects + CSI snapshot kept on the node (no data move)",
+  "velero-objects": "Velero: Kubernetes objects only",
+  "benji-rbd": "Benji: RBD snapshot + block-level diff (benji-backup-pvc)",
+};
 
-function container(o: Obj): Obj | undefined {
-  return (o.spec?.jobTemplate?.spec?.template?.spec?.containers as Obj[] | undefined)?.[0];
-}
-
-function commandOf(o: Obj): string[] {
-  const c = container(o);
-  return [...((c?.command as string[]) ?? []), ...((c?.args as string[]) ?? [])];
-}
-
-/** Seconds of the longest window a Benji retention spec keeps, given the backup interval for `latestN`. */
-export function benjiRetentionSpanSeconds(spec: string, backupIntervalSeconds: number): number {
-  const rules = parseBenjiRetention(spec);
-  const unit: Record<BenjiRetentionCategory, number> = { latest: backupIntervalSeconds, hours: 3600, days: 86400, weeks: 7 * 86400, months: 30 * 86400, years: 365 * 86400 };
-  return Math.max(0, ...Object.entries(rules).map(([category, count]) => unit[category as BenjiRetentionCategory] * (count ?? 0)));
-}
-
-function benjiRows(input: CoverageInput): FlowRow[] {
-  const cronJobs = input.objects.filter((o) => o.kind === "CronJob" && labelsOf(o)[FLOW_LABEL] === "benji");
-  // benji-backup-pvc directly, or the component's loop over the platform's namespaces (`bash -c <script> <name> <ns>...`).
-  const backup = cronJobs.find((o) => commandOf(o).some((c) => c.includes("benji-backup-pvc")));
-  if (!backup) return [];
-  const enforce = cronJobs.find((o) => commandOf(o)[0] === "benji-command" && commandOf(o)[1] === "enforce");
-  const cleanup = cronJobs.find((o) => commandOf(o)[0] === "benji-command" && commandOf(o)[1] === "cleanup");
-  const command = commandOf(backup);
-  const looped = command[0] === "bash" && command[1] === "-c";
-  const args = looped ? command[2].split(/\s+/) : command;
-  const selectorIndex = args.findIndex((a) => a === "--selector" || a === "-l");
-  const selector = selectorIndex >= 0 ? args[selectorIndex + 1] : undefined;
-  const labels = selector ? Object.fromEntries(selector.split(",").map((kv) => kv.split("=") as [string, string])) : undefined;
-  const nsIndex = args.findIndex((a) => a === "--namespace" || a === "-n");
-  const include = looped ? command.slice(4) : nsIndex >= 0 ? [args[nsIndex + 1]] : ["*"];
-  const rpoSeconds = cronMaxIntervalSeconds(String(backup.spec?.schedule));
-  const rules = enforce ? commandOf(enforce)[2] : undefined;
-  const span = rules ? benjiRetentionSpanSeconds(rules, rpoSeconds) : 0;
-  const secret = input.objects.find((o) => o.kind === "Secret" && o.metadata?.namespace === backup.metadata?.namespace && o.stringData?.["benji.yaml"]);
-  let encryption = "unknown (no benji.yaml Secret in the plan)";
-  if (secret) {
-    const config = parse(String(secret.stringData["benji.yaml"])) as Obj;
-    const storage = (config.storages as Obj[] | undefined)?.find((s) => s.name === config.defaultStorage);
-    const active = (storage?.configuration?.activeTransforms as string[] | undefined) ?? [];
-    const modules = active.map((name) => (config.transforms as Obj[] | undefined)?.find((t) => t.name === name)?.module as string | undefined);
-    encryption = modules.includes("aes_256_gcm")
-      ? `AES-256-GCM (Benji transform \`${active[modules.indexOf("aes_256_gcm")]}\`; key material in output benjiEncryption)${modules.includes("zstd") ? ", zstd-compressed first" : ""}`
-      : "none: no aes_256_gcm transform active on the storage";
-  }
+function benjiDestination(input: CoverageInput): Destination {
   const bucket = ((input.exports.buckets ?? {}) as Record<string, Obj>).benji ?? {};
-  const destination: Destination = {
+  return {
     kind: "bucket",
     ...(bucket.backend ? { backend: bucket.backend as string } : {}),
     ...(bucket.bucket ? { bucket: bucket.bucket as string } : {}),
@@ -325,101 +190,118 @@ function benjiRows(input: CoverageInput): FlowRow[] {
     inCluster: IN_CLUSTER_BACKENDS.has(String(bucket.backend)),
     text: bucket.backend ? `Benji storage → ${bucket.backend} \`${bucket.bucket}\`` : "Benji storage (not in the buckets export)",
   };
-  return [
-    {
-      flow: "benji",
-      objects: [backup, enforce, cleanup].filter((o): o is Obj => o !== undefined).map(ref),
-      selection: {
-        include,
-        exclude: [],
-        ...(labels ? { labels } : {}),
-        clusterResources: false,
-        volumes: "block",
-        storage: "rbd",
-        text: `PVCs labelled \`${selector ?? "(any)"}\` in ${include[0] === "*" ? "all namespaces" : `${include.length > 1 ? "namespaces" : "namespace"} ${include.map((n) => `\`${n}\``).join(", ")}`}, Ceph RBD volumes only`,
-      },
-      mechanism: "Benji: RBD snapshot + block-level diff (benji-backup-pvc)",
-      schedule: `\`${backup.spec?.schedule}\` ${backup.spec?.timeZone ?? "UTC"}`,
-      rpoSeconds,
-      rpo: roughDuration(rpoSeconds),
-      retention: rules ? `\`enforce ${rules}\` per PVC at \`${enforce!.spec?.schedule}\`${cleanup ? `; space freed by \`cleanup\` at \`${cleanup.spec?.schedule}\`` : "; no cleanup CronJob: removed versions never free space"}` : "none: no enforce CronJob, versions accumulate",
-      oldestRestorePointSeconds: span,
-      oldestRestorePoint: rules ? `≈${roughDuration(span)} ago` : "unbounded",
-      destination,
-      encryption,
-      immutability: bucketImmutability(destination, "by design: Benji's cleanup must free space"),
-    },
-  ];
 }
 
-/** The zrepl config (parsed zrepl.yml) a zrepl DaemonSet mounts from a ConfigMap among `objects`. */
-export function zreplConfig(objects: readonly Obj[], daemonSet: Obj): Obj | undefined {
-  const volumes = (daemonSet.spec?.template?.spec?.volumes as Obj[] | undefined) ?? [];
-  const names = volumes.map((v) => v.configMap?.name as string | undefined).filter(Boolean);
-  const cm = objects.find((o) => o.kind === "ConfigMap" && o.metadata?.namespace === daemonSet.metadata?.namespace && names.includes(o.metadata?.name));
-  const text = cm ? Object.values((cm.data ?? {}) as Record<string, string>)[0] : undefined;
-  return text ? (parse(text) as Obj) : undefined;
+function destinationOf(f: Flow, input: CoverageInput): Destination {
+  const d = f.destination;
+  switch (d.kind) {
+    case "velero-location":
+      return destinationOfLocation(d.location, input);
+    case "benji-storage":
+      return benjiDestination(input);
+    case "node-local":
+      return { kind: "node-local", inCluster: true, text: `volume snapshots in the source node's ZFS pool; objects → ${destinationOfLocation(d.location, input).text}` };
+    case "zfs-sink":
+      return { kind: "zfs-sink", node: d.node, dataset: d.dataset, inCluster: false, text: `ZFS on node \`${d.node}\`: \`${d.dataset}\` (TLS to ${d.address})` };
+  }
 }
 
-function zreplRows(input: CoverageInput): FlowRow[] {
-  const daemonSets = input.objects.filter((o) => o.kind === "DaemonSet" && labelsOf(o)[FLOW_LABEL] === "zrepl");
-  const withConfig = daemonSets.map((ds) => ({ ds, config: zreplConfig(input.objects, ds) }));
-  const push = withConfig.find((x) => (x.config?.jobs as Obj[] | undefined)?.some((j) => j.type === "push"));
-  if (!push) return [];
-  const sink = withConfig.find((x) => (x.config?.jobs as Obj[] | undefined)?.some((j) => j.type === "sink"));
-  const job = (push.config!.jobs as Obj[]).find((j) => j.type === "push")!;
-  const sinkJob = (sink?.config?.jobs as Obj[] | undefined)?.find((j) => j.type === "sink");
-  const filesystems = Object.entries((job.filesystems ?? {}) as Record<string, boolean>).filter(([, on]) => on).map(([fs]) => fs);
-  const interval = String(job.snapshotting?.interval ?? "");
-  const rpoSeconds = parseZreplDuration(interval) ?? 0;
-  const receiverGrid = ((job.pruning?.keep_receiver ?? []) as Obj[]).find((r) => r.type === "grid")?.grid as string | undefined;
-  const lastN = ((job.pruning?.keep_sender ?? []) as Obj[]).find((r) => r.type === "last_n")?.count as number | undefined;
-  const span = receiverGrid ? gridSpanSeconds(parseGrid(receiverGrid)) : 0;
-  const nodeOf = (ds: Obj | undefined) => (ds?.spec?.template?.spec?.nodeSelector ?? {})["kubernetes.io/hostname"] as string | undefined;
-  const identity = ((sinkJob?.serve?.client_cns ?? []) as string[])[0];
-  // zrepl stores a received filesystem at <root_fs>/<client identity>/<source path> (docs/design.md §2(d)).
-  const sourceRoot = filesystems.length === 1 ? filesystems[0].replace(/<$/, "") : undefined;
-  const dataset = sinkJob ? `${sinkJob.root_fs}/${identity ?? "<client>"}/${sourceRoot ? `${sourceRoot}/…` : "<source dataset>"}` : undefined;
-  const canmount = sinkJob?.recv?.properties?.override?.canmount as string | undefined;
-  const destination: Destination = {
-    kind: "zfs-sink",
-    ...(nodeOf(sink?.ds) ? { node: nodeOf(sink?.ds) } : {}),
-    ...(dataset ? { dataset } : {}),
-    inCluster: false,
-    text: `ZFS on node \`${nodeOf(sink?.ds) ?? "?"}\`: \`${dataset ?? "?"}\` (TLS to ${job.connect?.address})`,
+/** A flow's coverage row; the pod templates among `input.objects` say whether a hooks flow's dump is there. */
+function rowOf(f: Flow, input: CoverageInput): FlowRow {
+  const hooks = f.mechanism === "velero-hooks" ? hookedTemplates(input.objects, f.selection.include, f.selection.exclude) : [];
+  const volumes: Selection["volumes"] = f.mechanism === "velero-hooks" && hooks.length === 0 ? "none" : MECHANISM_VOLUMES[f.mechanism];
+  const zreplJob = f.watches.find((w) => w.kind === "zrepl-job");
+  const mechanism =
+    f.mechanism === "velero-hooks"
+      ? hooks.length
+        ? `Velero: objects + ${hooks.map((h) => `${dumpTool(h.command)} pre-hook in ${h.ref}, fs-backup of its volume \`${h.volumes}\``).join("; ")}`
+        : MECHANISM_TEXT["velero-objects"]
+      : f.mechanism === "zrepl"
+        ? `zrepl push job \`${zreplJob?.kind === "zrepl-job" ? zreplJob.job : "?"}\`: periodic snapshots replicated with zfs send/recv`
+        : MECHANISM_TEXT[f.mechanism];
+  const destination = destinationOf(f, input);
+  const oldest = f.retention.oldestRestorePointSeconds;
+  return {
+    flow: f.id,
+    objects: f.objects.map(objectRefText),
+    selection: { ...f.selection, volumes },
+    mechanism,
+    schedule: f.schedule.text,
+    rpoSeconds: f.rpoSeconds,
+    rpo: f.mechanism === "zrepl" ? `${roughDuration(f.rpoSeconds)} + transfer` : roughDuration(f.rpoSeconds),
+    retention: f.retention.text,
+    oldestRestorePointSeconds: oldest,
+    oldestRestorePoint: f.mechanism === "zrepl" ? `≈${roughDuration(oldest)} ago (sink)` : `≈${roughDuration(oldest)} ago`,
+    destination,
+    // Without the dump hooks the Schedule stores objects only, whatever the repository password.
+    encryption: volumes === "none" ? veleroEncryption("none", false) : f.encryption,
+    immutability:
+      f.destination.kind === "node-local" || f.destination.kind === "zfs-sink"
+        ? f.destination.immutability
+        : bucketImmutability(destination, f.mechanism === "benji-rbd" ? "by design: Benji's cleanup must free space" : undefined),
   };
-  return [
-    {
-      flow: "zrepl",
-      objects: [push.ds, ...(sink ? [sink.ds] : [])].map(ref),
-      selection: {
-        include: [],
-        exclude: [],
-        clusterResources: false,
-        volumes: "zfs",
-        storage: "zfs",
-        text: `ZFS datasets ${filesystems.map((f) => `\`${f}\``).join(", ")} on node \`${nodeOf(push.ds) ?? "?"}\``,
-      },
-      mechanism: `zrepl push job \`${job.name}\`: periodic snapshots replicated with zfs send/recv`,
-      schedule: `every ${interval}`,
-      rpoSeconds,
-      rpo: `${roughDuration(rpoSeconds)} + transfer`,
-      retention: `sink: grid \`${receiverGrid ?? "?"}\`; source: not yet replicated + last ${lastN ?? "?"} (≈${roughDuration((lastN ?? 0) * rpoSeconds)})`,
-      oldestRestorePointSeconds: span,
-      oldestRestorePoint: `≈${roughDuration(span)} ago (sink)`,
-      destination,
-      encryption: job.send?.encrypted ? "raw encrypted send: the sink stores the source's ZFS encryption, keys stay on the source" : "TLS in transit (mutual, own CA); at rest as plain datasets on the sink (send.encrypted: false)",
-      immutability: `separate node; snapshots removed only by the receiver grid${canmount ? `; received datasets \`canmount=${canmount}\`` : ""}`,
-    },
-  ];
 }
 
-/** Every backup flow the run registered, Velero Schedules first. Pure. */
+/**
+ * The flow inventory the program exported (`flows`). A run without one (a test program registering a single
+ * component) has no flows: an empty inventory, and nothing to check for drift.
+ */
+export function flowInventoryOf(exports: Readonly<Record<string, unknown>>): FlowInventory | undefined {
+  const inventory = exports.flows as FlowInventory | undefined;
+  if (inventory === undefined) return undefined;
+  if (!Array.isArray(inventory.flows) || !Array.isArray(inventory.infrastructure)) {
+    throw new Error("coverage: the export `flows` is not a flow inventory ({timeZone, veleroNamespace, flows[], infrastructure[]}, components/flows/types.ts)");
+  }
+  return inventory;
+}
+
+/** A registered Schedule, CronJob or DaemonSet and the inventory's objects disagree. */
+export class FlowDriftError extends Error {}
+
+const DRIFT_KINDS = new Set(["Schedule", "CronJob", "DaemonSet"]);
+
+/** Every object the inventory names: the flows' objects and watches, their verifications, the shared watches. */
+export function inventoryObjects(inventory: FlowInventory): ObjectRef[] {
+  const refs = [
+    ...inventory.flows.flatMap((f) => [...f.objects, ...f.watches.map((w) => w.object), ...f.verifiedBy.map((v) => v.watch.object)]),
+    ...inventory.infrastructure.map((w) => w.object),
+  ];
+  return [...new Map(refs.map((r) => [objectRefText(r), r])).values()];
+}
+
+/**
+ * The drift between the inventory and the registered objects, as one line (undefined when none): Schedules, CronJobs
+ * and DaemonSets carrying the flow label that the inventory does not name, and objects it names (other than those a
+ * chart renders) that the program does not register.
+ */
+export function flowDrift(inventory: FlowInventory, objects: readonly Obj[]): string | undefined {
+  const named = inventoryObjects(inventory);
+  const namedKeys = new Set(named.map(objectRefText));
+  const refOf = (o: Obj) => objectRefText({ kind: o.kind as ObjectRef["kind"], namespace: String(o.metadata?.namespace ?? ""), name: String(o.metadata?.name) });
+  const registered = objects.filter((o) => DRIFT_KINDS.has(String(o.kind)));
+  const registeredKeys = new Set(registered.map(refOf));
+  const unnamed = registered.filter((o) => labelsOf(o)[FLOW_LABEL] !== undefined && !namedKeys.has(refOf(o))).map((o) => `${refOf(o)} (flow ${labelsOf(o)[FLOW_LABEL]})`);
+  const missing = named.filter((r) => DRIFT_KINDS.has(r.kind) && !r.renderedBy && !registeredKeys.has(objectRefText(r))).map(objectRefText);
+  if (unnamed.length === 0 && missing.length === 0) return undefined;
+  return [
+    "flow inventory drift (components/flows vs the registered objects):",
+    [
+      unnamed.length ? `registered with the ${FLOW_LABEL} label but in no flow's objects, watches or verifiedBy: ${unnamed.join(", ")}` : "",
+      missing.length ? `named by the inventory but not registered: ${missing.join(", ")}` : "",
+    ]
+      .filter(Boolean)
+      .join("; "),
+  ].join(" ");
+}
+
+/** Every backup flow of the inventory, in the order of docs/design.md §1. Throws a {@link FlowDriftError} on drift. Pure. */
 function flowRows(input: CoverageInput): FlowRow[] {
-  const veleroNamespace = input.objects.find((o) => o.kind === "Schedule")?.metadata?.namespace as string | undefined;
-  const legacyPassword = veleroNamespace !== undefined && !input.objects.some((o) => o.kind === "Secret" && o.metadata?.name === REPO_CREDENTIALS_SECRET && o.metadata?.namespace === veleroNamespace);
+  const inventory = flowInventoryOf(input.exports);
+  if (!inventory) return [];
+  const drift = flowDrift(inventory, input.objects);
+  if (drift) throw new FlowDriftError(drift);
   const rank = (flow: string) => (FLOW_ORDER.includes(flow as FlowName) ? FLOW_ORDER.indexOf(flow as FlowName) : FLOW_ORDER.length);
-  return [...veleroRows(input, legacyPassword), ...benjiRows(input), ...zreplRows(input)].sort((a, b) => rank(a.flow) - rank(b.flow) || a.flow.localeCompare(b.flow));
+  return inventory.flows.map((f) => rowOf(f, input)).sort((a, b) => rank(a.flow) - rank(b.flow) || a.flow.localeCompare(b.flow));
 }
 
 /** A thing to protect, described by a sample the flows' selections are matched against. */
@@ -596,7 +478,7 @@ export function coverageMarkdown(c: Coverage): string {
   return [
     `# Backup coverage of stack \`${c.stack}\``,
     "",
-    "Derived from the objects this plan registers (Velero Schedules, Benji CronJobs, zrepl DaemonSets and their configs) and the `backupStorageLocations` / `buckets` exports. RPO is the longest gap between two runs of the flow's schedule; the oldest restore point is what its retention still keeps.",
+    "Derived from the flow inventory this stack exports (`flows`), checked against the objects this plan registers (Velero Schedules, Benji CronJobs, zrepl DaemonSets, restore drills), and the `backupStorageLocations` / `buckets` exports. RPO is the longest gap between two runs of the flow's schedule; the oldest restore point is what its retention still keeps.",
     "",
     "## Flows",
     "",

@@ -1,17 +1,21 @@
 /**
  * RESTORE.md: the restore runbook of one stack, with that stack's real names (Velero namespace, Schedules, locations,
- * buckets, namespaces, workloads, datasets, nodes, CronJobs), generated from the same run as the plan. Every section
+ * buckets, namespaces, workloads, datasets, nodes, CronJobs), generated from the same run as the plan: which flows,
+ * drills and objects exist comes from the flow inventory (export `flows`, components/flows); the details of a Schedule
+ * or CronJob are read from the registered object the inventory names. Every section
  * carries the anchor the alerts link to (components/runbook-anchors.ts). Facts: docs/design.md §2(a), §3.4.6, §3.5, §3.6,
  * §3.7. Pure.
  */
-import { parse } from "yaml";
-import { BACKUP_LABEL, BACKUP_THIS_PVC_LABEL, BENJI_INSTANCE_LABEL, DRILL_LABEL, DRILL_NAMESPACE_PREFIX, FLOW_LABEL, RESTORED_FROM_LABEL, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_ANNOTATIONS, VELERO_EXCLUDE_LABEL } from "../../components/labels";
+import { BACKUP_LABEL, BACKUP_THIS_PVC_LABEL, BENJI_INSTANCE_LABEL, DRILL_LABEL, DRILL_NAMESPACE_PREFIX, RESTORED_FROM_LABEL, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_ANNOTATIONS, VELERO_EXCLUDE_LABEL } from "../../components/labels";
 import { VELERO_NODE_AGENT_DAEMONSET } from "../../components/monitoring/targets";
 import { DUMP_PATH, PG_DUMP_COMPLETE_LINE } from "../../components/postgres/hooks";
 import { globToRegExp } from "../../components/schema/namespace-glob";
 import { RUNBOOK_ANCHORS, type RunbookAnchor } from "../../components/runbook-anchors";
 import { credentialSecretName, CREDENTIALS_KEY, REPO_CREDENTIALS_SECRET, REPO_PASSWORD_KEY } from "../../components/velero/values";
-import { labelsOf, matchLabelsText, splitVeleroCron, zreplConfig, type Coverage } from "./coverage";
+import { flowInventoryOf, matchLabelsText, splitVeleroCron, type Coverage } from "./coverage";
+import { objectRefText } from "../../components/flows/watches";
+import type { Flow, FlowInventory, ObjectRef } from "../../components/flows/types";
+import { ZREPL_SNAPSHOT_PREFIX } from "../../components/zrepl/config";
 import type { Registration } from "./run-program";
 import { copyNamespaceName } from "./restore/args";
 import { RESTORE_NAME_LABEL, SCHEDULE_NAME_LABEL } from "./restore/velero-types";
@@ -37,7 +41,9 @@ const TS = "<yyyyMMddHHmmss>";
 interface Names {
   readonly stack: string;
   readonly velero: string;
+  /** The registered Schedule of each Velero flow, by flow id. */
   readonly schedules: ReadonlyMap<string, Obj>;
+  readonly inventory: FlowInventory;
   readonly bsls: Readonly<Record<string, Obj>>;
   readonly objects: readonly Obj[];
   /** The demo tenant namespace (export demoTenantNamespace), if the stack has one. */
@@ -275,7 +281,7 @@ function postgresSection(n: Names): string[] {
 
 function garageMetaSection(n: Names): string[] {
   const s = scheduleOf(n, "garage-meta-ceph");
-  const benji = n.objects.some((o) => o.kind === "CronJob" && labelsOf(o)[FLOW_LABEL] === "benji");
+  const benji = flowOf(n, "benji") !== undefined;
   if (!s) return [...notEnabled(n.stack, "flows.garageMetaCeph.enabled"), ...(benji ? [`Benji also holds these PVCs: see [Benji](#${RUNBOOK_ANCHORS.benji}).`, ""] : [])];
   const name = s.metadata.name;
   const v = n.velero;
@@ -324,31 +330,29 @@ function garageDataZfsSection(n: Names): string[] {
 }
 
 function zreplSection(n: Names): string[] {
-  const daemonSets = n.objects.filter((o) => o.kind === "DaemonSet" && labelsOf(o)[FLOW_LABEL] === "zrepl");
-  const parts = daemonSets.map((ds) => ({ ds, job: ((zreplConfig(n.objects, ds)?.jobs ?? []) as Obj[])[0] }));
-  const push = parts.find((p) => p.job?.type === "push");
-  const sink = parts.find((p) => p.job?.type === "sink");
-  if (!push || !sink) return [...notEnabled(n.stack, "flows.zrepl.enabled"), "Garage data then has no off-node copy.", ""];
-  const nodeOf = (ds: Obj) => String(ds.spec?.template?.spec?.nodeSelector?.["kubernetes.io/hostname"] ?? "<node>");
-  const source = nodeOf(push.ds);
-  const backup = nodeOf(sink.ds);
-  const filesystems = Object.keys((push.job.filesystems ?? {}) as Record<string, boolean>);
+  const flow = flowOf(n, "zrepl");
+  const job = flow?.watches.find((w) => w.kind === "zrepl-job");
+  const sinkDs = flow?.objects.find((o) => o.kind === "DaemonSet" && o.name !== job?.object.name);
+  if (!flow || !job || !sinkDs || flow.destination.kind !== "zfs-sink") return [...notEnabled(n.stack, "flows.zrepl.enabled"), "Garage data then has no off-node copy.", ""];
+  const push = { name: job.object.name };
+  const source = flow.source?.node ?? "<node>";
+  const backup = flow.destination.node;
+  const filesystems = flow.source?.datasets ?? [];
   const root = String(filesystems[0] ?? "<pool>/<dataset><").replace(/<$/, "");
-  const identity = ((sink.job.serve?.client_cns ?? []) as string[])[0] ?? "<client>";
-  const replica = `${sink.job.root_fs}/${identity}/${root}`;
-  const prefix = String(push.job.snapshotting?.prefix ?? "zrepl_");
-  const ns = String(push.ds.metadata.namespace);
+  const replica = `${flow.destination.replicaRoot}/${root}`;
+  const prefix = ZREPL_SNAPSHOT_PREFIX;
+  const ns = job.object.namespace;
   const garageSchedule = scheduleOf(n, "garage-data-zfs") ?? scheduleOf(n, "garage-meta-ceph");
   const garageNs = garageSchedule ? includedNamespace(garageSchedule) : "<garage namespace>";
   return [
-    `zrepl job \`${push.job.name}\` (DaemonSet \`${ns}/${push.ds.metadata.name}\` on node \`${source}\`) snapshots ${filesystems.map((f) => `\`${f}\``).join(", ")} every ${push.job.snapshotting?.interval} (\`${prefix}*\`) and sends them to \`${ns}/${sink.ds.metadata.name}\` on node \`${backup}\`, which stores them under \`${replica}/<pvc dataset>\` (received with \`canmount=noauto\`, never mounted there).`,
+    `zrepl job \`${job.job}\` (DaemonSet \`${ns}/${push.name}\` on node \`${source}\`) snapshots ${filesystems.map((f) => `\`${f}\``).join(", ")} ${flow.schedule.text} (\`${prefix}*\`) and sends them to \`${ns}/${sinkDs.name}\` on node \`${backup}\`, which stores them under \`${replica}/<pvc dataset>\` (received with \`canmount=noauto\`, never mounted there).`,
     "",
     `On \`${backup}\`, find the dataset of the PVC and the snapshot to return to:`,
     "",
     ...sh(`kubectl get pv <pv> -o jsonpath='{.spec.csi.volumeHandle}'   # the dataset name under ${root}`, `zfs list -t snapshot -o name,creation -s creation -r ${replica}/<pvc dataset>`),
     "### Send it back to the Garage node",
     "",
-    `1. Stop Garage (\`kubectl -n ${garageNs} scale statefulset <garage> --replicas=0\`) and zrepl's push (\`kubectl -n ${ns} patch daemonset ${push.ds.metadata.name} -p '{"spec":{"template":{"spec":{"nodeSelector":{"kubernetes.io/hostname":"none"}}}}}'\`).`,
+    `1. Stop Garage (\`kubectl -n ${garageNs} scale statefulset <garage> --replicas=0\`) and zrepl's push (\`kubectl -n ${ns} patch daemonset ${push.name} -p '{"spec":{"template":{"spec":{"nodeSelector":{"kubernetes.io/hostname":"none"}}}}}'\`).`,
     "2. Receive into a new dataset, then swap names (the broken one is kept until the restore is verified):",
     "",
     ...sh(
@@ -360,7 +364,7 @@ function zreplSection(n: Names): string[] {
       `zfs rename ${root}/<pvc dataset>-restored ${root}/<pvc dataset>`,
       `zfs set canmount=on ${root}/<pvc dataset>           # plus the properties noted above`,
     ),
-    `3. Start Garage, check the data, then re-enable the push (\`kubectl -n ${ns} rollout undo daemonset ${push.ds.metadata.name}\`, or \`pulumi up\`). The sink now holds snapshots newer than the source's: rename the sink's copy aside (\`zfs rename ${replica}/<pvc dataset> ${replica}/<pvc dataset>-before-restore\`) so replication starts afresh; destroy the \`-broken\` and \`-before-restore\` datasets once the new replica is complete.`,
+    `3. Start Garage, check the data, then re-enable the push (\`kubectl -n ${ns} rollout undo daemonset ${push.name}\`, or \`pulumi up\`). The sink now holds snapshots newer than the source's: rename the sink's copy aside (\`zfs rename ${replica}/<pvc dataset> ${replica}/<pvc dataset>-before-restore\`) so replication starts afresh; destroy the \`-broken\` and \`-before-restore\` datasets once the new replica is complete.`,
     "",
     `### Or promote the replica on \`${backup}\``,
     "",
@@ -371,16 +375,13 @@ function zreplSection(n: Names): string[] {
 }
 
 function benjiSection(n: Names): string[] {
-  const cronJobs = n.objects.filter((o) => o.kind === "CronJob" && labelsOf(o)[FLOW_LABEL] === "benji");
-  const command = (o: Obj) => ((o.spec?.jobTemplate?.spec?.template?.spec?.containers ?? [])[0]?.command ?? []) as string[];
-  const backup = cronJobs.find((o) => command(o).some((c) => c.includes("benji-backup-pvc")));
-  if (!backup) return notEnabled(n.stack, "flows.benji.enabled");
+  const flow = flowOf(n, "benji");
+  const watch = flow?.watches.find((w) => w.kind === "cronjob" && w.role === "backup");
+  const backup = watch && registered(n, watch.object);
+  if (!flow || !backup) return notEnabled(n.stack, "flows.benji.enabled");
   const ns = String(backup.metadata.namespace);
-  const enforce = cronJobs.find((o) => command(o)[1] === "enforce");
-  const instance = enforce ? /==\s*"([^"]+)"/.exec(command(enforce).at(-1) ?? "")?.[1] : undefined;
-  const secret = n.objects.find((o) => o.kind === "Secret" && o.metadata?.namespace === ns && o.stringData?.["benji.yaml"]);
-  const config = secret ? (parse(String(secret.stringData["benji.yaml"])) as Obj) : undefined;
-  const pools = ((config?.ios ?? []) as Obj[]).filter((io) => io.module === "rbdaio").map((io) => String(io.name));
+  const instance = flow.destination.kind === "benji-storage" ? flow.destination.instance : undefined;
+  const pools = flow.source?.pools ?? [];
   const job = (suffix: string, cmd: string[]) =>
     `kubectl -n ${ns} create job benji-${suffix}-$(date +%Y%m%d%H%M) --from=cronjob/${backup.metadata.name} --dry-run=client -o json | jq '.spec.template.spec.containers[0].command = ${JSON.stringify(cmd).replace(/'/g, "'\\''")}' | kubectl create -f -`;
   const filter = `labels["benji-backup.me/k8s-pvc-namespace"] == "<namespace>" and labels["benji-backup.me/k8s-pvc"] == "<pvc>"`;
@@ -444,19 +445,20 @@ function nodeAgentSection(input: RunbookInput, n: Names): string[] {
 }
 
 function drillsSection(n: Names): string[] {
-  const drills = n.objects.filter((o) => o.kind === "CronJob" && labelsOf(o)[DRILL_LABEL] !== undefined);
+  const drills = n.inventory.flows.flatMap((f) => f.verifiedBy.filter((v) => v.kind === "drill"));
   if (drills.length === 0) return [`No restore drills in stack \`${n.stack}\`.`, ""];
-  const ns = String(drills[0].metadata.namespace);
+  const ns = drills[0].watch.object.namespace;
+  const first = drills[0].watch.object.name;
   return [
     `Each drill restores the newest backup of its Schedule usable for its source (Completed, or PartiallyFailed with no errors recorded in that namespace) into a scratch namespace \`${DRILL_NAMESPACE_PREFIX}<source>-<yyyymmddhhmm>\` (label \`${DRILL_LABEL}\`), checks it, deletes the scratch namespace and reports through its exit status and an Event.`,
     "",
     "| drill | CronJob | schedule |",
     "| --- | --- | --- |",
-    ...drills.map((d) => `| ${labelsOf(d)[DRILL_LABEL]} | \`${ns}/${d.metadata.name}\` | \`${d.spec.schedule}\` ${d.spec.timeZone ?? ""} |`),
+    ...drills.map((d) => `| ${d.name} | \`${ns}/${d.watch.object.name}\` | \`${d.watch.cron}\` ${n.inventory.timeZone} |`),
     "",
     "Run one now and read its outcome:",
     "",
-    ...sh(`kubectl -n ${ns} create job --from=cronjob/${drills[0].metadata.name} ${drills[0].metadata.name}-manual-$(date +%Y%m%d%H%M)`, `kubectl -n ${ns} logs -f job/${drills[0].metadata.name}-manual-<yyyymmddhhmm>`, `kubectl -n ${ns} get events --field-selector involvedObject.kind=CronJob --sort-by=.lastTimestamp`),
+    ...sh(`kubectl -n ${ns} create job --from=cronjob/${first} ${first}-manual-$(date +%Y%m%d%H%M)`, `kubectl -n ${ns} logs -f job/${first}-manual-<yyyymmddhhmm>`, `kubectl -n ${ns} get events --field-selector involvedObject.kind=CronJob --sort-by=.lastTimestamp`),
     "After a failed or interrupted drill, remove what it left (only objects carrying the drill label):",
     "",
     ...sh(`kubectl get namespaces -l ${DRILL_LABEL}`, `kubectl delete namespaces -l ${DRILL_LABEL}`, `velero -n ${ns} restore get -l ${DRILL_LABEL}`),
@@ -477,14 +479,20 @@ function pulumiStack(input: RunbookInput): string {
   return parts.length === 3 ? `${parts[0]}/${PULUMI_PROJECT}/${input.stack}` : input.stack;
 }
 
-function hasFlowObject(n: Names, kind: string, flow: string): boolean {
-  return n.objects.some((o) => o.kind === kind && labelsOf(o)[FLOW_LABEL] === flow);
+/** The inventory's flow of that id, when the stack runs it. */
+function flowOf(n: Names, id: Flow["id"]): Flow | undefined {
+  return n.inventory.flows.find((f) => f.id === id);
+}
+
+/** The registered object an inventory reference names. */
+function registered(n: Names, ref: ObjectRef): Obj | undefined {
+  return n.objects.find((o) => o.kind === ref.kind && String(o.metadata?.namespace ?? "") === ref.namespace && o.metadata?.name === ref.name);
 }
 
 function prerequisitesSection(input: RunbookInput, n: Names): string[] {
   const version = veleroVersion(input) ?? "<version>";
   const stack = pulumiStack(input);
-  const benji = hasFlowObject(n, "CronJob", "benji");
+  const benji = flowOf(n, "benji") !== undefined;
   const tarball = `velero-${version}-linux-amd64`;
   return [
     `- **velero CLI ${version}**, the version this stack deploys. Check with \`velero version --client-only\`; install it from the release tarball:`,
@@ -514,8 +522,8 @@ function disasterRecoverySection(input: RunbookInput, n: Names): string[] {
   const pg = scheduleOf(n, "postgres");
   const tenants = scheduleOf(n, "tenants");
   const garage = scheduleOf(n, "garage-meta-ceph");
-  const zrepl = hasFlowObject(n, "DaemonSet", "zrepl");
-  const benji = hasFlowObject(n, "CronJob", "benji");
+  const zrepl = flowOf(n, "zrepl") !== undefined;
+  const benji = flowOf(n, "benji") !== undefined;
   const later = [
     garage ? `Garage metadata from \`${garage.metadata.name}\` ([Garage metadata PVCs](#${RUNBOOK_ANCHORS.garageMetaCeph}))` : "",
     zrepl ? `Garage data from the zrepl replica ([Garage data from the zrepl replica](#${RUNBOOK_ANCHORS.garageDataZrepl}); the local ZFS snapshots died with the node)` : "",
@@ -643,14 +651,22 @@ function riskyChangeSection(n: Names): string[] {
 
 /** RESTORE.md for the stack. Pure. */
 export function buildRunbook(input: RunbookInput): string {
+  const inventory = flowInventoryOf(input.exports) ?? { timeZone: "UTC", veleroNamespace: String(input.exports.veleroNamespace ?? "<velero namespace>"), flows: [], infrastructure: [] };
   const schedules = new Map<string, Obj>();
-  for (const o of input.objects) if (o.kind === "Schedule" && String(o.apiVersion).startsWith("velero.io/")) schedules.set(labelsOf(o)[FLOW_LABEL] ?? String(o.metadata.name), o);
+  for (const f of inventory.flows) {
+    for (const ref of f.objects.filter((r) => r.kind === "Schedule")) {
+      const o = input.objects.find((x) => x.kind === "Schedule" && String(x.apiVersion).startsWith("velero.io/") && x.metadata?.namespace === ref.namespace && x.metadata?.name === ref.name);
+      if (!o) throw new Error(`runbook: the flow inventory names ${objectRefText(ref)}, which the run does not register`);
+      schedules.set(f.id, o);
+    }
+  }
   const velero = (input.exports.veleroNamespace as string | undefined) ?? [...schedules.values()][0]?.metadata?.namespace ?? "<velero namespace>";
   const demoTenant = input.exports.demoTenantNamespace;
   const n: Names = {
     stack: input.stack,
     velero,
     schedules,
+    inventory,
     bsls: (input.exports.backupStorageLocations ?? {}) as Record<string, Obj>,
     objects: input.objects,
     ...(typeof demoTenant === "string" ? { demoTenant } : {}),
