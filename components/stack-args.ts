@@ -279,27 +279,32 @@ export function flowInventoryArgsFromConfig(cfg: StackConfig, schedules: readonl
           cronJobs: benjiCronJobsByRole(benjiCronJobs(b.instance, b.retention, { backup: b.backupSchedule, enforce: b.enforceSchedule, cleanup: b.cleanupSchedule }, pvcNamespaces)),
         }
       : undefined,
-    zrepl:
-      z.enabled && z.sourceNode && z.sinkNode
-        ? {
-            namespace: z.namespace,
-            pushDaemonSet: ZREPL_K8S.push,
-            sinkDaemonSet: ZREPL_K8S.sink,
-            sinkAddress: zreplSinkAddress(z.namespace),
-            serverCn: z.serverCn,
-            sourceNode: z.sourceNode,
-            sinkNode: z.sinkNode,
-            sourceFilesystems: z.sourceFilesystems,
-            sinkRootFs: z.sinkRootFs,
-            clientCn: z.clientCn,
-            snapshotInterval: z.snapshotInterval,
-            lagThreshold: z.lagThreshold,
-            keepSenderLastN: z.keepSenderLastN,
-            receiverGrid: z.receiverGrid,
-          }
-        : undefined,
+    zrepl: z.enabled
+      ? {
+          namespace: z.namespace,
+          pushDaemonSet: ZREPL_K8S.push,
+          sinkDaemonSet: ZREPL_K8S.sink,
+          sinkAddress: zreplSinkAddress(z.namespace),
+          serverCn: z.serverCn,
+          sourceNode: required(z.sourceNode, "flows.zrepl.sourceNode"),
+          sinkNode: required(z.sinkNode, "flows.zrepl.sinkNode"),
+          sourceFilesystems: z.sourceFilesystems,
+          sinkRootFs: z.sinkRootFs,
+          clientCn: z.clientCn,
+          snapshotInterval: z.snapshotInterval,
+          lagThreshold: z.lagThreshold,
+          keepSenderLastN: z.keepSenderLastN,
+          receiverGrid: z.receiverGrid,
+        }
+      : undefined,
     drills,
   };
+}
+
+/** A value config validation requires when its flow is enabled (config-rules.ts refuses its absence first). */
+function required(value: string | undefined, key: string): string {
+  if (value === undefined) throw new Error(`${key} is required when the flow is enabled; config validation should have refused it`);
+  return value;
 }
 
 /** The stack's flow inventory: {@link flowInventoryArgsFromConfig} built. */

@@ -3,7 +3,7 @@
  * the program exports and checked against what it registers, and how it reacts when flows are switched off or changed.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { benjiRetentionSpanSeconds, buildCoverage, coverageMarkdown, coverageMermaid, roughDuration, splitVeleroCron, type Coverage } from "../scripts/lib/coverage";
+import { benjiRetentionSpanSeconds, buildCoverage, coverageMarkdown, coverageMermaid, roughDuration, splitVeleroCron, verifiedByText, type Coverage } from "../scripts/lib/coverage";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { ROOT, planStack, planWith, type Plan } from "./harness";
 
@@ -121,7 +121,7 @@ describe("coverage of the prod stack", () => {
     ]);
   });
 
-  it("reports the gaps: Postgres kept in Garage, unversioned buckets, the Garage metadata PVCs copied twice", () => {
+  it("reports the gaps: Postgres kept in Garage, unversioned buckets, flows no drill verifies, the Garage metadata PVCs copied twice", () => {
     expect(c.gaps).toEqual([
       {
         kind: "in-cluster-only",
@@ -137,6 +137,31 @@ describe("coverage of the prod stack", () => {
         kind: "unversioned",
         subject: "benji",
         message: "benji writes to scaleway bucket `acme-k8s-prod-benji` without versioning (unversioned by design: Benji's cleanup must free space): whoever holds its credentials can delete or overwrite the backups for good",
+      },
+      {
+        kind: "unverified",
+        subject: "system",
+        message: "system: no restore drill or scrub reads its backups back on a schedule, so a backup that cannot be restored goes unnoticed until it is needed",
+      },
+      {
+        kind: "unverified",
+        subject: "garage-meta-ceph",
+        message: "garage-meta-ceph: no restore drill or scrub reads its backups back on a schedule, so a backup that cannot be restored goes unnoticed until it is needed",
+      },
+      {
+        kind: "unverified",
+        subject: "garage-data-zfs",
+        message: "garage-data-zfs: no restore drill or scrub reads its backups back on a schedule, so a backup that cannot be restored goes unnoticed until it is needed",
+      },
+      {
+        kind: "unverified",
+        subject: "benji",
+        message: "benji: no restore drill or scrub reads its backups back on a schedule, so a backup that cannot be restored goes unnoticed until it is needed",
+      },
+      {
+        kind: "unverified",
+        subject: "zrepl",
+        message: "zrepl: no restore drill or scrub reads its backups back on a schedule, so a backup that cannot be restored goes unnoticed until it is needed",
       },
       {
         kind: "overlap",
@@ -211,12 +236,39 @@ describe("coverage of the dev stack", () => {
       ["uncovered", "garage-data"],
       ["in-cluster-only", "postgresql"],
       ["uncovered", "rbd-pvcs"],
+      ["unverified", "system"],
     ]);
     expect(c.gaps[3].message).toBe("Garage metadata PVCs (`garage`, `backup-this-pvc=true`, Ceph RBD): no flow of this stack backs it up");
   });
 });
 
 describe("coverage follows the stack's configuration", () => {
+  it("verified by: each flow's drills in coverage.md, and a flow whose drill is switched off becomes an unverified gap", async () => {
+    const prod = coverageOf(await planStack("prod"), "prod");
+    expect(prod.flows.map((f) => [f.flow, verifiedByText(f)])).toEqual([
+      ["tenants", "drill `backup-system/restore-drill-tenants` (`0 10 * * 6` UTC)"],
+      ["system", "none"],
+      ["garage-meta-ceph", "none"],
+      ["garage-data-zfs", "none"],
+      ["postgres", "drill `backup-system/restore-drill-postgres` (`0 11 * * 6` UTC)"],
+      ["benji", "none"],
+      ["zrepl", "none"],
+    ]);
+    expect(prod.flows[0].verifiedBy).toEqual([{ kind: "drill", name: "tenants", object: "CronJob backup-system/restore-drill-tenants", schedule: "`0 10 * * 6` UTC" }]);
+    const md = coverageMarkdown(prod).split("\n");
+    expect(md).toContain("| flow | objects | selects | mechanism | schedule | RPO | retention | oldest restore point | destination | encryption | immutability | verified by |");
+    expect(md.find((l) => l.startsWith("| postgres |"))?.endsWith(" | drill `backup-system/restore-drill-postgres` (`0 11 * * 6` UTC) |")).toBe(true);
+    expect(md.find((l) => l.startsWith("| zrepl |"))?.endsWith(" | none |")).toBe(true);
+    expect(md).toContain("- **unverified** — zrepl: no restore drill or scrub reads its backups back on a schedule, so a backup that cannot be restored goes unnoticed until it is needed");
+
+    const drills = JSON.parse(readStackFile(ROOT, "prod").config["cluster-backup:drills"] ?? "{}") as Record<string, unknown>;
+    const off = coverageOf(await planWith("prod", { drills: { ...drills, tenants: { ...(drills.tenants as object), enabled: false } } }), "prod");
+    expect(verifiedByText(off.flows[0])).toBe("none");
+    expect(off.gaps.filter((g) => g.kind === "unverified").map((g) => g.message)[0]).toBe(
+      "tenants: no restore drill or scrub reads its backups back on a schedule, so a backup that cannot be restored goes unnoticed until it is needed; enable drills.tenants",
+    );
+  });
+
   it("zrepl off: Garage data has only node-local snapshots", async () => {
     const flows = stackFlows("prod");
     const c = coverageOf(await planWith("prod", { flows: { ...flows, zrepl: { enabled: false } } }), "prod");
@@ -238,6 +290,10 @@ describe("coverage follows the stack's configuration", () => {
     expect(c.gaps.map((g) => [g.kind, g.subject])).toEqual([
       ["in-cluster-only", "postgresql"],
       ["unversioned", "postgres"],
+      ["unverified", "system"],
+      ["unverified", "garage-meta-ceph"],
+      ["unverified", "garage-data-zfs"],
+      ["unverified", "zrepl"],
       // The waiver of flows.benji.image no longer applies: Benji is not deployed.
       ["image-tag-only", "velero.awsPluginImage"],
       ["image-tag-only", "flows.tenants.optOutImage"],

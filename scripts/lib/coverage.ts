@@ -13,6 +13,7 @@ import { MECHANISM_VOLUMES, veleroEncryption } from "../../components/flows/vele
 import { matchLabelsText, roughDuration } from "../../components/flows/text";
 import { objectRefText } from "../../components/flows/watches";
 import type { Flow, FlowInventory, Mechanism, ObjectRef, Selection } from "../../components/flows/types";
+import { DRILL_KINDS } from "../../components/drills/spec";
 export { benjiRetentionSpanSeconds } from "../../components/flows/benji";
 export { matchLabelsText, roughDuration } from "../../components/flows/text";
 export type { Selection } from "../../components/flows/types";
@@ -71,6 +72,18 @@ export interface FlowRow {
   readonly destination: Destination;
   readonly encryption: string;
   readonly immutability: string;
+  /** What reads its copies back on a schedule (the flow's `verifiedBy`): restore drills, scrubs; empty = nothing. */
+  readonly verifiedBy: readonly VerifiedBy[];
+}
+
+/** One verification of a flow, as coverage lists it. */
+export interface VerifiedBy {
+  readonly kind: "drill" | "scrub";
+  readonly name: string;
+  /** The CronJob running it, `Kind namespace/name`. */
+  readonly object: string;
+  /** Its cron with the time zone, as the flow's schedule is written. */
+  readonly schedule: string;
 }
 
 /** A class of data docs/design.md §1 says must be backed up. */
@@ -84,7 +97,7 @@ export interface DataClassRow {
 }
 
 export interface Gap {
-  readonly kind: "uncovered" | "node-local-only" | "in-cluster-only" | "unversioned" | "overlap" | "hooks-missing" | "guard-lifted" | "image-tag-only";
+  readonly kind: "uncovered" | "node-local-only" | "in-cluster-only" | "unversioned" | "overlap" | "hooks-missing" | "unverified" | "guard-lifted" | "image-tag-only";
   /** The data class or flow concerned. */
   readonly subject: string;
   readonly message: string;
@@ -207,7 +220,7 @@ function destinationOf(f: Flow, input: CoverageInput): Destination {
 }
 
 /** A flow's coverage row; the pod templates among `input.objects` say whether a hooks flow's dump is there. */
-function rowOf(f: Flow, input: CoverageInput): FlowRow {
+function rowOf(f: Flow, input: CoverageInput, timeZone: string): FlowRow {
   const hooks = f.mechanism === "velero-hooks" ? hookedTemplates(input.objects, f.selection.include, f.selection.exclude) : [];
   const volumes: Selection["volumes"] = f.mechanism === "velero-hooks" && hooks.length === 0 ? "none" : MECHANISM_VOLUMES[f.mechanism];
   const zreplJob = f.watches.find((w) => w.kind === "zrepl-job");
@@ -239,6 +252,7 @@ function rowOf(f: Flow, input: CoverageInput): FlowRow {
       f.destination.kind === "node-local" || f.destination.kind === "zfs-sink"
         ? f.destination.immutability
         : bucketImmutability(destination, f.mechanism === "benji-rbd" ? "by design: Benji's cleanup must free space" : undefined),
+    verifiedBy: f.verifiedBy.map((v) => ({ kind: v.kind, name: v.name, object: objectRefText(v.watch.object), schedule: `\`${v.watch.cron}\` ${timeZone}` })),
   };
 }
 
@@ -301,7 +315,7 @@ function flowRows(input: CoverageInput): FlowRow[] {
   const drift = flowDrift(inventory, input.objects);
   if (drift) throw new FlowDriftError(drift);
   const rank = (flow: string) => (FLOW_ORDER.includes(flow as FlowName) ? FLOW_ORDER.indexOf(flow as FlowName) : FLOW_ORDER.length);
-  return inventory.flows.map((f) => rowOf(f, input)).sort((a, b) => rank(a.flow) - rank(b.flow) || a.flow.localeCompare(b.flow));
+  return inventory.flows.map((f) => rowOf(f, input, inventory.timeZone)).sort((a, b) => rank(a.flow) - rank(b.flow) || a.flow.localeCompare(b.flow));
 }
 
 /** A thing to protect, described by a sample the flows' selections are matched against. */
@@ -394,6 +408,11 @@ export function buildCoverage(input: CoverageInput): Coverage {
   for (const f of flows.filter((x) => x.selection.volumes === "none" && x.flow === "postgres")) {
     gaps.push({ kind: "hooks-missing", subject: f.flow, message: `${f.flow}: no pod template in ${f.selection.include.join(", ")} carries the dump hooks in this stack; the workload's owner must apply the podTemplatePatch output, or the backups hold no dump` });
   }
+  // A flow nothing reads back on a schedule: its first failed restore would be the one that was needed.
+  for (const f of flows.filter((x) => x.verifiedBy.length === 0)) {
+    const drill = (DRILL_KINDS as readonly string[]).includes(f.flow) ? `; enable drills.${f.flow}` : "";
+    gaps.push({ kind: "unverified", subject: f.flow, message: `${f.flow}: no restore drill or scrub reads its backups back on a schedule, so a backup that cannot be restored goes unnoticed until it is needed${drill}` });
+  }
   for (const c of classes) {
     const labelled = flows.filter((f) => covers(f, c) && f.selection.labels !== undefined && levelOf(f) !== "node-local");
     if (labelled.length > 1) {
@@ -461,13 +480,18 @@ export function coverageMermaid(c: Coverage): string {
   return [...lines, ...edges].join("\n");
 }
 
+/** The "verified by" cell: each drill or scrub with its CronJob and schedule, or `none`. */
+export function verifiedByText(f: FlowRow): string {
+  return f.verifiedBy.length ? f.verifiedBy.map((v) => `${v.kind} \`${v.object.replace(/^CronJob /, "")}\` (${v.schedule})`).join("<br>") : "none";
+}
+
 /** coverage.md. */
 export function coverageMarkdown(c: Coverage): string {
   const flowTable = [
-    "| flow | objects | selects | mechanism | schedule | RPO | retention | oldest restore point | destination | encryption | immutability |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| flow | objects | selects | mechanism | schedule | RPO | retention | oldest restore point | destination | encryption | immutability | verified by |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...c.flows.map((f) =>
-      `| ${[f.flow, f.objects.map((o) => `\`${o}\``).join("<br>"), f.selection.text, f.mechanism, f.schedule, f.rpo, f.retention, f.oldestRestorePoint, f.destination.text, f.encryption, f.immutability].map(cell).join(" | ")} |`,
+      `| ${[f.flow, f.objects.map((o) => `\`${o}\``).join("<br>"), f.selection.text, f.mechanism, f.schedule, f.rpo, f.retention, f.oldestRestorePoint, f.destination.text, f.encryption, f.immutability, verifiedByText(f)].map(cell).join(" | ")} |`,
     ),
   ];
   const classTable = [
@@ -478,7 +502,7 @@ export function coverageMarkdown(c: Coverage): string {
   return [
     `# Backup coverage of stack \`${c.stack}\``,
     "",
-    "Derived from the flow inventory this stack exports (`flows`), checked against the objects this plan registers (Velero Schedules, Benji CronJobs, zrepl DaemonSets, restore drills), and the `backupStorageLocations` / `buckets` exports. RPO is the longest gap between two runs of the flow's schedule; the oldest restore point is what its retention still keeps.",
+    "Derived from the flow inventory this stack exports (`flows`), checked against the objects this plan registers (Velero Schedules, Benji CronJobs, zrepl DaemonSets, restore drills), and the `backupStorageLocations` / `buckets` exports. RPO is the longest gap between two runs of the flow's schedule; the oldest restore point is what its retention still keeps; \"verified by\" names the restore drills and scrubs that read its backups back on a schedule (none: an `unverified` gap).",
     "",
     "## Flows",
     "",
