@@ -9,7 +9,8 @@ import { buildDrillSpecs } from "../components/drills/spec";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { alertTargetsOf } from "../components/monitoring/targets";
-import { flowInventoryFromConfig } from "../components/stack-args";
+import { flowInventoryArgsFromConfig, flowInventoryFromConfig } from "../components/stack-args";
+import { buildFlowInventory } from "../components/flows";
 import { buildScheduleSpecs } from "../components/velero/schedule-specs";
 import { objectRefText } from "../components/flows/watches";
 import type { FlowInventory } from "../components/flows/types";
@@ -133,6 +134,14 @@ describe("flow inventory", () => {
     expect(plan.run.secretStrings.size).toBeGreaterThan(0);
     const text = JSON.stringify(plan.exports.flows);
     expect([...plan.run.secretStrings].filter((secret) => secret.length > 3 && text.includes(secret))).toEqual([]);
+  });
+
+  it("without Velero Schedules: no Velero flow and no shared watch; a drill of a flow the stack does not run is refused", () => {
+    const cfg = stackConfig("prod");
+    const args = flowInventoryArgsFromConfig(cfg, [], []);
+    const inv = buildFlowInventory(args);
+    expect([inv.flows.map((f) => f.id), inv.infrastructure]).toEqual([["benji", "zrepl"], []]);
+    expect(() => buildFlowInventory({ ...args, drills: buildDrillSpecs(cfg) })).toThrow("restore drill restore-drill-tenants: flow tenants is not in this stack");
   });
 
   it("follows the settings it is built from: legacy password, staleness override, zrepl datasets", () => {

@@ -43,7 +43,7 @@ export function zreplFlow(args: ZreplFlowArgs): Flow {
   const sink = buildZreplSinkConfig({ rootFs: args.sinkRootFs, clientCns: [args.clientCn] }).jobs?.[0] as ZreplSinkJob;
   const filesystems = Object.entries(push.filesystems).filter(([, on]) => on).map(([fs]) => fs);
   const rpoSeconds = parseZreplDuration(args.snapshotInterval) ?? 0;
-  // zrepl stores a received filesystem at <root_fs>/<client identity>/<source path> (zrepl docs, "sink" job: root_fs).
+  // zrepl stores a received filesystem at <root_fs>/<client identity>/<source path> (docs/design.md §2(d)).
   const sourceRoot = filesystems.length === 1 ? filesystems[0].replace(/<$/, "") : undefined;
   const dataset = `${sink.root_fs}/${args.clientCn}/${sourceRoot ? `${sourceRoot}/…` : "<source dataset>"}`;
   const pushRef = objectRef("DaemonSet", args.namespace, args.pushDaemonSet);
