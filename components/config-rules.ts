@@ -260,7 +260,7 @@ const endpointRule: Rule = (cfg) => {
     }));
 };
 
-/** The last two live beside what they check: alert thresholds (monitoring/targets.ts), drill windows (drills/spec.ts). */
+/** The last two live beside what they check: alert thresholds (monitoring/stale.ts), drill windows (drills/spec.ts). */
 /** Staleness thresholds shorter than the interval of the cron they watch (each `monitoring.staleAfter` key and its cron). */
 function monitoringRule(cfg: ParsedConfig): ConfigProblem[] {
   const f = cfg.flows;

@@ -1,8 +1,9 @@
 /**
  * The alerting rules of the backup system (docs/design.md §3.8), built as typed PrometheusRule groups by pure functions.
  *
- * Every threshold comes from the targets (components/monitoring/targets.ts), which derive it from the cron of the
- * Schedule or CronJob it watches (interval between runs + grace); nothing here is a hand-typed number of hours.
+ * Every threshold comes from the targets (components/monitoring/targets.ts reads them off the flow inventory's watches,
+ * components/flows), which derive it from the cron of the Schedule or CronJob it watches (interval between runs +
+ * grace); nothing here is a hand-typed number of hours.
  *
  * Metric facts (docs/design.md §3.8; velero v1.18 `pkg/metrics/metrics.go`, zrepl v0.7.0 `internal/daemon/job/active.go`,
  * kube-state-metrics v2):
