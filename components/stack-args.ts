@@ -12,7 +12,9 @@ import type { DeclaredContext } from "../policy/rules/context";
 import { benjiCoverageNote, benjiDatabaseNote, type BenjiArgs } from "./benji/benji";
 import { benjiPvcNamespaces } from "./benji/access";
 import { databaseNamespace } from "./benji/benji-config";
+import { benjiIntegrityNote, type BenjiIntegritySettings } from "./benji/integrity";
 import { parseBenjiEncryption } from "./key-material";
+import { parseGoDuration } from "./schema/duration";
 import type { S3Target } from "./storage/types";
 import type { StorageArgs } from "./storage";
 import type { ZreplReplicationArgs } from "./zrepl/replication";
@@ -176,6 +178,17 @@ export function benjiArgsFromConfig(cfg: StackConfig, storage: S3Target | undefi
     pushGateway: b.pushGateway,
     pvcNamespaces: benjiPvcNamespaces(b.pvcNamespaces, cfg.flows.garageMetaCeph.namespace),
     admission: { enabled: cfg.policy.admission.enabled, action: cfg.policy.admission.action },
+    integrity: benjiIntegrityFromConfig(b),
+  };
+}
+
+/** Benji's integrity CronJobs ← `flows.benji.{scrub,drill,metadataBackup}` (drill.timeout in seconds). */
+export function benjiIntegrityFromConfig(b: Pick<StackConfig["flows"]["benji"], "scrub" | "drill" | "metadataBackup">): BenjiIntegritySettings {
+  const { scrub, drill, metadataBackup } = b;
+  return {
+    scrub: { enabled: scrub.enabled, schedule: scrub.schedule, versionPercentage: scrub.versionPercentage, blockPercentage: scrub.blockPercentage },
+    drill: { enabled: drill.enabled, schedule: drill.schedule, timeoutSeconds: parseGoDuration(drill.timeout) ?? 0 },
+    metadataBackup: { enabled: metadataBackup.enabled, schedule: metadataBackup.schedule },
   };
 }
 
@@ -185,7 +198,10 @@ export function benjiArgsFromConfig(cfg: StackConfig, storage: S3Target | undefi
  */
 export function benjiSummaryNotes(cfg: StackConfig): pulumi.Input<string>[] {
   const b = cfg.flows.benji;
-  const notes: pulumi.Input<string>[] = [benjiCoverageNote(cfg.csi.cephRbd?.storageClasses, b.ceph?.pools ?? [], benjiPvcNamespaces(b.pvcNamespaces, cfg.flows.garageMetaCeph.namespace))];
+  const notes: pulumi.Input<string>[] = [
+    benjiCoverageNote(cfg.csi.cephRbd?.storageClasses, b.ceph?.pools ?? [], benjiPvcNamespaces(b.pvcNamespaces, cfg.flows.garageMetaCeph.namespace)),
+    benjiIntegrityNote(benjiIntegrityFromConfig(b), cfg.timeZone),
+  ];
   const url = cfg.secrets.benjiDatabaseUrl;
   if (url) {
     const postgres = { enabled: cfg.flows.postgres.enabled, namespace: cfg.flows.postgres.workload.namespace };
@@ -238,7 +254,9 @@ export function monitoringArgsFromConfig(cfg: Pick<StackConfig, "timeZone" | "mo
     staleAfter: cfg.monitoring.staleAfter,
     grace: cfg.monitoring.grace,
     runbookBaseUrl: cfg.monitoring.runbookBaseUrl,
-    benji: b.enabled ? { namespace: b.namespace, instance: b.instance, retention: b.retention, schedules: { backup: b.backupSchedule, enforce: b.enforceSchedule, cleanup: b.cleanupSchedule } } : undefined,
+    benji: b.enabled
+      ? { namespace: b.namespace, instance: b.instance, retention: b.retention, schedules: { backup: b.backupSchedule, enforce: b.enforceSchedule, cleanup: b.cleanupSchedule }, integrity: benjiIntegrityFromConfig(b) }
+      : undefined,
     zrepl: z.enabled ? { namespace: z.namespace, snapshotInterval: z.snapshotInterval, lagThreshold: z.lagThreshold } : undefined,
     optOutSchedule: optOutSyncRuns(t, cfg.policy.admission) ? t.optOutSchedule : undefined,
   };
