@@ -33,6 +33,7 @@
  * - The benji-k8s image has bash, jq and the Ceph `rbd` CLI (`images/benji/Dockerfile`: `jq`, `ceph-base`).
  */
 import { BENJI_INSTANCE_LABEL } from "../labels";
+import { cronMaxIntervalSeconds } from "../schema/cron";
 import { humanDuration } from "../schema/duration";
 
 /** Kubernetes names of the integrity CronJobs and the drill's account. */
@@ -253,4 +254,20 @@ export function benjiIntegrityNote(settings: BenjiIntegritySettings, timeZone: s
       : "no scheduled metadata backup (flows.benji.metadataBackup.enabled is false): only each backup's own copy of its new version's metadata is in the storage",
   ];
   return `Benji integrity: ${parts.join("; ")}.`;
+}
+
+/** How the Benji flow is verified, for the flow inventory (`verifiedBy`): one entry per enabled scrub or drill. */
+export interface BenjiVerification {
+  readonly kind: "drill" | "scrub";
+  readonly cronJob: string;
+  readonly namespace: string;
+  /** Longest gap between two runs of its cron. */
+  readonly intervalSeconds: number;
+}
+
+/** The enabled scrub and drill of a Benji installation in `namespace`, as flow-inventory `verifiedBy` entries. */
+export function benjiVerifiedBy(namespace: string, instance: string, settings: BenjiIntegritySettings): BenjiVerification[] {
+  return benjiIntegrityCronJobs(instance, settings, []).flatMap((job) =>
+    job.verifies ? [{ kind: job.verifies, cronJob: job.name, namespace, intervalSeconds: cronMaxIntervalSeconds(job.schedule) }] : [],
+  );
 }
