@@ -42,6 +42,11 @@ describe("stack-args", () => {
       instance: "benji-k8s",
       retention: "latest7",
       schedules: { backup: prod.flows.benji.backupSchedule, enforce: prod.flows.benji.enforceSchedule, cleanup: prod.flows.benji.cleanupSchedule },
+      integrity: {
+        scrub: { enabled: true, schedule: "0 1 * * *", versionPercentage: 10, blockPercentage: 33 },
+        drill: { enabled: true, schedule: "0 12 * * 6", timeoutSeconds: 21600 },
+        metadataBackup: { enabled: true, schedule: "30 4 * * *" },
+      },
     });
     expect(args.zrepl).toEqual({ namespace: prod.flows.zrepl.namespace, snapshotInterval: prod.flows.zrepl.snapshotInterval, lagThreshold: prod.flows.zrepl.lagThreshold });
     expect(args.optOutSchedule).toBe(prod.flows.tenants.optOutSchedule);
