@@ -21,6 +21,7 @@ case "$sub" in
     path="\${last#*:}"
     if [ "\${RESTORE_CREATES:-1}" = 1 ]; then mkdir -p "$D/images/\${path%%/*}"; : > "$D/images/$path"; fi
     [ "\${RESTORE_KILLS_PARENT:-0}" = 1 ] && kill -TERM "$PPID"
+    [ "\${RESTORE_BREAKS_CEPH:-0}" = 1 ] && : > "$D/ceph-down"
     exit "\${RESTORE_RC:-0}" ;;
   deep-scrub) [ -f "$D/scrub.log" ] && cat "$D/scrub.log" >&2; exit "\${SCRUB_RC:-0}" ;;
 esac
@@ -35,7 +36,7 @@ exit "\${COMMAND_RC:-0}"
 const FAKE_RBD = `#!/bin/sh
 echo "rbd $*" >> "$D/calls.log"
 case "$1" in
-  ls) [ "\${RBD_LS_RC:-0}" = 0 ] || exit "$RBD_LS_RC"; [ -d "$D/images/$2" ] && ls -1 "$D/images/$2"; exit 0 ;;
+  ls) [ "\${RBD_LS_RC:-0}" = 0 ] || exit "$RBD_LS_RC"; [ -f "$D/ceph-down" ] && exit 110; [ -d "$D/images/$2" ] && ls -1 "$D/images/$2"; exit 0 ;;
   rm) [ "\${RBD_RM_RC:-0}" = 0 ] || exit "$RBD_RM_RC"; rm "$D/images/$2" 2>/dev/null || { echo "rbd: error opening image $2" >&2; exit 2; } ;;
 esac
 exit 0
@@ -198,6 +199,13 @@ describe("benji-restore-drill under bash", () => {
     const r = drill({ env: { RBD_RM_RC: "16" } });
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`benji restore drill: cannot remove the scratch image replicapool/${IMAGE} (the next drill removes it)\n`);
+  });
+
+  it("Ceph unreachable after the restore: the drill fails and says the scratch image is left for the next drill", () => {
+    const r = drill({ env: { RESTORE_BREAKS_CEPH: "1" } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`benji restore drill: cannot list the pool replicapool to remove the scratch image replicapool/${IMAGE} (the next drill removes it)\n`);
+    expect(r.calls.filter((c) => c.startsWith("rbd rm"))).toEqual([]);
   });
 
   it("refuses a version in a pool Benji has no io for, before touching Ceph", () => {
