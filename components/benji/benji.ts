@@ -205,7 +205,8 @@ export function benjiLabels(role: string): Record<string, string> {
  * privileged (as the upstream chart, benji-k8s 0.17.0 charts/benji-k8s/templates/cronjobs.yaml) as SA `benji` with
  * the Ceph key; the maintenance profile runs unprivileged without capabilities, as SA `benji-maintenance` without a
  * token, and without the Ceph key (Benji imports its io modules at start but connects to Ceph only when an io is
- * used: src/benji/io/factory.py).
+ * used: src/benji/io/factory.py). The drill profile is the maintenance one with the Ceph key, as SA `benji-drill`
+ * (librados needs no privileges: src/benji/io/rbdaio.py).
  */
 export function benjiPodTemplate(args: BenjiPodArgs, role: string, command: readonly string[], profile: BenjiPodProfile): k8s.types.input.core.v1.PodTemplateSpec {
   const backup = profile === "backup";
