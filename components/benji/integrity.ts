@@ -33,6 +33,7 @@
  * - The benji-k8s image has bash, jq and the Ceph `rbd` CLI (`images/benji/Dockerfile`: `jq`, `ceph-base`).
  */
 import { BENJI_INSTANCE_LABEL } from "../labels";
+import type { StaleKey } from "../monitoring/stale";
 import { cronMaxIntervalSeconds } from "../schema/cron";
 import { humanDuration } from "../schema/duration";
 
@@ -189,6 +190,39 @@ export const BENJI_DRILL_SCRIPT = [
   `! grep -qF "${BENJI_SOURCE_MISMATCH_LOG}" "$log" || fail "the image restored from $uid differs from the version's blocks"`,
   'echo "restore drill passed: $uid restored and matches its checksums"',
 ].join("\n");
+
+/**
+ * How the alerts watch each integrity CronJob (components/monitoring/targets.ts): its `monitoring.staleAfter` key, alert
+ * name prefix, purpose, severities and what a failed Job means. Benji exports no metric of its own without a
+ * Pushgateway (benji-k8s `helpers/prometheus.py` pushes only when PROM_PUSH_GATEWAY is set), so a failed Job
+ * (kube-state-metrics) is the signal.
+ */
+export const BENJI_INTEGRITY_ALERTS = {
+  scrub: {
+    key: "benjiScrub",
+    prefix: "BenjiScrub",
+    purpose: "deep-scrubs a sample of the Benji versions against their checksums",
+    severity: "warning",
+    failedSeverity: "critical",
+    failedMeaning: "A failed scrub means Benji found blocks that do not match their checksums (their versions are now invalid and cannot be restored), an invalid version is still listed, or the scrub could not run.",
+  },
+  drill: {
+    key: "benjiDrill",
+    prefix: "BenjiRestoreDrill",
+    purpose: "restores the newest valid version of one labelled PVC into a scratch RBD image and compares it with benji deep-scrub --source",
+    severity: "warning",
+    failedSeverity: "critical",
+    failedMeaning: "A failed drill means a Benji version could not be restored or did not match its checksums; the log names the version and the step.",
+  },
+  "metadata-backup": {
+    key: "benjiMetadataBackup",
+    prefix: "BenjiMetadataBackup",
+    purpose: "copies the metadata of every Benji version to the Benji storage",
+    severity: "warning",
+    failedSeverity: "warning",
+    failedMeaning: "Until it succeeds, changes to versions since their backup (scrub results, labels) are missing from the storage copy that rebuilds a lost database.",
+  },
+} as const satisfies Record<BenjiIntegrityCronJob["role"], { key: StaleKey; prefix: string; purpose: string; severity: "critical" | "warning"; failedSeverity: "critical" | "warning"; failedMeaning: string }>;
 
 /** One integrity CronJob as data: what benji.ts creates and what monitoring and the flow inventory watch. */
 export interface BenjiIntegrityCronJob {

@@ -7,7 +7,7 @@
  * unless `monitoring.staleAfter.<key>` sets it; config rules refuse a threshold shorter than the interval.
  */
 import { benjiCronJobs } from "../benji/benji";
-import { benjiIntegrityCronJobs, type BenjiIntegrityCronJob, type BenjiIntegritySettings } from "../benji/integrity";
+import { BENJI_INTEGRITY_ALERTS, benjiIntegrityCronJobs, type BenjiIntegritySettings } from "../benji/integrity";
 import { RUNBOOK_ANCHORS, type RunbookAnchor } from "../runbook-anchors";
 import { cronMaxIntervalSeconds } from "../schema/cron";
 import { staleAfterSeconds, type StaleKey, type StaleSettings } from "./stale";
@@ -63,34 +63,6 @@ const BENJI_ROLES = {
   enforce: { key: "benjiEnforce", purpose: "drops Benji versions outside the retention", severity: "warning" },
   cleanup: { key: "benjiCleanup", purpose: "frees the storage of dropped Benji blocks", severity: "warning" },
 } as const satisfies Record<string, { key: StaleKey; purpose: string; severity: "critical" | "warning" }>;
-
-/** The integrity CronJobs by role: their alerts' prefix, and what a failed Job means (issue 19). */
-const BENJI_INTEGRITY_ROLES = {
-  scrub: {
-    key: "benjiScrub",
-    prefix: "BenjiScrub",
-    purpose: "deep-scrubs a sample of the Benji versions against their checksums",
-    severity: "warning",
-    failedSeverity: "critical",
-    failedMeaning: "A failed scrub means Benji found blocks that do not match their checksums (their versions are now invalid and cannot be restored), an invalid version is still listed, or the scrub could not run.",
-  },
-  drill: {
-    key: "benjiDrill",
-    prefix: "BenjiRestoreDrill",
-    purpose: "restores the newest valid version of one labelled PVC into a scratch RBD image and compares it with benji deep-scrub --source",
-    severity: "warning",
-    failedSeverity: "critical",
-    failedMeaning: "A failed drill means a Benji version could not be restored or did not match its checksums; the log names the version and the step.",
-  },
-  "metadata-backup": {
-    key: "benjiMetadataBackup",
-    prefix: "BenjiMetadataBackup",
-    purpose: "copies the metadata of every Benji version to the Benji storage",
-    severity: "warning",
-    failedSeverity: "warning",
-    failedMeaning: "Until it succeeds, changes to versions since their backup (scrub results, labels) are missing from the storage copy that rebuilds a lost database.",
-  },
-} as const satisfies Record<BenjiIntegrityCronJob["role"], { key: StaleKey; prefix: string; purpose: string; severity: "critical" | "warning"; failedSeverity: "critical" | "warning"; failedMeaning: string }>;
 
 const DRILL_PURPOSES: Record<DrillSpec["kind"], { key: StaleKey; purpose: string }> = {
   tenants: { key: "tenantsDrill", purpose: "restores a tenant namespace of the newest tenants backup into a scratch namespace and checks it" },
@@ -165,7 +137,7 @@ export function alertTargets(cfg: MonitoringArgs, schedules: readonly ScheduleSp
   const benjiIntegrity: CronJobTarget[] =
     b?.integrity
       ? benjiIntegrityCronJobs(b.instance, b.integrity, []).map((job) => {
-          const role = BENJI_INTEGRITY_ROLES[job.role];
+          const role = BENJI_INTEGRITY_ALERTS[job.role];
           const intervalSeconds = cronMaxIntervalSeconds(job.schedule);
           return {
             name: job.name,
