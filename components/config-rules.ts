@@ -273,6 +273,9 @@ function monitoringRule(cfg: ParsedConfig): ConfigProblem[] {
     { key: "benjiBackup", path: "flows.benji.backupSchedule", cron: f.benji.backupSchedule, enabled: f.benji.enabled },
     { key: "benjiEnforce", path: "flows.benji.enforceSchedule", cron: f.benji.enforceSchedule, enabled: f.benji.enabled },
     { key: "benjiCleanup", path: "flows.benji.cleanupSchedule", cron: f.benji.cleanupSchedule, enabled: f.benji.enabled },
+    { key: "benjiScrub", path: "flows.benji.scrub.schedule", cron: f.benji.scrub.schedule, enabled: f.benji.enabled && f.benji.scrub.enabled },
+    { key: "benjiDrill", path: "flows.benji.drill.schedule", cron: f.benji.drill.schedule, enabled: f.benji.enabled && f.benji.drill.enabled },
+    { key: "benjiMetadataBackup", path: "flows.benji.metadataBackup.schedule", cron: f.benji.metadataBackup.schedule, enabled: f.benji.enabled && f.benji.metadataBackup.enabled },
     { key: "tenantsDrill", path: "drills.tenants.schedule", cron: cfg.drills.tenants.schedule, enabled: true },
     { key: "postgresDrill", path: "drills.postgres.schedule", cron: cfg.drills.postgres.schedule, enabled: true },
   ]);

@@ -12,6 +12,7 @@ import { parseGrid, parseZreplDuration } from "./zrepl/grid";
 import { DEFAULT_RUNBOOK_BASE_URL } from "./runbook-anchors";
 import { BENJI_FILE_IO, BENJI_POOL } from "./benji/benji-config";
 import { BENJI_RETENTION_EXAMPLE, parseBenjiRetention } from "./benji/retention";
+import { BENJI_INTEGRITY_DEFAULTS } from "./benji/integrity";
 import { byteQuantityError } from "./schema/quantity";
 import { parseImageReference } from "./schema/image";
 import { PINS } from "./pins";
@@ -227,6 +228,34 @@ const benjiPool = z
   .regex(BENJI_POOL, { error: "expected a Ceph pool name of letters, digits, '-', '_', '.' without leading or trailing '-' (it names a Benji io)" })
   .refine((v) => v !== BENJI_FILE_IO, { error: `'${BENJI_FILE_IO}' is the name of Benji's file io; a Ceph pool of that name cannot be backed up` });
 
+/** A `benji batch-deep-scrub` percentage: a whole number 1..100 (Benji 0.17.0 src/benji/scripts/benji.py `integer_range(1, 100)`). */
+function benjiPercentage(flag: string, example: number) {
+  const error = `expected a whole percentage from 1 to 100 (benji batch-deep-scrub ${flag}), e.g. ${example}`;
+  return z.number({ error }).int({ error }).min(1, { error }).max(100, { error }).default(example);
+}
+
+/** flows.benji.{scrub,drill,metadataBackup}: the integrity CronJobs (components/benji/integrity.ts). */
+const BI = BENJI_INTEGRITY_DEFAULTS;
+const benjiIntegrity = {
+  scrub: z
+    .strictObject({
+      enabled: z.boolean().default(BI.scrub.enabled),
+      schedule: cron.default(BI.scrub.schedule),
+      versionPercentage: benjiPercentage("--version-percentage", BI.scrub.versionPercentage),
+      blockPercentage: benjiPercentage("--block-percentage", BI.scrub.blockPercentage),
+    })
+    .prefault({}),
+  drill: z
+    .strictObject({
+      enabled: z.boolean().default(BI.drill.enabled),
+      schedule: cron.default(BI.drill.schedule),
+      /** activeDeadlineSeconds of a drill Job (BENJI_INTEGRITY_DEFAULTS.drill.timeoutSeconds). */
+      timeout: goDuration.default("6h"),
+    })
+    .prefault({}),
+  metadataBackup: z.strictObject({ enabled: z.boolean().default(BI.metadataBackup.enabled), schedule: cron.default(BI.metadataBackup.schedule) }).prefault({}),
+};
+
 const flows = z
   .strictObject({
     tenants: z
@@ -306,6 +335,7 @@ const flows = z
             pools: z.array(benjiPool).min(1, { error: "expected at least one Ceph RBD pool name" }),
           })
           .optional(),
+        ...benjiIntegrity,
       })
       .prefault({}),
     zrepl: z
@@ -367,6 +397,9 @@ const monitoring = z
         benjiBackup: goDuration.optional(),
         benjiEnforce: goDuration.optional(),
         benjiCleanup: goDuration.optional(),
+        benjiScrub: goDuration.optional(),
+        benjiDrill: goDuration.optional(),
+        benjiMetadataBackup: goDuration.optional(),
         tenantsDrill: goDuration.optional(),
         postgresDrill: goDuration.optional(),
       })

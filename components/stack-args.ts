@@ -12,7 +12,9 @@ import type { DeclaredContext } from "../policy/rules/context";
 import { benjiCoverageNote, benjiCronJobs, benjiDatabaseNote, type BenjiArgs } from "./benji/benji";
 import { benjiPvcNamespaces } from "./benji/access";
 import { databaseNamespace } from "./benji/benji-config";
+import { benjiIntegrityNote, type BenjiIntegritySettings } from "./benji/integrity";
 import { parseBenjiEncryption } from "./key-material";
+import { parseGoDuration } from "./schema/duration";
 import type { S3Target } from "./storage/types";
 import type { StorageArgs } from "./storage";
 import { ZREPL_K8S, zreplSinkAddress, type ZreplReplicationArgs } from "./zrepl/replication";
@@ -179,6 +181,17 @@ export function benjiArgsFromConfig(cfg: StackConfig, storage: S3Target | undefi
     pushGateway: b.pushGateway,
     pvcNamespaces: benjiPvcNamespaces(b.pvcNamespaces, cfg.flows.garageMetaCeph.namespace),
     admission: { enabled: cfg.policy.admission.enabled, action: cfg.policy.admission.action },
+    integrity: benjiIntegrityFromConfig(b),
+  };
+}
+
+/** Benji's integrity CronJobs ← `flows.benji.{scrub,drill,metadataBackup}` (drill.timeout in seconds). */
+export function benjiIntegrityFromConfig(b: Pick<StackConfig["flows"]["benji"], "scrub" | "drill" | "metadataBackup">): BenjiIntegritySettings {
+  const { scrub, drill, metadataBackup } = b;
+  return {
+    scrub: { enabled: scrub.enabled, schedule: scrub.schedule, versionPercentage: scrub.versionPercentage, blockPercentage: scrub.blockPercentage },
+    drill: { enabled: drill.enabled, schedule: drill.schedule, timeoutSeconds: parseGoDuration(drill.timeout) ?? 0 },
+    metadataBackup: { enabled: metadataBackup.enabled, schedule: metadataBackup.schedule },
   };
 }
 
@@ -188,7 +201,10 @@ export function benjiArgsFromConfig(cfg: StackConfig, storage: S3Target | undefi
  */
 export function benjiSummaryNotes(cfg: StackConfig): pulumi.Input<string>[] {
   const b = cfg.flows.benji;
-  const notes: pulumi.Input<string>[] = [benjiCoverageNote(cfg.csi.cephRbd?.storageClasses, b.ceph?.pools ?? [], benjiPvcNamespaces(b.pvcNamespaces, cfg.flows.garageMetaCeph.namespace))];
+  const notes: pulumi.Input<string>[] = [
+    benjiCoverageNote(cfg.csi.cephRbd?.storageClasses, b.ceph?.pools ?? [], benjiPvcNamespaces(b.pvcNamespaces, cfg.flows.garageMetaCeph.namespace)),
+    benjiIntegrityNote(benjiIntegrityFromConfig(b), cfg.timeZone),
+  ];
   const url = cfg.secrets.benjiDatabaseUrl;
   if (url) {
     const postgres = { enabled: cfg.flows.postgres.enabled, namespace: cfg.flows.postgres.workload.namespace };
@@ -251,7 +267,7 @@ export function drillArgsFromConfig(cfg: StackConfig, dependsOn: pulumi.Input<pu
 /**
  * The flow inventory ← `timeZone`, `velero.{namespace,repositoryPassword}`, the rendered locations,
  * `monitoring.{staleAfter,grace}`, the Velero Schedules and drills built, `flows.postgres.workload` (where the dump hooks
- * sit), `flows.tenants.optOutSchedule` (when the opt-out sync runs), `flows.benji.{namespace,retention,pvcNamespaces,*Schedule}`
+ * sit), `flows.tenants.optOutSchedule` (when the opt-out sync runs), `flows.benji.{namespace,retention,pvcNamespaces,*Schedule,scrub,drill,metadataBackup}`
  * with its CronJob names (when enabled), `flows.zrepl.*` with its DaemonSet names and sink address (when enabled).
  */
 export function flowInventoryArgsFromConfig(cfg: StackConfig, schedules: readonly ScheduleSpec[], drills: readonly DrillSpec[]): FlowInventoryArgs {
@@ -277,6 +293,7 @@ export function flowInventoryArgsFromConfig(cfg: StackConfig, schedules: readonl
           retention: b.retention,
           pvcNamespaces,
           cronJobs: benjiCronJobsByRole(benjiCronJobs(b.instance, b.retention, { backup: b.backupSchedule, enforce: b.enforceSchedule, cleanup: b.cleanupSchedule }, pvcNamespaces)),
+          integrity: benjiIntegrityFromConfig(b),
         }
       : undefined,
     zrepl: z.enabled

@@ -26,7 +26,7 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
 
   it("holds every rule, each valid PromQL, and validates against the PrometheusRule schema", async () => {
     const rules = (rule.spec.groups as Obj[]).flatMap((g) => g.rules as Obj[]);
-    expect(rules).toHaveLength(53);
+    expect(rules).toHaveLength(62);
     expect([...new Set(rules.map((r) => r.alert))]).toEqual([
       "VeleroBackupFailed",
       "VeleroBackupPartiallyFailed",
@@ -41,6 +41,15 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
       "BenjiJobFailed",
       "BenjiJobStale",
       "BenjiJobNeverSucceeded",
+      "BenjiScrubFailed",
+      "BenjiScrubStale",
+      "BenjiScrubNeverSucceeded",
+      "BenjiRestoreDrillFailed",
+      "BenjiRestoreDrillStale",
+      "BenjiRestoreDrillNeverSucceeded",
+      "BenjiMetadataBackupFailed",
+      "BenjiMetadataBackupStale",
+      "BenjiMetadataBackupNeverSucceeded",
       "ZreplReplicationLagging",
       "ZreplReplicationNeverSucceeded",
       "ZreplReplicationErrors",
@@ -78,7 +87,7 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
 
   it("the plan summary lists every alert and drill", () => {
     const notes = (plan.exports.summaryNotes as string[]).filter((n) => /^(Alert|Restore drill)/.test(n));
-    expect(notes[0]).toBe("Alerts: PrometheusRule `backup-system/cluster-backup` with 53 rules (labels release=kube-prometheus-stack); runbook links `RESTORE.md#<section>`");
+    expect(notes[0]).toBe("Alerts: PrometheusRule `backup-system/cluster-backup` with 62 rules (labels release=kube-prometheus-stack); runbook links `RESTORE.md#<section>`");
     expect(notes).toContain(
       "Alert VeleroBackup{Failed,PartiallyFailed,Stale,NeverSucceeded,ItemsDropped} for Schedule `tenants-daily` ('0 1 * * *'): stale after 28h (1d interval + 4h), items below 50% of the last 7 runs' most, runbook #tenants",
     );
@@ -87,7 +96,10 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
     expect(notes).toContain(
       "Restore drill `restore-drill-tenants` ('0 10 * * 6' UTC, up to 2h): restores a different tenant (cust-*) every run from the newest completed `tenants-daily` backup into `drill-<source>-<yyyymmddhhmm>`, checks phase, item counts, pod volume restores and bound PVCs, then deletes it; outcome = Job status + Event",
     );
-    expect(notes.filter((n) => n.startsWith("Alert "))).toHaveLength(5 + 4 + 1 + 1 + 3 + 1 + 2 + 2);
+    expect(notes).toContain("Alert BenjiScrub{Failed,Stale,NeverSucceeded} for CronJob `benji/benji-deep-scrub` ('0 1 * * *'): stale after 28h (1d interval + 4h), runbook #benji");
+    expect(notes).toContain("Alert BenjiRestoreDrill{Failed,Stale,NeverSucceeded} for CronJob `benji/benji-restore-drill` ('0 12 * * 6'): stale after 174h (7d interval + 6h), runbook #benji");
+    expect(notes).toContain("Alert BenjiMetadataBackup{Failed,Stale,NeverSucceeded} for CronJob `benji/benji-metadata-backup` ('30 4 * * *'): stale after 28h (1d interval + 4h), runbook #benji");
+    expect(notes.filter((n) => n.startsWith("Alert "))).toHaveLength(5 + 4 + 1 + 1 + 3 + 3 + 1 + 2 + 2);
     expect(notes.filter((n) => n.startsWith("Restore drill "))).toHaveLength(2);
   });
 });
@@ -130,6 +142,11 @@ describe("alerts: bad config is refused with the key, the value and the form", (
       `cluster-backup:monitoring.staleAfter.tenantsDrill: is shorter than the 7d between runs of '0 10 * * 6' (drills.tenants.schedule): the alert would fire before the next run is due; expected at least 7d, e.g. '172h' (got "48h")`,
     ]);
     expect(stackConfigProblems("prod", { monitoring: { staleAfter: { tenants: "24h", system: "30h" } } })).toEqual([]);
+    expect(stackConfigProblems("prod", { monitoring: { staleAfter: { benjiScrub: "20h", benjiDrill: "100h", benjiMetadataBackup: "1h" } } })).toEqual([
+      `cluster-backup:monitoring.staleAfter.benjiScrub: is shorter than the 1d between runs of '0 1 * * *' (flows.benji.scrub.schedule): the alert would fire before the next run is due; expected at least 1d, e.g. '28h' (got "20h")`,
+      `cluster-backup:monitoring.staleAfter.benjiDrill: is shorter than the 7d between runs of '0 12 * * 6' (flows.benji.drill.schedule): the alert would fire before the next run is due; expected at least 7d, e.g. '172h' (got "100h")`,
+      `cluster-backup:monitoring.staleAfter.benjiMetadataBackup: is shorter than the 1d between runs of '30 4 * * *' (flows.benji.metadataBackup.schedule): the alert would fire before the next run is due; expected at least 1d, e.g. '28h' (got "1h")`,
+    ]);
   });
 
   it("malformed monitoring keys", () => {
@@ -137,7 +154,7 @@ describe("alerts: bad config is refused with the key, the value and the form", (
       `cluster-backup:monitoring.ruleLabels.release!: expected a Kubernetes label key such as 'release' or 'example.com/team' (got "release!")`,
       `cluster-backup:monitoring.runbookBaseUrl: expected the URL (or repository path) of RESTORE.md without a '#fragment', e.g. 'https://git.example.com/ops/cluster-backup/-/blob/main/RESTORE.md' (got "https://x/RESTORE.md#top")`,
       `cluster-backup:monitoring.grace: expected a positive Go duration such as '30m', '4h' or '1h30m' (got "4 hours")`,
-      "cluster-backup:monitoring.staleAfter.tenant: unknown key; expected one of: tenants, system, garageMetaCeph, garageDataZfs, postgres, benjiBackup, benjiEnforce, benjiCleanup, tenantsDrill, postgresDrill",
+      "cluster-backup:monitoring.staleAfter.tenant: unknown key; expected one of: tenants, system, garageMetaCeph, garageDataZfs, postgres, benjiBackup, benjiEnforce, benjiCleanup, benjiScrub, benjiDrill, benjiMetadataBackup, tenantsDrill, postgresDrill",
     ]);
   });
 });

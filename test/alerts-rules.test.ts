@@ -109,11 +109,12 @@ describe("alerts: the rules of the prod stack", () => {
   const groups = groupsOf(cfg);
   const base = "RESTORE.md";
 
-  it("four groups, 53 rules, in a fixed order", () => {
+  it("four groups, 62 rules, in a fixed order", () => {
     expect(groups.map((g) => [g.name, g.rules.length])).toEqual([
       // 5 Schedules × (4 + items dropped), 4 locations, node-agent, the opt-out CronJob's 3.
       [GROUPS.velero, 5 * 5 + 4 + 1 + 3],
-      [GROUPS.benji, 3 * 3],
+      // backup, enforce, cleanup, then deep scrub, restore drill, metadata backup: 3 each.
+      [GROUPS.benji, 6 * 3],
       [GROUPS.zrepl, 3 + 2],
       [GROUPS.drills, 2 * 3],
     ]);
@@ -280,6 +281,46 @@ describe("alerts: the rules of the prod stack", () => {
       "The CronJob benji/benji-backup-all (runs '30 7 * * *', at most 1d between runs; backs up every Ceph RBD PVC labelled backup-this-pvc=true) last succeeded {{ $value | humanizeDuration }} ago, more than 28h (the 1d between runs plus 4h grace). Inspect it: `kubectl -n benji get jobs --sort-by=.metadata.creationTimestamp`, `kubectl -n benji describe cronjob benji-backup-all` (events) and the failed Job's log.",
     );
     expect(rulesOf(groups, "BenjiJobFailed").map((r) => r.annotations.runbook_url)).toEqual(["RESTORE.md#benji", "RESTORE.md#benji", "RESTORE.md#benji"]);
+  });
+
+  it("Benji integrity CronJobs: their own alert names; a failed scrub or drill is critical and says what it means", () => {
+    const benji = groups.find((g) => g.name === GROUPS.benji)!.rules.map((r) => [r.alert, r.labels.severity, /cronjob="([^"]+)"|job_name=~"([^"]+)-\[0-9\]\+"/.exec(r.expr)!.slice(1).find(Boolean)]);
+    expect(benji.slice(9)).toEqual([
+      ["BenjiScrubFailed", "critical", "benji-deep-scrub"],
+      ["BenjiScrubStale", "warning", "benji-deep-scrub"],
+      ["BenjiScrubNeverSucceeded", "warning", "benji-deep-scrub"],
+      ["BenjiRestoreDrillFailed", "critical", "benji-restore-drill"],
+      ["BenjiRestoreDrillStale", "warning", "benji-restore-drill"],
+      ["BenjiRestoreDrillNeverSucceeded", "warning", "benji-restore-drill"],
+      ["BenjiMetadataBackupFailed", "warning", "benji-metadata-backup"],
+      ["BenjiMetadataBackupStale", "warning", "benji-metadata-backup"],
+      ["BenjiMetadataBackupNeverSucceeded", "warning", "benji-metadata-backup"],
+    ]);
+    expect(ruleFor(groups, "BenjiScrubFailed", "benji-deep-scrub")).toEqual({
+      alert: "BenjiScrubFailed",
+      expr: 'kube_job_status_failed{namespace="benji",job_name=~"benji-deep-scrub-[0-9]+"} > 0 and on(namespace, job_name) time() - kube_job_status_start_time{namespace="benji",job_name=~"benji-deep-scrub-[0-9]+"} < 86400',
+      labels: { severity: "critical", flow: "benji" },
+      annotations: {
+        summary: "A Job of the CronJob benji/benji-deep-scrub failed",
+        description:
+          "The CronJob benji/benji-deep-scrub (runs '0 1 * * *', at most 1d between runs; deep-scrubs a sample of the Benji versions against their checksums) had a Job {{ $labels.job_name }} fail within the last 1d. A failed scrub means Benji found blocks that do not match their checksums (their versions are now invalid and cannot be restored), an invalid version is still listed, or the scrub could not run. Inspect it: `kubectl -n benji get jobs --sort-by=.metadata.creationTimestamp`, `kubectl -n benji describe cronjob benji-deep-scrub` (events) and the failed Job's log.",
+        runbook_url: "RESTORE.md#benji",
+      },
+    });
+    // The drill runs weekly and may take its 6h deadline (more than the 4h grace).
+    expect(ruleFor(groups, "BenjiRestoreDrillStale", "benji-restore-drill").expr).toBe(`time() - kube_cronjob_status_last_successful_time{namespace="benji",cronjob="benji-restore-drill"} > ${7 * DAY + 6 * 3600}`);
+    expect(ruleFor(groups, "BenjiRestoreDrillNeverSucceeded", "benji-restore-drill").for).toBe("174h");
+    expect(ruleFor(groups, "BenjiRestoreDrillFailed", "benji-restore-drill").expr).toContain(`< ${7 * DAY}`);
+    expect(ruleFor(groups, "BenjiMetadataBackupStale", "benji-metadata-backup").expr).toBe(`time() - kube_cronjob_status_last_successful_time{namespace="benji",cronjob="benji-metadata-backup"} > ${DAY + GRACE}`);
+  });
+
+  it("Benji integrity: monitoring.staleAfter keys, and a disabled CronJob has no alerts", () => {
+    const custom = groupsOf(prodConfig({ monitoring: { staleAfter: { benjiScrub: "50h", benjiDrill: "400h", benjiMetadataBackup: "30h" } } }));
+    expect(ruleFor(custom, "BenjiScrubStale", "benji-deep-scrub").expr).toContain("> 180000");
+    expect(ruleFor(custom, "BenjiRestoreDrillStale", "benji-restore-drill").expr).toContain("> 1440000");
+    expect(ruleFor(custom, "BenjiMetadataBackupStale", "benji-metadata-backup").expr).toContain("> 108000");
+    const off = groupsOf(prodConfig({ flows: { ...cfg.flows, benji: { ...cfg.flows.benji, scrub: { enabled: false }, drill: { enabled: false } } } }));
+    expect([...new Set(off.find((g) => g.name === GROUPS.benji)!.rules.map((r) => r.alert.replace(/(Failed|Stale|NeverSucceeded)$/, "")))]).toEqual(["BenjiJob", "BenjiMetadataBackup"]);
   });
 
   it("Benji thresholds follow the Benji crons of the config", () => {

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { Benji, BENJI_BACKUP_SCRIPT, BENJI_DB_INIT_SCRIPT, type BenjiArgs } from "../components/benji/benji";
+import { BENJI_DRILL_SCRIPT, BENJI_SCRUB_SCRIPT, type BenjiIntegritySettings } from "../components/benji/integrity";
 import { benjiPvcAdmissionPolicySpec, benjiPvcPolicyMessage } from "../components/benji/access";
 import { admit } from "./lib/vap";
 import { buildPlanFiles } from "../scripts/lib/plan-output";
@@ -18,7 +19,7 @@ const ACCESS_KEY = "GK0123456789abcdef01234567";
 const SECRET_KEY = "s3-secret-key-0123456789abcdef0123456789abcdef";
 const CEPH_KEY = "AQBkZXZlbG9wZXJrZXlkZXZlbG9wZXJrZXk=";
 
-function program(protect: boolean, pvcNamespaces: string[] = ["garage", "benji"]) {
+function program(protect: boolean, pvcNamespaces: string[] = ["garage", "benji"], integrity?: BenjiIntegritySettings) {
   return () => {
     const provider = new k8s.Provider("target", { context: "kind-test" });
     const args: BenjiArgs = {
@@ -35,9 +36,10 @@ function program(protect: boolean, pvcNamespaces: string[] = ["garage", "benji"]
       protect,
       pvcNamespaces,
       admission: { enabled: true, action: "Deny" },
+      ...(integrity ? { integrity } : {}),
     };
     const benji = new Benji("benji", args);
-    return { encryption: benji.encryption, dbInitJobName: benji.dbInitJobName };
+    return { encryption: benji.encryption, dbInitJobName: benji.dbInitJobName, cronJobNames: benji.cronJobNames };
   };
 }
 
@@ -233,7 +235,8 @@ describe("Benji component (literal args, Garage store)", () => {
   it("uses the explicit provider for every Kubernetes object", () => {
     const provider = plan.resource("pulumi:providers:kubernetes", "target");
     const objects = plan.registrations.filter((r) => r.type.startsWith("kubernetes:") && r.custom);
-    expect(objects.length).toBe(19);
+    // 19 + the drill's ServiceAccount + the deep scrub, restore drill and metadata backup CronJobs.
+    expect(objects.length).toBe(23);
     for (const r of objects) expect(r.provider).toMatch(new RegExp(`^${provider.urn.replace(/[$]/g, "\\$")}::`));
   });
 
@@ -247,6 +250,70 @@ describe("Benji component (literal args, Garage store)", () => {
     // benji.yaml stays readable around the redacted values.
     expect(files).toContain("regionName: garage");
     expect(files).toContain("databaseEngine: [secret]\n");
+  });
+});
+
+describe("Benji integrity CronJobs (defaults)", () => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planProgram("prod", program(true));
+  });
+  const INSTANCE = 'labels["benji-backup.me/instance"] == "benji-k8s"';
+
+  it("are listed after the three backup CronJobs", () => {
+    expect(plan.exports.cronJobNames).toEqual(["benji-backup-all", "benji-enforce", "benji-cleanup", "benji-deep-scrub", "benji-restore-drill", "benji-metadata-backup"]);
+  });
+
+  it("deep scrub: 10% of the versions, 33% of the blocks, daily at 01:00; database and S3 only", () => {
+    const cron = plan.object("CronJob", "benji-deep-scrub", "benji");
+    expect([cron.spec.schedule, cron.spec.timeZone, cron.spec.concurrencyPolicy, cron.spec.jobTemplate.spec.backoffLimit]).toEqual(["0 1 * * *", "Europe/Paris", "Forbid", 0]);
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    expect(pod.containers[0].command).toEqual(["bash", "-c", BENJI_SCRUB_SCRIPT, "benji-deep-scrub", "10", "33", `${INSTANCE} and status != "incomplete"`, `${INSTANCE} and status == "invalid"`]);
+    expect([pod.serviceAccountName, pod.automountServiceAccountToken, pod.containers[0].securityContext]).toEqual(["benji-maintenance", false, UNPRIVILEGED]);
+    expect(pod.containers[0].volumeMounts).toEqual(MAINTENANCE_MOUNTS);
+    expect(pod.volumes).toEqual(MAINTENANCE_VOLUMES);
+    expect(cron.metadata.labels).toEqual({ ...OWNERSHIP, "app.kubernetes.io/name": "benji", "app.kubernetes.io/component": "scrub" });
+  });
+
+  it("restore drill: Saturdays 12:00, 6h deadline, its own account without rights or token, unprivileged with the Ceph key", () => {
+    const cron = plan.object("CronJob", "benji-restore-drill", "benji");
+    expect([cron.spec.schedule, cron.spec.concurrencyPolicy, cron.spec.jobTemplate.spec.backoffLimit, cron.spec.jobTemplate.spec.activeDeadlineSeconds]).toEqual(["0 12 * * 6", "Forbid", 0, 21600]);
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    expect(pod.containers[0].command).toEqual(["bash", "-c", BENJI_DRILL_SCRIPT, "benji-restore-drill", `${INSTANCE} and labels["benji-backup.me/k8s-pvc"] and status == "valid"`, "replicapool", "ssd"]);
+    expect([pod.serviceAccountName, pod.automountServiceAccountToken, pod.containers[0].securityContext]).toEqual(["benji-drill", false, UNPRIVILEGED]);
+    expect(pod.containers[0].volumeMounts).toEqual(MOUNTS);
+    expect(pod.volumes).toEqual(VOLUMES);
+    expect(plan.object("ServiceAccount", "benji-drill", "benji")).toMatchObject({ automountServiceAccountToken: false, metadata: { labels: OWNERSHIP } });
+    expect([...plan.objects("RoleBinding"), ...plan.objects("ClusterRoleBinding")].filter((b) => (b.subjects as Obj[]).some((x) => x.name === "benji-drill"))).toEqual([]);
+    expect(plan.registrationOf("CronJob", "benji-restore-drill", "benji").dependsOn).toEqual([
+      plan.registrationOf("Job", plan.exports.dbInitJobName, "benji").urn,
+      plan.registrationOf("ServiceAccount", "benji-drill", "benji").urn,
+    ]);
+  });
+
+  it("metadata backup: daily at 04:30, every finished version of this instance, overwriting the stored copy", () => {
+    const cron = plan.object("CronJob", "benji-metadata-backup", "benji");
+    expect(cron.spec.schedule).toBe("30 4 * * *");
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    expect(pod.containers[0].command).toEqual(["benji-command", "metadata-backup", "--force", `${INSTANCE} and status != "incomplete"`]);
+    expect([pod.serviceAccountName, pod.containers[0].volumeMounts]).toEqual(["benji-maintenance", MAINTENANCE_MOUNTS]);
+  });
+
+  it("take their settings from args, and disabled ones are not created", async () => {
+    const custom = await planProgram(
+      "prod",
+      program(true, ["garage"], {
+        scrub: { enabled: true, schedule: "15 2 * * 0", versionPercentage: 100, blockPercentage: 5 },
+        drill: { enabled: false, schedule: "0 12 * * 6", timeoutSeconds: 3600 },
+        metadataBackup: { enabled: false, schedule: "30 4 * * *" },
+      }),
+    );
+    expect(custom.exports.cronJobNames).toEqual(["benji-backup-all", "benji-enforce", "benji-cleanup", "benji-deep-scrub"]);
+    const scrub = custom.object("CronJob", "benji-deep-scrub", "benji");
+    expect(scrub.spec.schedule).toBe("15 2 * * 0");
+    expect(scrub.spec.jobTemplate.spec.template.spec.containers[0].command.slice(3, 6)).toEqual(["benji-deep-scrub", "100", "5"]);
+    expect(custom.objects("CronJob").map((c) => c.metadata.name)).not.toContain("benji-restore-drill");
+    expect(custom.objects("ServiceAccount").map((a) => a.metadata.name)).toEqual(["benji", "benji-maintenance"]);
   });
 });
 

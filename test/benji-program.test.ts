@@ -27,7 +27,10 @@ describe("Benji in the prod stack", () => {
     expect(plan.objects("CronJob").filter((o) => o.metadata.namespace === "benji").map((o) => [o.metadata.name, o.spec.schedule, o.spec.timeZone]).sort()).toEqual([
       ["benji-backup-all", "30 7 * * *", "UTC"],
       ["benji-cleanup", "0 5 * * *", "UTC"],
+      ["benji-deep-scrub", "0 1 * * *", "UTC"],
       ["benji-enforce", "0 6 * * *", "UTC"],
+      ["benji-metadata-backup", "30 4 * * *", "UTC"],
+      ["benji-restore-drill", "0 12 * * 6", "UTC"],
     ]);
     expect(plan.object("CronJob", "benji-enforce", "benji").spec.jobTemplate.spec.template.spec.containers[0].command).toEqual([
       "benji-command",
@@ -82,6 +85,36 @@ describe("Benji in the prod stack", () => {
       "Benji database: on the Postgres in namespace `postgres`, covered by the postgres-backup flow (pg_dumpall); besides, every finished backup also writes its version metadata to the Benji storage, so a lost database is rebuilt with `benji database-init` on an empty database, then `benji metadata-ls` and `benji metadata-restore <version-uid>...`.",
     );
     expect(notes.join("\n")).not.toContain("offline-placeholder");
+  });
+
+  it("says in the summary how Benji's backups are verified: deep scrub, restore drill, metadata backup", () => {
+    expect((plan.exports.summaryNotes as string[]).filter((n) => n.startsWith("Benji integrity:"))).toEqual([
+      "Benji integrity: `benji-deep-scrub` ('0 1 * * *' UTC) deep-scrubs 10% of the versions (at least one, picked at random) reading 33% of their blocks against the checksums recorded at backup (flows.benji.scrub), and fails while any version is invalid; " +
+        "`benji-restore-drill` ('0 12 * * 6' UTC, up to 6h) restores the newest valid version of one labelled PVC (the next in name order each week) into a scratch RBD image `<pool>/benji-restore-drill-<timestamp>`, compares it with `benji deep-scrub --source` and removes it (flows.benji.drill); " +
+        "`benji-metadata-backup` ('30 4 * * *' UTC) copies the metadata of every version to the Benji storage, so `benji metadata-restore` rebuilds a lost database (flows.benji.metadataBackup).",
+    ]);
+  });
+});
+
+describe("Benji integrity settings from the stack config (flows.benji.scrub, drill, metadataBackup)", () => {
+  it("percentages, schedules and the drill's timeout reach the CronJobs; disabled ones are gone and the summary says so", async () => {
+    const plan = await planWith("prod", {
+      flows: prodFlowsWithBenji({ scrub: { schedule: "0 2 * * 0", versionPercentage: 100, blockPercentage: 50 }, drill: { schedule: "0 9 * * 0", timeout: "2h" }, metadataBackup: { enabled: false } }),
+    });
+    const scrub = plan.object("CronJob", "benji-deep-scrub", "benji");
+    expect([scrub.spec.schedule, ...scrub.spec.jobTemplate.spec.template.spec.containers[0].command.slice(3, 6)]).toEqual(["0 2 * * 0", "benji-deep-scrub", "100", "50"]);
+    const drill = plan.object("CronJob", "benji-restore-drill", "benji");
+    expect([drill.spec.schedule, drill.spec.jobTemplate.spec.activeDeadlineSeconds, drill.spec.jobTemplate.spec.template.spec.containers[0].command.slice(4)]).toEqual([
+      "0 9 * * 0",
+      7200,
+      ['labels["benji-backup.me/instance"] == "benji-k8s" and labels["benji-backup.me/k8s-pvc"] and status == "valid"', "replicapool"],
+    ]);
+    expect(plan.objects("CronJob").map((c) => c.metadata.name)).not.toContain("benji-metadata-backup");
+    const note = (plan.exports.summaryNotes as string[]).find((n) => n.startsWith("Benji integrity:"))!;
+    expect(note).toContain("`benji-deep-scrub` ('0 2 * * 0' UTC) deep-scrubs 100% of the versions (at least one, picked at random) reading 50% of their blocks");
+    expect(note).toContain("`benji-restore-drill` ('0 9 * * 0' UTC, up to 2h)");
+    expect(note).toContain("; no scheduled metadata backup (flows.benji.metadataBackup.enabled is false): only each backup's own copy of its new version's metadata is in the storage.");
+    expect(plan.exports.alerts).not.toContain("BenjiMetadataBackupFailed");
   });
 });
 

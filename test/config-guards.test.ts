@@ -50,6 +50,27 @@ const EXPECTED: Record<string, string[]> = {
   "Benji backups every 30 minutes": [
     "cluster-backup:flows.benji.backupSchedule: runs 30m after the previous run at times; expected at most one run per 1h (every run is a full pass over every volume: runs queue up and never finish); to accept it anyway set overrides.\"flows.benji.backupSchedule\" to the reason (got \"*/30 * * * *\")"
   ],
+  "Benji scrub of 0% of the versions": [
+    'cluster-backup:flows.benji.scrub.versionPercentage: expected a whole percentage from 1 to 100 (benji batch-deep-scrub --version-percentage), e.g. 10 (got 0)',
+  ],
+  "Benji scrub of 101% of the blocks": [
+    'cluster-backup:flows.benji.scrub.blockPercentage: expected a whole percentage from 1 to 100 (benji batch-deep-scrub --block-percentage), e.g. 33 (got 101)',
+  ],
+  "Benji scrub percentage with decimals": [
+    'cluster-backup:flows.benji.scrub.blockPercentage: expected a whole percentage from 1 to 100 (benji batch-deep-scrub --block-percentage), e.g. 33 (got 33.5)',
+  ],
+  "Benji scrub percentage as a string": [
+    'cluster-backup:flows.benji.scrub.versionPercentage: expected a whole percentage from 1 to 100 (benji batch-deep-scrub --version-percentage), e.g. 10 (got "10")',
+  ],
+  "Benji scrub with a misspelt key": ["cluster-backup:flows.benji.scrub.percentage: unknown key; expected one of: enabled, schedule, versionPercentage, blockPercentage"],
+  "Benji deep scrub every 10 minutes": [
+    'cluster-backup:flows.benji.scrub.schedule: runs 10m after the previous run at times; expected at most one run per 1h (every run reads a sample of the blocks back from the bucket: runs queue up and never finish); to accept it anyway set overrides."flows.benji.scrub.schedule" to the reason (got "*/10 * * * *")',
+  ],
+  "Benji restore drill every 30 minutes": [
+    'cluster-backup:flows.benji.drill.schedule: runs 30m after the previous run at times; expected at most one run per 1h (every run restores a whole volume: runs queue up and never finish); to accept it anyway set overrides."flows.benji.drill.schedule" to the reason (got "*/30 * * * *")',
+  ],
+  "Benji drill timeout in words": ['cluster-backup:flows.benji.drill.timeout: expected a positive Go duration such as \'30m\', \'4h\' or \'1h30m\' (got "6 hours")'],
+  "Benji metadata backup at hour 25": ['cluster-backup:flows.benji.metadataBackup.schedule: not a valid cron expression (Constraint error, got value 25 expected range 0-23) (got "0 25 * * *")'],
   "Benji latest1": [
     "cluster-backup:flows.benji.retention: keeps 1 version of volumes backed up every 1d ('30 7 * * *'); expected at least 2 restore points, e.g. 'latest7' or 'latest3,days7,weeks4'; to accept it anyway set overrides.\"flows.benji.retention\" to the reason (got \"latest1\")"
   ],

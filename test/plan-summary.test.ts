@@ -47,8 +47,12 @@ describe("summary.md", () => {
   });
 
   it("counts resources per component and says chart objects are not listed", () => {
-    expect(prod).toContain("107 resources registered (93 custom, 68 Kubernetes objects applied directly; objects rendered by Helm charts are not listed).");
+    expect(prod).toContain("111 resources registered (97 custom, 72 Kubernetes objects applied directly; objects rendered by Helm charts are not listed).");
     expect(section(prod, "Resources per component")).toContain("| cluster-backup:storage:ScalewayBucket `scaleway-velero` | 5 | Application ×1, Bucket ×1, ApiKey ×1, Policy ×1, BucketPolicy ×1 |");
     expect(section(prod, "Resources per component")).toContain("| cluster-backup:velero:Schedules `schedules` | 5 | Schedule ×5 |");
+    // The drill's ServiceAccount and the deep scrub, restore drill and metadata backup CronJobs are Benji's 4 more.
+    expect(section(prod, "Resources per component")).toContain(
+      "| cluster-backup:benji:Benji `benji` | 25 | RandomBytes ×1, RandomPassword ×1, Namespace ×1, ClusterRole ×2, Role ×2, ValidatingAdmissionPolicy ×1, ServiceAccount ×3, Secret ×3, ClusterRoleBinding ×1, RoleBinding ×2, ValidatingAdmissionPolicyBinding ×1, Job ×1, CronJob ×6 |",
+    );
   });
 });

@@ -117,6 +117,37 @@ describe("RESTORE.md of the prod stack", () => {
   });
 });
 
+describe("RESTORE.md: Benji's integrity steps", () => {
+  const job = (suffix: string, from: string, command: string) =>
+    `kubectl -n benji create job benji-${suffix}-$(date +%Y%m%d%H%M) --from=cronjob/${from} --dry-run=client -o json | jq '.spec.template.spec.containers[0].command = ${command}' | kubectl create -f -\n`;
+
+  it("prod: invalid versions, a failed drill, and the database rebuilt from the metadata copies, as Jobs without the Ceph key", async () => {
+    const s = section(runbookOf(await planStack("prod"), "prod"), RUNBOOK_ANCHORS.benji);
+    expect(s).toContain(job("ls-invalid", "benji-metadata-backup", `["benji-command","ls","labels[\\"benji-backup.me/instance\\"] == \\"benji-k8s\\" and status == \\"invalid\\""]`));
+    expect(s).toContain(job("deep-scrub", "benji-metadata-backup", `["benji-command","deep-scrub","<version-uid>"]`));
+    expect(s).toContain(job("rm", "benji-metadata-backup", `["benji-command","rm","--force","<version-uid>"]`));
+    expect(s).toContain("CronJob `benji/benji-restore-drill` (`0 12 * * 6`) restores the newest valid version of one labelled PVC a week");
+    expect(s).toContain("the next drill removes every `benji-restore-drill-*` image of the pool before it starts");
+    expect(s).toContain(
+      job("database-init", "benji-metadata-backup", `["benji","database-init"]`) +
+        job("metadata-restore", "benji-metadata-backup", `["bash","-c","benji --machine-output metadata-ls | jq -r '\\''.[]'\\'' | xargs -r benji metadata-restore"]`) +
+        job("ls", "benji-metadata-backup", `["benji-command","ls"]`),
+    );
+    expect(s).toContain("and CronJob `benji/benji-metadata-backup` (`30 4 * * *`) rewrites the copy of every version (scrub results, labels)");
+  });
+
+  it("with the integrity CronJobs off it says so and builds the Jobs from the backup CronJob", async () => {
+    const flows = JSON.parse(readStackFile(ROOT, "prod").config["cluster-backup:flows"]);
+    const off = { scrub: { enabled: false }, drill: { enabled: false }, metadataBackup: { enabled: false } };
+    const s = section(runbookOf(await planWith("prod", { flows: { ...flows, benji: { ...flows.benji, ...off } } }), "prod"), RUNBOOK_ANCHORS.benji);
+    expect(s).toContain("No scheduled deep scrub in this stack (`flows.benji.scrub.enabled`)");
+    expect(s).toContain("No restore drill in this stack (`flows.benji.drill.enabled`).");
+    expect(s).toContain("(no scheduled metadata backup in this stack: `flows.benji.metadataBackup.enabled`)");
+    expect(s).toContain(job("database-init", "benji-backup-all", `["benji","database-init"]`));
+    expect(s).toContain(`labels[\\"benji-backup.me/instance\\"] == \\"benji-k8s\\" and status == \\"invalid\\"`);
+  });
+});
+
 describe("RESTORE.md of the dev stack", () => {
   let md: string;
   beforeAll(async () => {

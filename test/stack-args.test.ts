@@ -48,6 +48,11 @@ describe("stack-args", () => {
         enforce: { name: "benji-enforce", schedule: prod.flows.benji.enforceSchedule },
         cleanup: { name: "benji-cleanup", schedule: prod.flows.benji.cleanupSchedule },
       },
+      integrity: {
+        scrub: { enabled: true, schedule: "0 1 * * *", versionPercentage: 10, blockPercentage: 33 },
+        drill: { enabled: true, schedule: "0 12 * * 6", timeoutSeconds: 21600 },
+        metadataBackup: { enabled: true, schedule: "30 4 * * *" },
+      },
     });
     expect(args.zrepl).toEqual({
       namespace: "zrepl",

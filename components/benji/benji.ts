@@ -10,13 +10,15 @@
  * What this component creates, in order: namespace `benji` (PSA privileged), the two accounts and their rights
  * (components/benji/access.ts), the AES key material (protected in production: every block is encrypted with it),
  * Secrets `benji` (`benji.yaml`), `benji-s3` and `benji-ceph`, the database-init Job, then the CronJobs
- * `benji-backup-all`, `benji-enforce` and `benji-cleanup`, and the admission policy keeping `backup-this-pvc=true`
- * to the namespaces the platform owns.
+ * `benji-backup-all`, `benji-enforce` and `benji-cleanup`, the integrity CronJobs `benji-deep-scrub`,
+ * `benji-restore-drill` and `benji-metadata-backup` (components/benji/integrity.ts), and the admission policy keeping
+ * `backup-this-pvc=true` to the namespaces the platform owns.
  *
  * Only `benji-backup-all` talks to Kubernetes and Ceph (upstream chart: privileged). `benji-enforce`,
  * `benji-cleanup` and the init Job only use the database and S3 (`benji-command` runs `benji` and pushes metrics,
  * benji-k8s 0.17.0 `k8s_tools/scripts/command.py`): they run unprivileged, without the Ceph key and without a
- * service-account token.
+ * service-account token. The restore drill restores into a scratch RBD image through librados (no kernel mapping):
+ * it runs unprivileged with the Ceph key, as its own account `benji-drill` without rights or token.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -36,6 +38,7 @@ import {
 import { hash8, protection } from "../storage/common";
 import { benjiS3SecretData } from "../storage/credentials";
 import type { S3Target } from "../storage/types";
+import { BENJI_INTEGRITY_DEFAULTS, BENJI_INTEGRITY_K8S, benjiIntegrityCronJobs, type BenjiIntegritySettings } from "./integrity";
 import {
   BENJI_FILES,
   BENJI_KDF_ITERATIONS,
@@ -158,6 +161,8 @@ export interface BenjiArgs {
   readonly pvcNamespaces: readonly string[];
   /** The admission policy on the Benji label (policy.admission); default enabled, Warn. */
   readonly admission?: { readonly enabled: boolean; readonly action: AdmissionAction };
+  /** Deep scrub, restore drill and metadata backup (flows.benji.{scrub,drill,metadataBackup}). Default {@link BENJI_INTEGRITY_DEFAULTS}. */
+  readonly integrity?: BenjiIntegritySettings;
 }
 
 /** Upper bound of the database-init Job (its retries included). */
@@ -173,8 +178,11 @@ export interface BenjiEncryption {
   readonly password: string;
 }
 
-/** How a Benji pod runs: the backup talks to Kubernetes and Ceph; maintenance (enforce, cleanup, init) only to the database and S3. */
-export type BenjiPodProfile = "backup" | "maintenance";
+/**
+ * How a Benji pod runs: the backup talks to Kubernetes and Ceph; maintenance (enforce, cleanup, init, scrub, metadata
+ * backup) only to the database and S3; the drill to the database, S3 and Ceph, not to Kubernetes.
+ */
+export type BenjiPodProfile = "backup" | "maintenance" | "drill";
 
 /** What a Benji pod needs, beside its command. */
 export interface BenjiPodArgs {
@@ -197,10 +205,13 @@ export function benjiLabels(role: string): Record<string, string> {
  * privileged (as the upstream chart, benji-k8s 0.17.0 charts/benji-k8s/templates/cronjobs.yaml) as SA `benji` with
  * the Ceph key; the maintenance profile runs unprivileged without capabilities, as SA `benji-maintenance` without a
  * token, and without the Ceph key (Benji imports its io modules at start but connects to Ceph only when an io is
- * used: src/benji/io/factory.py).
+ * used: src/benji/io/factory.py). The drill profile is the maintenance one with the Ceph key, as SA `benji-drill`
+ * (librados needs no privileges: src/benji/io/rbdaio.py).
  */
 export function benjiPodTemplate(args: BenjiPodArgs, role: string, command: readonly string[], profile: BenjiPodProfile): k8s.types.input.core.v1.PodTemplateSpec {
   const backup = profile === "backup";
+  const ceph = profile !== "maintenance";
+  const serviceAccountName = { backup: BENJI_K8S.serviceAccount, maintenance: BENJI_K8S.maintenanceServiceAccount, drill: BENJI_INTEGRITY_K8S.drillServiceAccount }[profile];
   const env: k8s.types.input.core.v1.EnvVar[] = [
     { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
     { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
@@ -213,7 +224,7 @@ export function benjiPodTemplate(args: BenjiPodArgs, role: string, command: read
   return {
     metadata: { labels: benjiLabels(role) },
     spec: {
-      serviceAccountName: backup ? BENJI_K8S.serviceAccount : BENJI_K8S.maintenanceServiceAccount,
+      serviceAccountName,
       ...(backup ? {} : { automountServiceAccountToken: false }),
       restartPolicy: "Never",
       containers: [
@@ -229,21 +240,28 @@ export function benjiPodTemplate(args: BenjiPodArgs, role: string, command: read
           volumeMounts: [
             { name: VOLUMES.config, mountPath: BENJI_PATHS.configDir, readOnly: true },
             { name: VOLUMES.s3, mountPath: BENJI_PATHS.s3Dir, readOnly: true },
-            ...(backup ? [{ name: VOLUMES.ceph, mountPath: BENJI_PATHS.cephDir, readOnly: true }] : []),
+            ...(ceph ? [{ name: VOLUMES.ceph, mountPath: BENJI_PATHS.cephDir, readOnly: true }] : []),
           ],
         },
       ],
       volumes: [
         { name: VOLUMES.config, secret: { secretName: BENJI_K8S.configSecret, defaultMode: SECRET_FILE_MODE } },
         { name: VOLUMES.s3, secret: { secretName: BENJI_K8S.s3Secret, defaultMode: SECRET_FILE_MODE } },
-        ...(backup ? [{ name: VOLUMES.ceph, secret: { secretName: BENJI_K8S.cephSecret, defaultMode: SECRET_FILE_MODE } }] : []),
+        ...(ceph ? [{ name: VOLUMES.ceph, secret: { secretName: BENJI_K8S.cephSecret, defaultMode: SECRET_FILE_MODE } }] : []),
       ],
     },
   };
 }
 
-/** The spec every Benji CronJob shares (docs/design.md §3.6). */
-export function benjiCronJobSpec(args: BenjiPodArgs, role: string, schedule: string, command: readonly string[], profile: BenjiPodProfile): k8s.types.input.batch.v1.CronJobSpec {
+/** The spec every Benji CronJob shares (docs/design.md §3.6); `activeDeadlineSeconds` bounds each Job when given. */
+export function benjiCronJobSpec(
+  args: BenjiPodArgs,
+  role: string,
+  schedule: string,
+  command: readonly string[],
+  profile: BenjiPodProfile,
+  activeDeadlineSeconds?: number,
+): k8s.types.input.batch.v1.CronJobSpec {
   return {
     schedule,
     timeZone: args.timeZone,
@@ -252,7 +270,7 @@ export function benjiCronJobSpec(args: BenjiPodArgs, role: string, schedule: str
     failedJobsHistoryLimit: HISTORY_LIMIT,
     jobTemplate: {
       metadata: { labels: benjiLabels(role) },
-      spec: { backoffLimit: 0, template: benjiPodTemplate(args, role, command, profile) },
+      spec: { backoffLimit: 0, ...(activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds } : {}), template: benjiPodTemplate(args, role, command, profile) },
     },
   };
 }
@@ -338,6 +356,11 @@ export class Benji extends pulumi.ComponentResource {
       { metadata: objectMeta(BENJI_K8S.maintenanceServiceAccount, ns, "benji"), automountServiceAccountToken: false },
       inNs,
     );
+    const integrityJobs = benjiIntegrityCronJobs(args.instance, args.integrity ?? BENJI_INTEGRITY_DEFAULTS, args.ceph.pools);
+    // The drill's own account, only when it runs: no binding, no token (it talks to Ceph and the database only).
+    const drillAccount = integrityJobs.some((job) => job.profile === "drill")
+      ? new k8s.core.v1.ServiceAccount(`${name}-drill-sa`, { metadata: objectMeta(BENJI_INTEGRITY_K8S.drillServiceAccount, ns, "benji"), automountServiceAccountToken: false }, inNs)
+      : undefined;
     const subjects = [{ kind: "ServiceAccount", name: BENJI_K8S.serviceAccount, namespace: ns }];
     const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-cluster-role`, { metadata: objectMeta(BENJI_K8S.clusterRole, undefined, "benji"), rules: BENJI_BACKUP_CLUSTER_RULES }, k8sOpts);
     const clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
@@ -454,6 +477,14 @@ export class Benji extends pulumi.ComponentResource {
       );
       return jobName;
     });
+    for (const job of integrityJobs) {
+      new k8s.batch.v1.CronJob(
+        `${name}-${job.role}`,
+        { metadata: objectMeta(job.name, ns, "benji", { labels: benjiLabels(job.role) }), spec: benjiCronJobSpec(pod, job.role, job.schedule, job.command, job.profile, job.activeDeadlineSeconds) },
+        { ...k8sOpts, dependsOn: [dbInit, (job.profile === "drill" ? drillAccount : undefined) ?? maintenanceAccount] },
+      );
+      this.cronJobNames.push(job.name);
+    }
 
     this.registerOutputs({ namespace: this.namespace, encryption: this.encryption, dbInitJobName: this.dbInitJobName, cronJobNames: this.cronJobNames });
   }

@@ -1,5 +1,6 @@
 /** The Benji flow: block-level backups of Ceph RBD PVCs (components/benji), its CronJobs and their watches. Pure. */
 import { BENJI_TRANSFORMS } from "../benji/benji-config";
+import { BENJI_INTEGRITY_ALERTS, benjiIntegrityCronJobs, type BenjiIntegritySettings } from "../benji/integrity";
 import { parseBenjiRetention, type BenjiRetentionCategory } from "../benji/retention";
 import { BACKUP_THIS_PVC_LABEL } from "../labels";
 import { staleAfterSeconds, type StaleKey, type StaleSettings } from "../monitoring/stale";
@@ -7,7 +8,7 @@ import { RUNBOOK_ANCHORS } from "../runbook-anchors";
 import { cronMaxIntervalSeconds } from "../schema/cron";
 import { matchLabelsText } from "./text";
 import { cronJobWatch } from "./watches";
-import type { CronJobWatch, Flow, Severity } from "./types";
+import type { CronJobWatch, Flow, Severity, Verification } from "./types";
 
 /** A Benji CronJob: its name and cron (without time zone). */
 export interface BenjiCronJobRef {
@@ -29,6 +30,8 @@ export interface BenjiFlowArgs extends StaleSettings {
   /** The namespaces whose labelled PVCs are backed up. */
   readonly pvcNamespaces: readonly string[];
   readonly cronJobs: { readonly backup: BenjiCronJobRef; readonly enforce: BenjiCronJobRef; readonly cleanup: BenjiCronJobRef };
+  /** flows.benji.{scrub,drill,metadataBackup}: the scrub and the drill verify the flow, the metadata backup is watched. */
+  readonly integrity?: BenjiIntegritySettings;
 }
 
 /** What each Benji CronJob does, by role, and how bad it is when it stops succeeding. */
@@ -63,6 +66,27 @@ export function benjiFlow(args: BenjiFlowArgs): Flow {
       anchor: RUNBOOK_ANCHORS.benji,
     });
   });
+  const integrity = args.integrity ? benjiIntegrityCronJobs(args.instance, args.integrity, args.pools) : [];
+  const integrityWatch = (job: (typeof integrity)[number]): CronJobWatch => {
+    const alert = BENJI_INTEGRITY_ALERTS[job.role];
+    const intervalSeconds = cronMaxIntervalSeconds(job.schedule);
+    return cronJobWatch({
+      flow: "benji",
+      namespace: args.namespace,
+      name: job.name,
+      role: job.role,
+      cron: job.schedule,
+      intervalSeconds,
+      // A drill may run up to its deadline: never call it late before that.
+      staleAfterSeconds: staleAfterSeconds(args, alert.key, intervalSeconds, job.activeDeadlineSeconds),
+      purpose: alert.purpose,
+      severity: alert.severity,
+      anchor: RUNBOOK_ANCHORS.benji,
+      alert: { prefix: alert.prefix, failedSeverity: alert.failedSeverity, failedMeaning: alert.failedMeaning },
+    });
+  };
+  const verifiedBy: Verification[] = integrity.flatMap((job) => (job.verifies ? [{ kind: job.verifies, name: job.name, purpose: BENJI_INTEGRITY_ALERTS[job.role].purpose, watch: integrityWatch(job) }] : []));
+  const maintenance = integrity.filter((job) => !job.verifies).map(integrityWatch);
   const rpoSeconds = cronMaxIntervalSeconds(backup.schedule);
   const include = [...args.pvcNamespaces];
   const labels = { [BACKUP_THIS_PVC_LABEL]: "true" };
@@ -90,9 +114,9 @@ export function benjiFlow(args: BenjiFlowArgs): Flow {
     destination: { kind: "benji-storage", store: "benji", instance: args.instance },
     // The storage's active transforms are always zstd then aes (components/benji/benji-config.ts).
     encryption: `AES-256-GCM (Benji transform \`${BENJI_TRANSFORMS.aes}\`; key material in output benjiEncryption), zstd-compressed first`,
-    watches,
-    verifiedBy: [],
-    metrics: watches.map((w) => w.metric),
+    watches: [...watches, ...maintenance],
+    verifiedBy,
+    metrics: [...watches, ...maintenance].map((w) => w.metric),
     anchor: RUNBOOK_ANCHORS.benji,
   };
 }

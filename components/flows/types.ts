@@ -116,6 +116,8 @@ export interface CronJobWatch extends WatchBase {
   readonly purpose: string;
   /** Severity when it has not succeeded in time. */
   readonly severity: Severity;
+  /** Its own alert names and what a failed Job means (Benji's integrity CronJobs); absent = its group's alerts. */
+  readonly alert?: { readonly prefix: string; readonly failedSeverity: Severity; readonly failedMeaning: string };
 }
 
 /** A DaemonSet whose pods must be ready. */

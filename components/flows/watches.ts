@@ -27,6 +27,7 @@ export function cronJobWatch(args: {
   purpose: string;
   severity: Severity;
   anchor: RunbookAnchor;
+  alert?: CronJobWatch["alert"];
 }): CronJobWatch {
   return {
     kind: "cronjob",
@@ -40,6 +41,7 @@ export function cronJobWatch(args: {
     severity: args.severity,
     anchor: args.anchor,
     metric: selector(METRICS.cronJobLastSuccess, { namespace: args.namespace, cronjob: args.name }),
+    ...(args.alert ? { alert: args.alert } : {}),
   };
 }
 

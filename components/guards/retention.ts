@@ -71,16 +71,20 @@ export const veleroRetentionGuard: Guard = (cfg) => {
 };
 
 export const scheduleFrequencyGuard: Guard = (cfg) => {
-  const schedules: [string, string, boolean][] = [
-    ...veleroFlowsOf(cfg).map(([key, flow]): [string, string, boolean] => [`flows.${key}.schedule`, flow.schedule, flow.enabled]),
-    ["flows.benji.backupSchedule", cfg.flows.benji.backupSchedule, cfg.flows.benji.enabled],
+  const fullPass = "every run is a full pass over every volume: runs queue up and never finish";
+  const b = cfg.flows.benji;
+  const schedules: [string, string, boolean, string][] = [
+    ...veleroFlowsOf(cfg).map(([key, flow]): [string, string, boolean, string] => [`flows.${key}.schedule`, flow.schedule, flow.enabled, fullPass]),
+    ["flows.benji.backupSchedule", b.backupSchedule, b.enabled, fullPass],
+    ["flows.benji.scrub.schedule", b.scrub.schedule, b.enabled && b.scrub.enabled, "every run reads a sample of the blocks back from the bucket: runs queue up and never finish"],
+    ["flows.benji.drill.schedule", b.drill.schedule, b.enabled && b.drill.enabled, "every run restores a whole volume: runs queue up and never finish"],
   ];
   return schedules
     .filter(([, , enabled]) => enabled)
-    .flatMap(([path, schedule]): GuardProblem[] => {
+    .flatMap(([path, schedule, , why]): GuardProblem[] => {
       const gap = cronMinIntervalSeconds(schedule);
       return gap < MIN_BACKUP_INTERVAL_SECONDS
-        ? [{ path, value: schedule, overridable: true, message: `runs ${humanDuration(gap)} after the previous run at times; expected at most one run per ${humanDuration(MIN_BACKUP_INTERVAL_SECONDS)} (every run is a full pass over every volume: runs queue up and never finish)` }]
+        ? [{ path, value: schedule, overridable: true, message: `runs ${humanDuration(gap)} after the previous run at times; expected at most one run per ${humanDuration(MIN_BACKUP_INTERVAL_SECONDS)} (${why})` }]
         : [];
     });
 };

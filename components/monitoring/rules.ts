@@ -104,6 +104,12 @@ export interface CronJobTarget {
   /** Severity when it has not succeeded in time. */
   readonly staleSeverity: Severity;
   readonly anchor: RunbookAnchor;
+  /** Alert name prefix instead of the group's (Benji's integrity CronJobs: `BenjiScrub`, `BenjiRestoreDrill`, ...). */
+  readonly alertPrefix?: string;
+  /** Severity of `<prefix>Failed`; default warning. */
+  readonly failedSeverity?: Severity;
+  /** What a failed Job means, appended to the `<prefix>Failed` description. */
+  readonly failedMeaning?: string;
 }
 
 /** A DaemonSet whose pods must be ready. */
@@ -319,10 +325,10 @@ export function cronJobRules(prefix: string, t: CronJobTarget, baseUrl: string):
       `${prefix}Failed`,
       `${selector(METRICS.jobFailed, jobs)} > 0 and on(namespace, job_name) time() - ${selector(METRICS.jobStartTime, jobs)} < ${t.intervalSeconds}`,
       undefined,
-      "warning",
+      t.failedSeverity ?? "warning",
       t.flow,
       `A Job of the CronJob ${t.namespace}/${t.name} failed`,
-      `${what} had a Job {{ $labels.job_name }} fail within the last ${humanDuration(t.intervalSeconds)}. Inspect it: ${inspect}.`,
+      `${what} had a Job {{ $labels.job_name }} fail within the last ${humanDuration(t.intervalSeconds)}.${t.failedMeaning ? ` ${t.failedMeaning}` : ""} Inspect it: ${inspect}.`,
       url,
     ),
     rule(
@@ -397,7 +403,7 @@ export function buildAlertGroups(t: AlertTargets): RuleGroup[] {
     ...(t.nodeAgent ? [daemonSetRule("VeleroNodeAgentNotReady", t.nodeAgent, base)] : []),
     ...(t.optOut ? cronJobRules("TenantOptOutJob", t.optOut, base) : []),
   ];
-  const benji = t.benji.flatMap((c) => cronJobRules("BenjiJob", c, base));
+  const benji = t.benji.flatMap((c) => cronJobRules(c.alertPrefix ?? "BenjiJob", c, base));
   const zrepl = [...(t.zrepl ? zreplRules(t.zrepl, base) : []), ...t.zreplDaemonSets.map((d) => daemonSetRule("ZreplDaemonNotReady", d, base))];
   const drills = t.drills.flatMap((c) => cronJobRules("RestoreDrill", c, base));
   return [

@@ -7,7 +7,7 @@ import { cronMaxIntervalSeconds } from "../schema/cron";
 import { humanDuration, parseGoDuration } from "../schema/duration";
 
 /** Keys of `monitoring.staleAfter`: what a staleness threshold can be set for. */
-export const STALE_KEYS = ["tenants", "system", "garageMetaCeph", "garageDataZfs", "postgres", "benjiBackup", "benjiEnforce", "benjiCleanup", "tenantsDrill", "postgresDrill"] as const;
+export const STALE_KEYS = ["tenants", "system", "garageMetaCeph", "garageDataZfs", "postgres", "benjiBackup", "benjiEnforce", "benjiCleanup", "benjiScrub", "benjiDrill", "benjiMetadataBackup", "tenantsDrill", "postgresDrill"] as const;
 export type StaleKey = (typeof STALE_KEYS)[number];
 
 /** How late is late: explicit thresholds per key, else the cron's interval plus the grace. */

@@ -41,7 +41,7 @@ export function monitoringSummaryNotes(targets: AlertTargets, groups: readonly R
     }
     if (targets.nodeAgent) notes.push(`Alert VeleroNodeAgentNotReady for DaemonSet \`${targets.nodeAgent.namespace}/${targets.nodeAgent.name}\`: pods not ready for ${humanDuration(UNAVAILABLE_FOR_SECONDS)}, runbook #${targets.nodeAgent.anchor}`);
     for (const c of targets.benji) {
-      notes.push(`Alert BenjiJob{Failed,Stale,NeverSucceeded} for CronJob \`${c.namespace}/${c.name}\` ('${c.cron}'): ${stale(c.staleAfterSeconds, c.intervalSeconds)}, runbook #${c.anchor}`);
+      notes.push(`Alert ${c.alertPrefix ?? "BenjiJob"}{Failed,Stale,NeverSucceeded} for CronJob \`${c.namespace}/${c.name}\` ('${c.cron}'): ${stale(c.staleAfterSeconds, c.intervalSeconds)}, runbook #${c.anchor}`);
     }
     if (targets.zrepl) {
       const z = targets.zrepl;

@@ -25,6 +25,7 @@ export function alertTargetsOf(inventory: FlowInventory, runbookBaseUrl: string)
     purpose: w.purpose,
     staleSeverity: w.severity,
     anchor: w.anchor,
+    ...(w.alert ? { alertPrefix: w.alert.prefix, failedSeverity: w.alert.failedSeverity, failedMeaning: w.alert.failedMeaning } : {}),
   });
   const daemonSet = (w: DaemonSetWatch): DaemonSetTarget => ({ name: w.object.name, namespace: w.object.namespace, flow: w.flow, purpose: w.purpose, anchor: w.anchor });
   const ofKind = <K extends Watch["kind"]>(list: readonly Watch[], kind: K) => list.filter((w): w is Extract<Watch, { kind: K }> => w.kind === kind);
@@ -46,12 +47,14 @@ export function alertTargetsOf(inventory: FlowInventory, runbookBaseUrl: string)
     ...(optOut ? { optOut: cronJob(optOut) } : {}),
     locations: ofKind(shared, "location").map((w) => ({ name: w.object.name, schedules: w.schedules, anchor: w.anchor })),
     ...(nodeAgent ? { nodeAgent: daemonSet(nodeAgent) } : {}),
-    benji: inventory.flows.filter((f) => f.mechanism === "benji-rbd").flatMap((f) => ofKind(f.watches, "cronjob").map(cronJob)),
+    // Benji's own CronJobs, its scrub and restore drill included (they carry their own alert names).
+    benji: inventory.flows.filter((f) => f.mechanism === "benji-rbd").flatMap((f) => [...ofKind(f.watches, "cronjob"), ...f.verifiedBy.map((v) => v.watch)].map(cronJob)),
     ...(zrepl
       ? { zrepl: { job: zrepl.job, namespace: zrepl.object.namespace, daemonSet: zrepl.object.name, intervalSeconds: zrepl.intervalSeconds, lagSeconds: zrepl.lagSeconds, anchor: zrepl.anchor } }
       : {}),
     zreplDaemonSets: inventory.flows.filter((f) => f.mechanism === "zrepl").flatMap((f) => ofKind(f.watches, "daemonset").map(daemonSet)),
-    drills: inventory.flows.flatMap((f) => f.verifiedBy.filter((v) => v.kind === "drill").map((v) => cronJob(v.watch))),
+    // Velero's restore drills (Benji's verifications are among its CronJobs above).
+    drills: inventory.flows.filter((f) => f.mechanism !== "benji-rbd").flatMap((f) => f.verifiedBy.filter((v) => v.kind === "drill").map((v) => cronJob(v.watch))),
     runbookBaseUrl,
   };
 }

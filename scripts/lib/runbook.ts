@@ -8,6 +8,7 @@
  */
 import { BACKUP_LABEL, BACKUP_THIS_PVC_LABEL, BENJI_INSTANCE_LABEL, DRILL_LABEL, DRILL_NAMESPACE_PREFIX, RESTORED_FROM_LABEL, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_ANNOTATIONS, VELERO_EXCLUDE_LABEL } from "../../components/labels";
 import { VELERO_NODE_AGENT_DAEMONSET } from "../../components/monitoring/targets";
+import { BENJI_DRILL_IMAGE_PREFIX, benjiInvalidVersionsFilter } from "../../components/benji/integrity";
 import { DUMP_PATH, PG_DUMP_COMPLETE_LINE } from "../../components/postgres/hooks";
 import { globToRegExp } from "../../components/schema/namespace-glob";
 import { RUNBOOK_ANCHORS, type RunbookAnchor } from "../../components/runbook-anchors";
@@ -403,7 +404,54 @@ function benjiSection(n: Names): string[] {
     ),
     "3. Start the workload again. To restore next to the original, give a new PVC name (the PVC is created on the pool's default RBD class, or `--pvc-storage-class <class>`).",
     "",
-    "A lost Benji database is rebuilt from the storage: `benji database-init` on an empty database, then `benji metadata-ls` and `benji metadata-restore <version-uid>...` (same Job pattern).",
+    ...benjiIntegritySteps(n, flow, ns, backup, instance),
+  ];
+}
+
+/**
+ * The Benji runbook's integrity part: invalid versions (BenjiScrubFailed), a failed drill (BenjiRestoreDrillFailed)
+ * and a lost database rebuilt from the metadata copies in the storage (Benji 0.17.0: `benji database-init`,
+ * `benji --machine-output metadata-ls` prints a JSON list of version UIDs, `benji metadata-restore <uid>...`).
+ */
+function benjiIntegritySteps(n: Names, flow: Flow, ns: string, backup: Obj, instanceValue: string | undefined): string[] {
+  const watchOf = (role: string) => [...flow.watches, ...flow.verifiedBy.map((v) => v.watch)].find((w) => w.kind === "cronjob" && w.role === role);
+  const find = (role: string) => {
+    const w = watchOf(role);
+    return w ? registered(n, w.object) : undefined;
+  };
+  const scrub = find("scrub");
+  const drill = find("drill");
+  const metadata = find("metadata-backup");
+  // Database and S3 only, no Ceph key: the metadata backup's (or the scrub's) template; else the backup's.
+  const maintenance = metadata ?? scrub ?? backup;
+  const job = (suffix: string, cmd: string[]) =>
+    `kubectl -n ${ns} create job benji-${suffix}-$(date +%Y%m%d%H%M) --from=cronjob/${maintenance.metadata.name} --dry-run=client -o json | jq '.spec.template.spec.containers[0].command = ${JSON.stringify(cmd).replace(/'/g, "'\\''")}' | kubectl create -f -`;
+  const invalid = benjiInvalidVersionsFilter(instanceValue ?? "<instance>");
+  return [
+    "### Invalid versions (alert BenjiScrubFailed)",
+    "",
+    scrub
+      ? `CronJob \`${ns}/${scrub.metadata.name}\` (\`${scrub.spec.schedule}\`) deep-scrubs a sample of the versions against the checksums recorded at backup and fails while any version is \`invalid\` (a block in the bucket no longer matches; every version sharing that block is marked too). A restore of an invalid version writes the bad blocks as they are. List them, then re-check one fully (a transient read error revalidates it; a real mismatch fails again), and remove those that stay invalid (backups never deduplicate against an invalid block, so the next backups write those blocks anew; \`--force\` because Benji keeps versions younger than 6 days otherwise, \`disallowRemoveWhenYounger\`):`
+      : "No scheduled deep scrub in this stack (`flows.benji.scrub.enabled`); the commands below still check and list invalid versions:",
+    "",
+    ...sh(job("ls-invalid", ["benji-command", "ls", invalid]), job("deep-scrub", ["benji-command", "deep-scrub", "<version-uid>"]), job("rm", ["benji-command", "rm", "--force", "<version-uid>"])),
+    "### A failed restore drill (alert BenjiRestoreDrillFailed)",
+    "",
+    drill
+      ? `CronJob \`${ns}/${drill.metadata.name}\` (\`${drill.spec.schedule}\`) restores the newest valid version of one labelled PVC a week (the next in name order) into the scratch RBD image \`<pool>/${BENJI_DRILL_IMAGE_PREFIX}<yyyymmddhhmmss>\`, compares it with \`benji deep-scrub --source\` and removes it. Its log names the version and the failed step: \`benji restore\`, the deep scrub (exit 65: blocks do not match their checksums, see above; 77: another Benji command held the version's lock, run it again), or an image that differs from the version. A drill stopped at its deadline may leave its scratch image; the next drill removes every \`${BENJI_DRILL_IMAGE_PREFIX}*\` image of the pool before it starts.`
+      : "No restore drill in this stack (`flows.benji.drill.enabled`).",
+    "",
+    ...(drill ? sh(`kubectl -n ${ns} get jobs --sort-by=.metadata.creationTimestamp`, `kubectl -n ${ns} logs job/<drill job>`) : []),
+    "### Rebuild a lost Benji database",
+    "",
+    `Every finished backup writes its version's metadata to the Benji storage${metadata ? `, and CronJob \`${ns}/${metadata.metadata.name}\` (\`${metadata.spec.schedule}\`) rewrites the copy of every version (scrub results, labels)` : " (no scheduled metadata backup in this stack: `flows.benji.metadataBackup.enabled`)"}. With a new, empty database at \`benjiDatabaseUrl\`, create the schema and import every copy, then list the versions:`,
+    "",
+    ...sh(
+      job("database-init", ["benji", "database-init"]),
+      job("metadata-restore", ["bash", "-c", "benji --machine-output metadata-ls | jq -r '.[]' | xargs -r benji metadata-restore"]),
+      job("ls", ["benji-command", "ls"]),
+    ),
+    "A single version can also be restored without the database: `benji restore --database-less <version-uid> <url>` reads its metadata from the storage.",
     "",
   ];
 }

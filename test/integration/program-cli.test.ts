@@ -79,14 +79,14 @@ describe("the program under Pulumi's cmd/run (pulumi preview), per stack", () =>
         expect(found.filter((d) => d.enforcementLevel === "mandatory")).toEqual([]);
         const offline = policyReport(plans.get(stack)!.run).lines.map((line) => line.split(": ")[0]);
         expect(found.map((d) => `${d.enforcementLevel} ${d.policy} ${d.urn}`).sort()).toEqual(offline.sort());
-        expect(offline).toHaveLength(stack === "prod" ? 9 : 0);
+        expect(offline).toHaveLength(stack === "prod" ? 12 : 0);
       });
 
       it("sends the same inputs for every Kubernetes object as the plan", () => {
         const run = runs.get(stack)!;
         const plan = new Map(plans.get(stack)!.registrations.map((r) => [r.urn, r]));
         const k8s = run.registrations.filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm"));
-        expect(k8s).toHaveLength(stack === "prod" ? 68 : 46);
+        expect(k8s).toHaveLength(stack === "prod" ? 72 : 46);
         for (const r of k8s) expect(JSON.parse(JSON.stringify(r.inputs)), r.urn).toEqual(JSON.parse(JSON.stringify(plan.get(r.urn)!.inputs)));
       });
     });
