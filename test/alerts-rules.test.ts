@@ -286,15 +286,15 @@ describe("alerts: the rules of the prod stack", () => {
   it("Benji integrity CronJobs: their own alert names; a failed scrub or drill is critical and says what it means", () => {
     const benji = groups.find((g) => g.name === GROUPS.benji)!.rules.map((r) => [r.alert, r.labels.severity, /cronjob="([^"]+)"|job_name=~"([^"]+)-\[0-9\]\+"/.exec(r.expr)!.slice(1).find(Boolean)]);
     expect(benji.slice(9)).toEqual([
+      ["BenjiMetadataBackupFailed", "warning", "benji-metadata-backup"],
+      ["BenjiMetadataBackupStale", "warning", "benji-metadata-backup"],
+      ["BenjiMetadataBackupNeverSucceeded", "warning", "benji-metadata-backup"],
       ["BenjiScrubFailed", "critical", "benji-deep-scrub"],
       ["BenjiScrubStale", "warning", "benji-deep-scrub"],
       ["BenjiScrubNeverSucceeded", "warning", "benji-deep-scrub"],
       ["BenjiRestoreDrillFailed", "critical", "benji-restore-drill"],
       ["BenjiRestoreDrillStale", "warning", "benji-restore-drill"],
       ["BenjiRestoreDrillNeverSucceeded", "warning", "benji-restore-drill"],
-      ["BenjiMetadataBackupFailed", "warning", "benji-metadata-backup"],
-      ["BenjiMetadataBackupStale", "warning", "benji-metadata-backup"],
-      ["BenjiMetadataBackupNeverSucceeded", "warning", "benji-metadata-backup"],
     ]);
     expect(ruleFor(groups, "BenjiScrubFailed", "benji-deep-scrub")).toEqual({
       alert: "BenjiScrubFailed",

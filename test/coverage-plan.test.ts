@@ -155,11 +155,6 @@ describe("coverage of the prod stack", () => {
       },
       {
         kind: "unverified",
-        subject: "benji",
-        message: "benji: no restore drill or scrub reads its backups back on a schedule, so a backup that cannot be restored goes unnoticed until it is needed",
-      },
-      {
-        kind: "unverified",
         subject: "zrepl",
         message: "zrepl: no restore drill or scrub reads its backups back on a schedule, so a backup that cannot be restored goes unnoticed until it is needed",
       },
@@ -251,7 +246,7 @@ describe("coverage follows the stack's configuration", () => {
       ["garage-meta-ceph", "none"],
       ["garage-data-zfs", "none"],
       ["postgres", "drill `backup-system/restore-drill-postgres` (`0 11 * * 6` UTC)"],
-      ["benji", "none"],
+      ["benji", "scrub `benji/benji-deep-scrub` (`0 1 * * *` UTC)<br>drill `benji/benji-restore-drill` (`0 12 * * 6` UTC)"],
       ["zrepl", "none"],
     ]);
     expect(prod.flows[0].verifiedBy).toEqual([{ kind: "drill", name: "tenants", object: "CronJob backup-system/restore-drill-tenants", schedule: "`0 10 * * 6` UTC" }]);

@@ -182,7 +182,7 @@ describe("npm run plan writes coverage.md, coverage.json and RESTORE.md and link
     expect(files.get("RESTORE.md")).toBe(runbookOf(plan, "prod"));
     const summary = files.get("summary.md")!;
     expect(summary).toContain(
-      "## Coverage and restore\n\n- [coverage.md](coverage.md) ([coverage.json](coverage.json)): 7 flows, 14 gaps (in-cluster-only, unversioned, unverified, overlap, image-tag-only)\n- [RESTORE.md](RESTORE.md): the restore runbook with this stack's names\n",
+      "## Coverage and restore\n\n- [coverage.md](coverage.md) ([coverage.json](coverage.json)): 7 flows, 13 gaps (in-cluster-only, unversioned, unverified, overlap, image-tag-only)\n- [RESTORE.md](RESTORE.md): the restore runbook with this stack's names\n",
     );
     for (const name of ["coverage.json", "coverage.md", "RESTORE.md"]) {
       for (const secret of plan.run.secretStrings) if (secret.length >= 8) expect(files.get(name)!.includes(secret), `${name} holds a secret`).toBe(false);
