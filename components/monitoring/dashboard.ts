@@ -176,7 +176,7 @@ function schedulePanels(w: ScheduleWatch): Sized[] {
   return [
     sinceLastSuccess(name, bySchedule(w.metric), w.staleAfterSeconds),
     stat(`${name}: last backup`, "Status of the Schedule's latest backup (velero_backup_last_status).", s("velero_backup_last_status"), {
-      mappings: valueMap({ "1": { text: "succeeded", color: GREEN }, "0": { text: "failed", color: RED } }, "no backup yet"),
+      mappings: valueMap({ "0": { text: "failed", color: RED }, "1": { text: "succeeded", color: GREEN } }, "no backup yet"),
       thresholds: thresholds(),
     }),
     series(`${name}: backup duration`, `Mean duration of the backups that ended within ${humanDuration(w.intervalSeconds)} (one run of '${w.cron}').`, "s", [
@@ -244,7 +244,7 @@ function locationPanels(w: LocationWatch): Sized[] {
   const used = w.schedules.length ? `used by ${w.schedules.join(", ")}` : "no Schedule of this stack writes to it";
   return [
     stat(`location ${w.object.name}`, `Backup storage location ${w.object.name} (${used}).`, w.metric, {
-      mappings: valueMap({ "1": { text: "available", color: GREEN }, "0": { text: "unavailable", color: RED } }, "not reported"),
+      mappings: valueMap({ "0": { text: "unavailable", color: RED }, "1": { text: "available", color: GREEN } }, "not reported"),
       thresholds: thresholds(),
     }),
   ];
