@@ -13,6 +13,7 @@ import { buildScheduleSpecs } from "../components/velero/schedule-specs";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { buildPlanFiles } from "../scripts/lib/plan-output";
 import { planStack, planWith, ROOT, type Obj, type Plan } from "./harness";
+import { validateObject } from "./lib/conformance";
 
 const OWNED = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "cluster-backup" };
 
@@ -61,6 +62,11 @@ describe("the dashboard in the prod plan (alerts deployed, so the dashboard too)
     const parsed = JSON.parse(configMap.data["backup-flows.json"]);
     expect(parsed).toEqual(JSON.parse(JSON.stringify(prodDashboard())));
     expect([parsed.uid, parsed.title, parsed.panels.length]).toEqual(["cluster-backup-prod", "Backup flows (prod)", 73]);
+  });
+
+  it("validates against the Kubernetes ConfigMap schema", async () => {
+    expect(await validateObject(configMap)).toEqual([]);
+    expect(await validateObject({ ...configMap, data: { "backup-flows.json": 1 } })).not.toEqual([]);
   });
 
   it("plan writes dashboards/backup-flows.json, equal to the ConfigMap's data", () => {

@@ -7,7 +7,6 @@ import { describe, expect, it } from "vitest";
 import { defaultDashboard, type Panel, type RowPanel } from "@grafana/schema";
 import { parseStackConfig, type StackConfig } from "../components/config";
 import { buildDrillSpecs } from "../components/drills/spec";
-import { cronJobWatch } from "../components/flows/watches";
 import type { FlowInventory, Verification } from "../components/flows/types";
 import { buildDashboard, dashboardJson, withMatcher, type DashboardSettings } from "../components/monitoring/dashboard";
 import { exportedSeries, METRIC_CATALOG, seriesNames, unexportedRuleMetrics } from "../components/monitoring/metric-catalog";
@@ -247,7 +246,18 @@ describe("dashboard of any inventory", () => {
       kind: "scrub",
       name,
       purpose: "reads a share of the stored blocks back against their checksums",
-      watch: cronJobWatch({ flow: "benji", namespace: "benji", name, cron, intervalSeconds: 604800, staleAfterSeconds: 619200, purpose: "scrub", severity: "warning", anchor: RUNBOOK_ANCHORS.benji }),
+      watch: {
+        kind: "cronjob",
+        flow: "benji",
+        object: { kind: "CronJob", namespace: "benji", name },
+        cron,
+        intervalSeconds: 604800,
+        staleAfterSeconds: 619200,
+        purpose: "scrub",
+        severity: "warning",
+        anchor: RUNBOOK_ANCHORS.benji,
+        metric: `kube_cronjob_status_last_successful_time{namespace="benji",cronjob="${name}"}`,
+      },
     });
     const inventory: FlowInventory = { ...prod, flows: prod.flows.map((f) => (f.id === "benji" ? { ...f, verifiedBy: [scrub("benji-deep-scrub", "0 2 * * 0"), scrub("benji-restore-drill", "0 3 * * 0")] } : f)) };
     const panels = buildDashboard(inventory, SETTINGS).panels ?? [];
