@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseStackConfig } from "../components/config";
 import { buildDrillSpecs } from "../components/drills/spec";
 import { buildDashboard, DASHBOARD_K8S, dashboardJson } from "../components/monitoring/dashboard";
-import { dashboardConfigMap } from "../components/monitoring/grafana-dashboard";
+import { CONFIGMAP_MAX_BYTES, dashboardConfigMap } from "../components/monitoring/grafana-dashboard";
 import { flowInventoryFromConfig } from "../components/stack-args";
 import { buildScheduleSpecs } from "../components/velero/schedule-specs";
 import { readStackFile } from "../scripts/lib/stack-file";
@@ -30,6 +30,14 @@ describe("the dashboard ConfigMap (pure)", () => {
       metadata: { name: "cluster-backup-dashboard", namespace: "monitoring", labels: { ...OWNED, grafana_dashboard: "1" }, annotations: { grafana_folder: "Backups" } },
       data: { "backup-flows.json": dashboardJson(dashboard) },
     });
+  });
+
+  it("refuses a dashboard larger than a ConfigMap holds (1 MiB)", () => {
+    const args = { namespace: "monitoring", label: { key: "grafana_dashboard", value: "1" }, folder: { annotation: "grafana_folder", name: "Backups" } };
+    const huge = { ...prodDashboard(), description: "x".repeat(1024 * 1024) };
+    const bytes = Buffer.byteLength(dashboardJson(huge));
+    expect(() => dashboardConfigMap({ ...args, dashboard: huge })).toThrow(`GrafanaDashboard: the dashboard JSON is ${bytes} bytes, more than a ConfigMap holds (1048576)`);
+    expect(Buffer.byteLength(dashboardJson(prodDashboard()))).toBeLessThan(CONFIGMAP_MAX_BYTES / 4);
   });
 });
 

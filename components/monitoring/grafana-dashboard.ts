@@ -24,11 +24,17 @@ export interface GrafanaDashboardArgs {
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-/** metadata and data of the ConfigMap. Pure. */
+/** What a ConfigMap's data may total (kubernetes pkg/apis/core/validation/validation.go ValidateConfigMap: `totalSize > core.MaxSecretSize`, 1 MiB). */
+export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
+
+/** metadata and data of the ConfigMap; throws when the dashboard is larger than a ConfigMap holds. Pure. */
 export function dashboardConfigMap(args: Omit<GrafanaDashboardArgs, "dependsOn">) {
+  const json = dashboardJson(args.dashboard);
+  const bytes = Buffer.byteLength(json, "utf8");
+  if (bytes > CONFIGMAP_MAX_BYTES) throw new Error(`GrafanaDashboard: the dashboard JSON is ${bytes} bytes, more than a ConfigMap holds (${CONFIGMAP_MAX_BYTES})`);
   return {
     metadata: objectMeta(DASHBOARD_K8S.configMap, args.namespace, undefined, { labels: { [args.label.key]: args.label.value }, annotations: { [args.folder.annotation]: args.folder.name } }),
-    data: { [DASHBOARD_K8S.dataKey]: dashboardJson(args.dashboard) },
+    data: { [DASHBOARD_K8S.dataKey]: json },
   };
 }
 
