@@ -166,7 +166,7 @@ describe("dashboard of the prod stack", () => {
         "stat",
         { x: 4, y: 15, w: 4, h: 5 },
         [
-          `(kube_job_complete{${j},condition="true",namespace=~"$namespace"} + on(namespace, job_name) 2 * kube_job_failed{${j},condition="true",namespace=~"$namespace"}) and on(namespace, job_name) topk(1, kube_job_created{${j},namespace=~"$namespace"})`,
+          `(1 * (kube_job_complete{${j},condition="true",namespace=~"$namespace"} == 1) or on(namespace, job_name) 2 * (kube_job_failed{${j},condition="true",namespace=~"$namespace"} == 1) or on(namespace, job_name) 0 * kube_job_created{${j},namespace=~"$namespace"}) and on(namespace, job_name) topk(1, kube_job_created{${j},namespace=~"$namespace"})`,
         ],
       ],
       ["drill tenants: run duration", "timeseries", { x: 8, y: 15, w: 8, h: 7 }, [`kube_job_status_completion_time{${j},namespace=~"$namespace"} - on(namespace, job_name) kube_job_status_start_time{${j},namespace=~"$namespace"}`]],

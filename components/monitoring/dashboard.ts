@@ -213,7 +213,9 @@ function cronJobPanels(w: CronJobWatch, label: string): Sized[] {
     stat(
       `${label}: last run`,
       `Result of the newest Job of CronJob ${ns}/${w.object.name} (${w.purpose}).`,
-      `(${jobs("kube_job_complete", { condition: "true" })} + on(namespace, job_name) 2 * ${jobs("kube_job_failed", { condition: "true" })}) and on(namespace, job_name) ${newest}`,
+      // kube-state-metrics v2.20.0 job.go emits kube_job_complete / kube_job_failed only once the Job has that
+      // condition: 1 for Complete, else 2 for Failed, else 0 (no such condition yet: running), of the newest Job.
+      `(1 * (${jobs("kube_job_complete", { condition: "true" })} == 1) or on(namespace, job_name) 2 * (${jobs("kube_job_failed", { condition: "true" })} == 1) or on(namespace, job_name) 0 * ${jobs("kube_job_created")}) and on(namespace, job_name) ${newest}`,
       {
         mappings: valueMap({ "0": { text: "running", color: BLUE }, "1": { text: "succeeded", color: GREEN }, "2": { text: "failed", color: RED } }, "no Job kept"),
         thresholds: thresholds(),
