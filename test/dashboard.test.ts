@@ -199,16 +199,13 @@ describe("dashboard of the prod stack", () => {
   });
 
   it("maps the last backup, the drill's last run, locations and zrepl errors to words", () => {
-    const texts = (title: string) => titled(panels, title).fieldConfig?.defaults.mappings;
-    expect(texts("tenants-daily: last backup")).toEqual([
-      { type: "value", options: { "0": { text: "failed", color: "red", index: 0 }, "1": { text: "succeeded", color: "green", index: 1 } } },
-      { type: "special", options: { match: "null", result: { text: "no backup yet", color: "text", index: 2 } } },
-    ]);
+    const texts = (title: string) => [titled(panels, title).fieldConfig?.defaults.mappings, titled(panels, title).fieldConfig?.defaults.noValue];
+    expect(texts("tenants-daily: last backup")).toEqual([[{ type: "value", options: { "0": { text: "failed", color: "red", index: 0 }, "1": { text: "succeeded", color: "green", index: 1 } } }], "no backup yet"]);
     expect(texts("drill postgres: last run")).toEqual([
-      { type: "value", options: { "0": { text: "running", color: "blue", index: 0 }, "1": { text: "succeeded", color: "green", index: 1 }, "2": { text: "failed", color: "red", index: 2 } } },
-      { type: "special", options: { match: "null", result: { text: "no Job kept", color: "text", index: 3 } } },
+      [{ type: "value", options: { "0": { text: "running", color: "blue", index: 0 }, "1": { text: "succeeded", color: "green", index: 1 }, "2": { text: "failed", color: "red", index: 2 } } }],
+      "no Job kept",
     ]);
-    expect(texts("location garage-backups")?.[0]).toEqual({ type: "value", options: { "0": { text: "unavailable", color: "red", index: 0 }, "1": { text: "available", color: "green", index: 1 } } });
+    expect(texts("location garage-backups")).toEqual([[{ type: "value", options: { "0": { text: "unavailable", color: "red", index: 0 }, "1": { text: "available", color: "green", index: 1 } } }], "not reported"]);
     expect(exprs(titled(panels, "location garage-backups"))).toEqual(['velero_backup_location_status_gauge{backup_location_name="garage-backups"}']);
     expect(exprs(titled(panels, "node-agent: pods not ready"))).toEqual([
       'kube_daemonset_status_desired_number_scheduled{namespace="backup-system",daemonset="node-agent",namespace=~"$namespace"} - kube_daemonset_status_number_ready{namespace="backup-system",daemonset="node-agent",namespace=~"$namespace"}',

@@ -24,8 +24,7 @@ import {
   LegendDisplayMode,
   MappingType,
   SortOrder,
-  SpecialValueMatch,
-  ThresholdsMode,
+    ThresholdsMode,
   TooltipDisplayMode,
   VariableHide,
   VariableRefresh,
@@ -107,11 +106,9 @@ function thresholds(redFrom?: number): ThresholdsConfig {
   return { mode: ThresholdsMode.Absolute, steps: [{ color: GREEN, value: null }, ...(redFrom !== undefined ? [{ color: RED, value: redFrom }] : [])] };
 }
 
-function valueMap(entries: Record<string, { text: string; color: string }>, noData?: string): ValueMapping[] {
-  return [
-    { type: MappingType.ValueToText, options: Object.fromEntries(Object.entries(entries).map(([value, r], index) => [value, { ...r, index }])) },
-    ...(noData ? [{ type: MappingType.SpecialValue as const, options: { match: SpecialValueMatch.Null, result: { text: noData, color: "text", index: Object.keys(entries).length } } }] : []),
-  ];
+/** Values shown as words (what "no data" shows is the field's `noValue`). */
+function valueMap(entries: Record<string, { text: string; color: string }>): ValueMapping[] {
+  return [{ type: MappingType.ValueToText, options: Object.fromEntries(Object.entries(entries).map(([value, r], index) => [value, { ...r, index }])) }];
 }
 
 function fieldConfig(defaults: FieldConfigSource["defaults"]): FieldConfigSource {
@@ -176,7 +173,8 @@ function schedulePanels(w: ScheduleWatch): Sized[] {
   return [
     sinceLastSuccess(name, bySchedule(w.metric), w.staleAfterSeconds),
     stat(`${name}: last backup`, "Status of the Schedule's latest backup (velero_backup_last_status).", s("velero_backup_last_status"), {
-      mappings: valueMap({ "0": { text: "failed", color: RED }, "1": { text: "succeeded", color: GREEN } }, "no backup yet"),
+      mappings: valueMap({ "0": { text: "failed", color: RED }, "1": { text: "succeeded", color: GREEN } }),
+      noValue: "no backup yet",
       thresholds: thresholds(),
     }),
     series(`${name}: backup duration`, `Mean duration of the backups that ended within ${humanDuration(w.intervalSeconds)} (one run of '${w.cron}').`, "s", [
@@ -217,7 +215,8 @@ function cronJobPanels(w: CronJobWatch, label: string): Sized[] {
       // condition: 1 for Complete, else 2 for Failed, else 0 (no such condition yet: running), of the newest Job.
       `(1 * (${jobs("kube_job_complete", { condition: "true" })} == 1) or on(namespace, job_name) 2 * (${jobs("kube_job_failed", { condition: "true" })} == 1) or on(namespace, job_name) 0 * ${jobs("kube_job_created")}) and on(namespace, job_name) ${newest}`,
       {
-        mappings: valueMap({ "0": { text: "running", color: BLUE }, "1": { text: "succeeded", color: GREEN }, "2": { text: "failed", color: RED } }, "no Job kept"),
+        mappings: valueMap({ "0": { text: "running", color: BLUE }, "1": { text: "succeeded", color: GREEN }, "2": { text: "failed", color: RED } }),
+        noValue: "no Job kept",
         thresholds: thresholds(),
       },
     ),
@@ -246,7 +245,8 @@ function locationPanels(w: LocationWatch): Sized[] {
   const used = w.schedules.length ? `used by ${w.schedules.join(", ")}` : "no Schedule of this stack writes to it";
   return [
     stat(`location ${w.object.name}`, `Backup storage location ${w.object.name} (${used}).`, w.metric, {
-      mappings: valueMap({ "0": { text: "unavailable", color: RED }, "1": { text: "available", color: GREEN } }, "not reported"),
+      mappings: valueMap({ "0": { text: "unavailable", color: RED }, "1": { text: "available", color: GREEN } }),
+      noValue: "not reported",
       thresholds: thresholds(),
     }),
   ];
