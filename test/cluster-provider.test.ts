@@ -59,7 +59,7 @@ describe("pulumi:disable-default-providers", () => {
     const plan = await planStack(stack);
     const provider = target(plan);
     const objects = plan.registrations.filter((r) => r.type.startsWith("kubernetes:") && r.custom);
-    expect(objects).toHaveLength(stack === "prod" ? 68 : 46);
+    expect(objects).toHaveLength(stack === "prod" ? 69 : 46);
     expect(objects.filter((r) => !r.provider?.startsWith(`${provider.urn}::`)).map((r) => `${r.type} ${r.name}`)).toEqual([]);
   });
 
