@@ -8,8 +8,8 @@
  *   namespace `velero`, scraped through the chart's ServiceMonitor (`velero.serviceMonitor`). The node-agent's
  *   `NewNodeMetrics` (`podVolume_*`, data mover counters) are left out: no PodMonitor of this program scrapes them.
  * - kube-state-metrics v2.20.0 (tag commit 4ffeda2e) `internal/store/cronjob.go`, `job.go`, `daemonset.go` and
- *   `docs/metrics/workload/{cronjob,job,daemonset}-metrics.md`: the monitoring stack's kube-state-metrics (metrics of
- *   the STABLE status only, all present throughout v2).
+ *   `docs/metrics/workload/{cronjob,job,daemonset}-metrics.md`: the monitoring stack's kube-state-metrics (STABLE
+ *   metrics only; `kube_cronjob_status_last_successful_time`, which the alerts read too, exists since v2.5.0).
  * - zrepl v0.7.0 (tag commit 38c9354b) `internal/daemon/job/active.go` (`zrepl_replication_*`, const label
  *   `zrepl_job`), scraped by the zrepl PodMonitor (components/monitoring/alerts.ts).
  */
