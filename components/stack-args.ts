@@ -329,7 +329,8 @@ export function flowInventoryFromConfig(cfg: StackConfig, schedules: readonly Sc
 }
 
 /**
- * The Grafana dashboard ConfigMap ← `environment` (uid, title), the flow inventory, `monitoring.dashboard.*`: `enabled`
+ * The Grafana dashboard ConfigMap ← `environment` (uid, title), the flow inventory, `monitoring.runbookBaseUrl` (panel links,
+ * when absolute), `monitoring.dashboard.*`: `enabled`
  * (default: where the alerts are deployed), `namespace` (default: the alerts' namespace), `labelKey`/`labelValue`,
  * `folderAnnotation`/`folder`; undefined when it is off. index.ts adds `dependsOn` (Velero's namespace when it is that).
  */
@@ -341,7 +342,13 @@ export function dashboardArgsFromConfig(
   const d = cfg.monitoring.dashboard;
   if (!(d.enabled ?? alerts.deployed)) return undefined;
   return {
-    dashboard: buildDashboard(inventory, { uid: `cluster-backup-${cfg.environment}`, title: `Backup flows (${cfg.environment})`, tags: ["cluster-backup", "backup", cfg.environment] }),
+    dashboard: buildDashboard(inventory, {
+      uid: `cluster-backup-${cfg.environment}`,
+      title: `Backup flows (${cfg.environment})`,
+      tags: ["cluster-backup", "backup", cfg.environment],
+      // A repository path such as the default `RESTORE.md` would resolve against Grafana's own URL: no links then.
+      runbookBaseUrl: /^https?:\/\//.test(cfg.monitoring.runbookBaseUrl) ? cfg.monitoring.runbookBaseUrl : undefined,
+    }),
     namespace: d.namespace ?? alerts.namespace,
     label: { key: d.labelKey, value: d.labelValue },
     folder: { annotation: d.folderAnnotation, name: d.folder },

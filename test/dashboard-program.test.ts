@@ -107,6 +107,13 @@ describe("monitoring.dashboard", () => {
     expect(plan.registrationOf("ConfigMap", DASHBOARD_K8S.configMap, "monitoring").dependsOn).toEqual([]);
   });
 
+  it("links the panels to RESTORE.md only when monitoring.runbookBaseUrl is an absolute URL", async () => {
+    const links = (plan: Plan) => JSON.parse(plan.object("ConfigMap", DASHBOARD_K8S.configMap).data["backup-flows.json"]).panels.find((p: Obj) => p.type === "stat").links;
+    const base = "https://git.example.com/ops/cluster-backup/-/blob/main/RESTORE.md";
+    expect(links(await planWith("prod", { monitoring: { ruleLabels: { release: "kube-prometheus-stack" }, runbookBaseUrl: base } })).map((l: Obj) => l.url)).toEqual([`${base}#tenants`]);
+    expect(links(await planStack("prod"))).toEqual([]);
+  });
+
   it("prod, turned off", async () => {
     const plan = await planWith("prod", { monitoring: { ruleLabels: { release: "kube-prometheus-stack" }, dashboard: { enabled: false } } });
     expect(plan.objects("ConfigMap").map((o) => o.metadata.name)).not.toContain(DASHBOARD_K8S.configMap);

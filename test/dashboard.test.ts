@@ -289,6 +289,25 @@ describe("dashboard of any inventory", () => {
     expect(panels.filter(isRow).length).toBeGreaterThan(0);
   });
 
+  it("links each watch's panels to its runbook section when the runbook URL is absolute, and none otherwise", () => {
+    const base = "https://git.example.com/ops/cluster-backup/-/blob/main/RESTORE.md";
+    const panels = (buildDashboard(prod, { ...SETTINGS, runbookBaseUrl: base }).panels ?? []).filter((p): p is Panel => !isRow(p));
+    expect(titled(panels, "tenants-daily: since last success").links).toEqual([
+      { asDropdown: false, includeVars: false, keepTime: false, tags: [], targetBlank: true, title: "Runbook", type: "link", icon: "doc", tooltip: "RESTORE.md: tenants", url: `${base}#tenants` },
+    ]);
+    const urls = (title: string) => titled(panels, title).links?.map((l) => l.url);
+    expect([urls("drill postgres: last run"), urls("benji-cleanup: failed Jobs"), urls("garage_push: bytes replicated"), urls("location system"), urls("node-agent: pods not ready")]).toEqual([
+      [`${base}#${RUNBOOK_ANCHORS.drills}`],
+      [`${base}#${RUNBOOK_ANCHORS.benji}`],
+      [`${base}#${RUNBOOK_ANCHORS.garageDataZrepl}`],
+      [`${base}#${RUNBOOK_ANCHORS.storageLocations}`],
+      [`${base}#${RUNBOOK_ANCHORS.nodeAgent}`],
+    ]);
+    expect(panels.every((p) => p.links?.length === 1)).toBe(true);
+    const without = (buildDashboard(prod, SETTINGS).panels ?? []).filter((p): p is Panel => !isRow(p));
+    expect(without.every((p) => p.links?.length === 0)).toBe(true);
+  });
+
   it("adds variable filters only as extra matchers", () => {
     expect(withMatcher('velero_backup_total{schedule="x"}', 'schedule=~"$schedule"')).toBe('velero_backup_total{schedule="x",schedule=~"$schedule"}');
     expect(withMatcher("velero_backup_total{}", 'schedule=~"$schedule"')).toBe('velero_backup_total{schedule=~"$schedule"}');

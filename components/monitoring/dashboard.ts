@@ -16,6 +16,7 @@ import {
   BigValueJustifyMode,
   BigValueTextMode,
   defaultDashboard,
+  defaultDashboardLink,
   defaultFieldConfigSource,
   defaultPanel,
   defaultRowPanel,
@@ -31,6 +32,7 @@ import {
   VariableSort,
   VizOrientation,
   type Dashboard,
+  type DashboardLink,
   type DataQuery,
   type DataSourceRef,
   type FieldConfigSource,
@@ -44,6 +46,7 @@ import { defaultOptions as defaultStatOptions, type Options as StatOptions } fro
 import type { Options as TimeSeriesOptions } from "@grafana/schema/dist/esm/raw/composable/timeseries/panelcfg/x/TimeSeriesPanelCfg_types.gen";
 import type { CronJobWatch, DaemonSetWatch, Flow, FlowInventory, LocationWatch, ScheduleWatch, Verification, Watch, ZreplJobWatch } from "../flows/types";
 import { humanDuration } from "../schema/duration";
+import { runbookUrl, type RunbookAnchor } from "../runbook-anchors";
 import { cronJobJobNames, promDuration, selector } from "./rules";
 
 /** Plain settings of the dashboard (components/stack-args.ts derives them from the stack). */
@@ -52,6 +55,8 @@ export interface DashboardSettings {
   readonly uid: string;
   readonly title: string;
   readonly tags: readonly string[];
+  /** Absolute URL of RESTORE.md (monitoring.runbookBaseUrl): each watch's panels link to its runbook section; unset = no links. */
+  readonly runbookBaseUrl?: string;
 }
 
 /** Names of the template variables; queries use them as `$<name>`. */
@@ -291,6 +296,25 @@ function verificationPanels(v: Verification): Sized[] {
   return cronJobPanels(v.watch, `${v.kind} ${v.name}`);
 }
 
+/** The panels with a link to the runbook section of what they watch (none without an absolute runbook URL). */
+function withRunbook(panels: Sized[], anchor: RunbookAnchor, baseUrl: string | undefined): Sized[] {
+  if (!baseUrl) return panels;
+  const link: DashboardLink = {
+    ...defaultDashboardLink,
+    asDropdown: false,
+    includeVars: false,
+    keepTime: false,
+    tags: [],
+    title: "Runbook",
+    type: "link",
+    icon: "doc",
+    tooltip: `RESTORE.md: ${anchor}`,
+    url: runbookUrl(baseUrl, anchor),
+    targetBlank: true,
+  };
+  return panels.map((p) => ({ ...p, panel: { ...p.panel, links: [link] } }));
+}
+
 /** `0 1 * * *` UTC: the schedule text without markdown. */
 function plain(text: string): string {
   return text.replace(/`/g, "");
@@ -374,9 +398,11 @@ function variables(inventory: FlowInventory): VariableModel[] {
 
 /** The dashboard of an inventory. */
 export function buildDashboard(inventory: FlowInventory, settings: DashboardSettings): Dashboard {
+  const base = settings.runbookBaseUrl;
+  const ofWatch = (w: Watch) => withRunbook(watchPanels(w), w.anchor, base);
   const rows = [
-    ...inventory.flows.map((f) => ({ title: flowRowTitle(f), groups: [...f.watches.map(watchPanels), ...f.verifiedBy.map(verificationPanels)] })),
-    ...(inventory.infrastructure.length ? [{ title: "shared: backup storage locations, node-agent, opt-out sync", groups: inventory.infrastructure.map(watchPanels) }] : []),
+    ...inventory.flows.map((f) => ({ title: flowRowTitle(f), groups: [...f.watches.map(ofWatch), ...f.verifiedBy.map((v) => withRunbook(verificationPanels(v), v.watch.anchor, base))] })),
+    ...(inventory.infrastructure.length ? [{ title: "shared: backup storage locations, node-agent, opt-out sync", groups: inventory.infrastructure.map(ofWatch) }] : []),
   ];
   return {
     ...defaultDashboard,
