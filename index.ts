@@ -12,6 +12,7 @@ import {
   benjiArgsFromConfig,
   benjiSummaryNotes,
   clusterAccess,
+  dashboardArgsFromConfig,
   demoArgsFromConfig,
   drillArgsFromConfig,
   flowInventoryFromConfig,
@@ -38,6 +39,7 @@ import { RestoreDrills } from "./components/drills/drills";
 import { buildAlertGroups } from "./components/monitoring/rules";
 import { BackupAlerts } from "./components/monitoring/alerts";
 import { alertTargetsOf } from "./components/monitoring/targets";
+import { GrafanaDashboard } from "./components/monitoring/grafana-dashboard";
 import { monitoringSummaryNotes } from "./components/monitoring/summary";
 import { acceptedOverrides, overrideSummaryNotes } from "./components/guards";
 import { imageWaiverNotes, imageWaivers } from "./components/image-pins";
@@ -159,6 +161,13 @@ const { deployed: alertsDeployed, namespace: monitoringNamespace } = alertsPlace
 if (alertsDeployed && alertGroups.length > 0) {
   new BackupAlerts("alerts", alertsArgsFromConfig(cfg, alertGroups, monitoringNamespace, velero && monitoringNamespace === cfg.velero.namespace ? [velero.namespace] : []), { provider });
 }
+// Grafana dashboard of the flows (from the flow inventory) in a ConfigMap for Grafana's dashboard sidecar, beside the alerts.
+const dashboardArgs = dashboardArgsFromConfig(cfg, flows, { deployed: alertsDeployed, namespace: monitoringNamespace });
+const dashboard = dashboardArgs
+  ? new GrafanaDashboard("dashboard", { ...dashboardArgs, dependsOn: velero && dashboardArgs.namespace === cfg.velero.namespace ? [velero.namespace] : [] }, { provider })
+  : undefined;
+/** The Grafana dashboard ConfigMap `{namespace, name}` (undefined when monitoring.dashboard is off). */
+export const grafanaDashboard = dashboard?.configMap;
 summaryNotes.push(...monitoringSummaryNotes(watched, alertGroups, drillSpecs, { deployed: alertsDeployed, namespace: monitoringNamespace, ruleLabels: cfg.monitoring.ruleLabels }, cfg.timeZone));
 /** Names of the alerting rules deployed (empty without the Prometheus operator). */
 export const alerts = alertsDeployed ? [...new Set(alertGroups.flatMap((g) => g.rules.map((r) => r.alert)))] : [];

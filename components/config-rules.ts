@@ -7,7 +7,7 @@ import type { ConfigProblem } from "./config-problem";
 import { cronMaxIntervalSeconds } from "./schema/cron";
 import { parseGoDuration, humanDuration } from "./schema/duration";
 import { globToRegExp, namespaceGlobMatches } from "./schema/namespace-glob";
-import { TENANT_NAMESPACE_PREFIX } from "./labels";
+import { FLOW_LABEL, OWNERSHIP_LABELS, TENANT_NAMESPACE_PREFIX } from "./labels";
 import { REMOVED_CHART_KEYS } from "../policy/shared/velero-chart";
 import { parseZreplDuration } from "./zrepl/grid";
 import { staleAfterProblems } from "./monitoring/stale";
@@ -281,7 +281,15 @@ function monitoringRule(cfg: ParsedConfig): ConfigProblem[] {
   ]);
 }
 
-const RULES: Rule[] = [uploaderRule, imageRule, extraValuesRule, locationRule, locationOverlapRule, veleroCsiRule, retentionRule, tenantGlobRule, storageRule, benjiRule, zreplRule, postgresRule, monitoringRule, drillConfigProblems, keyMaterialProblems, endpointRule, imageDigestProblems];
+/** The dashboard ConfigMap's sidecar label must not replace a label this program puts on its objects. */
+function dashboardRule(cfg: ParsedConfig): ConfigProblem[] {
+  const owned = [...Object.keys(OWNERSHIP_LABELS), FLOW_LABEL];
+  const key = cfg.monitoring.dashboard.labelKey;
+  if (!owned.includes(key)) return [];
+  return [{ path: "monitoring.dashboard.labelKey", value: key, message: `is a label this program sets on its own objects (${owned.join(", ")}); expected the label Grafana's dashboard sidecar selects by, e.g. 'grafana_dashboard'` }];
+}
+
+const RULES: Rule[] = [uploaderRule, imageRule, extraValuesRule, locationRule, locationOverlapRule, veleroCsiRule, retentionRule, tenantGlobRule, storageRule, benjiRule, zreplRule, postgresRule, monitoringRule, drillConfigProblems, keyMaterialProblems, endpointRule, imageDigestProblems, dashboardRule];
 
 /** Every cross-field problem of an otherwise well-formed config. */
 export function crossFieldProblems(cfg: ParsedConfig): ConfigProblem[] {

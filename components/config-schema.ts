@@ -370,6 +370,34 @@ const labels = z.record(z.string(), labelValue).superRefine((value, ctx) => {
   }
 });
 
+/**
+ * The flows' Grafana dashboard in a ConfigMap for Grafana's dashboard sidecar. Defaults are the sidecar's as
+ * kube-prometheus-stack 88.5.3 sets them (values.yaml `grafana.sidecar.dashboards`: label `grafana_dashboard`, labelValue
+ * "1") and k8s-sidecar 2.10.1's folder annotation (src/sidecar.py: FOLDER_ANNOTATION unset → `k8s-sidecar-target-directory`).
+ */
+const dashboard = z
+  .strictObject({
+    /** Ship the ConfigMap; default: as monitoring.prometheusOperator (a kube-prometheus-stack brings Grafana and its sidecar). */
+    enabled: z.boolean().optional(),
+    /** Namespace of the ConfigMap; default: the alerts' (monitoring.namespace, else velero.namespace). */
+    namespace: k8sName.optional(),
+    /** Label the sidecar selects dashboards by (grafana chart `sidecar.dashboards.label`). */
+    labelKey: z.string().regex(LABEL_KEY, { error: "expected a Kubernetes label key such as 'grafana_dashboard' or 'example.com/dashboard' (the grafana chart's sidecar.dashboards.label)" }).default("grafana_dashboard"),
+    /** Its value (grafana chart `sidecar.dashboards.labelValue`). */
+    labelValue: labelValue.default("1"),
+    /** Grafana folder: the directory the sidecar writes the dashboard to (the provider's foldersFromFilesStructure makes it a folder). */
+    folder: z
+      .string()
+      .regex(/^[A-Za-z0-9]([A-Za-z0-9 _.-]{0,61}[A-Za-z0-9])?$/, { error: "expected a Grafana folder name of letters, digits, spaces, '.', '_' and '-' (one directory, no '/'), e.g. 'Backups'" })
+      .default("Backups"),
+    /** Annotation holding the folder (grafana chart `sidecar.dashboards.folderAnnotation`). */
+    folderAnnotation: z
+      .string()
+      .regex(LABEL_KEY, { error: "expected an annotation key such as 'k8s-sidecar-target-directory' or 'example.com/grafana-folder' (the grafana chart's sidecar.dashboards.folderAnnotation)" })
+      .default("k8s-sidecar-target-directory"),
+  })
+  .prefault({});
+
 /** Alerts (components/monitoring): thresholds derive from each schedule's cron plus `grace`, unless set in `staleAfter`. */
 const monitoring = z
   .strictObject({
@@ -404,6 +432,7 @@ const monitoring = z
         postgresDrill: goDuration.optional(),
       })
       .prefault({}),
+    dashboard,
   })
   .prefault({});
 

@@ -34,6 +34,8 @@ import type { SnapshotClassesArgs } from "./velero/snapshot-classes";
 import { postgresHookOptions, type PostgresBackupArgs } from "./postgres/postgres-backup";
 import type { DemoArgs } from "./demo/demo";
 import type { BackupAlertsArgs } from "./monitoring/alerts";
+import { buildDashboard } from "./monitoring/dashboard";
+import type { GrafanaDashboardArgs } from "./monitoring/grafana-dashboard";
 
 /** `kubernetes` → the cluster provider's access. */
 export function clusterAccess(cfg: Pick<StackConfig, "kubernetes">): ClusterAccess {
@@ -327,4 +329,31 @@ function required(value: string | undefined, key: string): string {
 /** The stack's flow inventory: {@link flowInventoryArgsFromConfig} built. */
 export function flowInventoryFromConfig(cfg: StackConfig, schedules: readonly ScheduleSpec[], drills: readonly DrillSpec[]): FlowInventory {
   return buildFlowInventory(flowInventoryArgsFromConfig(cfg, schedules, drills));
+}
+
+/**
+ * The Grafana dashboard ConfigMap ← `environment` (uid, title), the flow inventory, `monitoring.runbookBaseUrl` (panel links,
+ * when absolute), `monitoring.dashboard.*`: `enabled`
+ * (default: where the alerts are deployed), `namespace` (default: the alerts' namespace), `labelKey`/`labelValue`,
+ * `folderAnnotation`/`folder`; undefined when it is off. index.ts adds `dependsOn` (Velero's namespace when it is that).
+ */
+export function dashboardArgsFromConfig(
+  cfg: Pick<StackConfig, "environment" | "monitoring">,
+  inventory: FlowInventory,
+  alerts: { deployed: boolean; namespace: string },
+): GrafanaDashboardArgs | undefined {
+  const d = cfg.monitoring.dashboard;
+  if (!(d.enabled ?? alerts.deployed)) return undefined;
+  return {
+    dashboard: buildDashboard(inventory, {
+      uid: `cluster-backup-${cfg.environment}`,
+      title: `Backup flows (${cfg.environment})`,
+      tags: ["cluster-backup", "backup", cfg.environment],
+      // A repository path such as the default `RESTORE.md` would resolve against Grafana's own URL: no links then.
+      runbookBaseUrl: /^https?:\/\//.test(cfg.monitoring.runbookBaseUrl) ? cfg.monitoring.runbookBaseUrl : undefined,
+    }),
+    namespace: d.namespace ?? alerts.namespace,
+    label: { key: d.labelKey, value: d.labelValue },
+    folder: { annotation: d.folderAnnotation, name: d.folder },
+  };
 }

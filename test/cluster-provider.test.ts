@@ -59,8 +59,8 @@ describe("pulumi:disable-default-providers", () => {
     const plan = await planStack(stack);
     const provider = target(plan);
     const objects = plan.registrations.filter((r) => r.type.startsWith("kubernetes:") && r.custom);
-    // prod: 68 + the Benji drill account and its three integrity CronJobs.
-    expect(objects).toHaveLength(stack === "prod" ? 72 : 46);
+    // prod: 68 + the Benji drill account and its three integrity CronJobs + the dashboard ConfigMap.
+    expect(objects).toHaveLength(stack === "prod" ? 73 : 46);
     expect(objects.filter((r) => !r.provider?.startsWith(`${provider.urn}::`)).map((r) => `${r.type} ${r.name}`)).toEqual([]);
   });
 

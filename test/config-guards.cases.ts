@@ -37,6 +37,7 @@ const awsBucket = (bucket: string, bucketPrefix = "acme") => ({
   storage: { minio: { deploy: true }, aws: { region: "eu-west-1", bucketPrefix } },
   ...devVelero({ locations: { ...DEV_BASE.velero.locations, default: { backend: "aws", bucket, prefix: "tenants", default: true } } }),
 });
+const dashboard = (settings: Record<string, unknown>) => ({ monitoring: { dashboard: settings } });
 const podPath = (podVolumePath: string) => devVelero({ nodeAgent: { podVolumePath } });
 const extra = (extraValues: Record<string, unknown>) => devVelero({ extraValues });
 
@@ -135,6 +136,16 @@ export const BAD: GuardCase[] = [
   { name: "Benji restore drill every 30 minutes", stack: "prod", config: prodFlow("benji", { drill: { schedule: "*/30 * * * *" } }) },
   { name: "Benji drill timeout in words", stack: "prod", config: prodFlow("benji", { drill: { timeout: "6 hours" } }) },
   { name: "Benji metadata backup at hour 25", stack: "prod", config: prodFlow("benji", { metadataBackup: { schedule: "0 25 * * *" } }) },
+  // The Grafana dashboard ConfigMap (monitoring.dashboard)
+  { name: "dashboard label key with a space", stack: "dev", config: dashboard({ labelKey: "grafana dashboard" }) },
+  { name: "dashboard label key replacing an ownership label", stack: "dev", config: dashboard({ labelKey: "app.kubernetes.io/part-of" }) },
+  { name: "dashboard label value too long", stack: "dev", config: dashboard({ labelValue: "x".repeat(64) }) },
+  { name: "dashboard folder climbing out of the sidecar's directory", stack: "dev", config: dashboard({ folder: "../etc" }) },
+  { name: "dashboard folder with a slash", stack: "dev", config: dashboard({ folder: "Backups/Prod" }) },
+  { name: "dashboard folder annotation with two slashes", stack: "prod", config: { monitoring: { dashboard: { folderAnnotation: "a/b/c" } } } },
+  { name: "dashboard namespace not a Kubernetes name", stack: "prod", config: { monitoring: { dashboard: { namespace: "Monitoring" } } } },
+  { name: "dashboard enabled as a string", stack: "dev", config: dashboard({ enabled: "yes" }) },
+  { name: "dashboard key misspelt", stack: "dev", config: dashboard({ lableKey: "grafana_dashboard" }) },
   // Overrides themselves
   { name: "an override that lifts nothing", stack: "dev", config: { overrides: { "flows.tenants.ttl": "dev laptop, a day is enough" } } },
   { name: "an override without a reason", stack: "dev", config: { ...devFlows({ tenants: { ttl: "24h" } }), overrides: { "flows.tenants.ttl": "ok" } } },
@@ -161,4 +172,5 @@ export const GOOD: GuardCase[] = [
   { name: "extraValues the program leaves open", stack: "dev", config: extra({ configuration: { logLevel: "debug", extraEnvVars: { TZ: "UTC" } }, resources: { limits: { memory: "2Gi" } }, nodeAgent: { tolerations: [{ operator: "Exists" }], resources: { requests: { cpu: "200m" } } }, podLabels: { team: "platform" }, podAnnotations: { "example.com/owner": "platform" } }) },
   { name: "Velero in its own custom namespace", stack: "prod", config: { velero: { ...PROD_VELERO, namespace: "velero" }, flows: { ...PROD_FLOWS, system: { ...PROD_FLOWS.system, excludedNamespaces: ["cust-*", "garage", "postgres", "velero", "zrepl", "kube-node-lease", "kube-public"] } } } },
   { name: "the prod storage unchanged", stack: "prod", config: { storage: PROD_STORAGE } },
+  { name: "dashboard with its own label, folder and annotation", stack: "dev", config: dashboard({ enabled: true, namespace: "monitoring", labelKey: "example.com/dashboard", labelValue: "", folder: "Cluster backups v2.0", folderAnnotation: "grafana_folder" }) },
 ];

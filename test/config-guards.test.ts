@@ -266,6 +266,33 @@ const EXPECTED: Record<string, string[]> = {
   "extraValues replacing nodeAgent by null": [
     "cluster-backup:velero.extraValues.nodeAgent: would replace nodeAgent.podVolumePath, set by this program; use velero.nodeAgent.podVolumePath instead (got null)"
   ],
+  "dashboard label key with a space": [
+    "cluster-backup:monitoring.dashboard.labelKey: expected a Kubernetes label key such as 'grafana_dashboard' or 'example.com/dashboard' (the grafana chart's sidecar.dashboards.label) (got \"grafana dashboard\")"
+  ],
+  "dashboard label key replacing an ownership label": [
+    "cluster-backup:monitoring.dashboard.labelKey: is a label this program sets on its own objects (app.kubernetes.io/managed-by, app.kubernetes.io/part-of, cluster-backup.io/flow); expected the label Grafana's dashboard sidecar selects by, e.g. 'grafana_dashboard' (got \"app.kubernetes.io/part-of\")"
+  ],
+  "dashboard label value too long": [
+    `cluster-backup:monitoring.dashboard.labelValue: expected a Kubernetes label value (at most 63 letters, digits, '-', '_', '.') (got "${"x".repeat(64)}")`
+  ],
+  "dashboard folder climbing out of the sidecar's directory": [
+    "cluster-backup:monitoring.dashboard.folder: expected a Grafana folder name of letters, digits, spaces, '.', '_' and '-' (one directory, no '/'), e.g. 'Backups' (got \"../etc\")"
+  ],
+  "dashboard folder with a slash": [
+    "cluster-backup:monitoring.dashboard.folder: expected a Grafana folder name of letters, digits, spaces, '.', '_' and '-' (one directory, no '/'), e.g. 'Backups' (got \"Backups/Prod\")"
+  ],
+  "dashboard folder annotation with two slashes": [
+    "cluster-backup:monitoring.dashboard.folderAnnotation: expected an annotation key such as 'k8s-sidecar-target-directory' or 'example.com/grafana-folder' (the grafana chart's sidecar.dashboards.folderAnnotation) (got \"a/b/c\")"
+  ],
+  "dashboard namespace not a Kubernetes name": [
+    "cluster-backup:monitoring.dashboard.namespace: expected a Kubernetes name (lowercase letters, digits and '-', at most 63 characters) (got \"Monitoring\")"
+  ],
+  "dashboard enabled as a string": [
+    "cluster-backup:monitoring.dashboard.enabled: Invalid input: expected boolean, received string (got \"yes\")"
+  ],
+  "dashboard key misspelt": [
+    "cluster-backup:monitoring.dashboard.lableKey: unknown key; expected one of: enabled, namespace, labelKey, labelValue, folder, folderAnnotation"
+  ],
   "an override that lifts nothing": [
     "cluster-backup:overrides.flows.tenants.ttl: lifts no guard: 'flows.tenants.ttl' is within its floor or is no key with an overridable floor; remove the override"
   ],

@@ -47,7 +47,8 @@ describe("summary.md", () => {
   });
 
   it("counts resources per component and says chart objects are not listed", () => {
-    expect(prod).toContain("111 resources registered (97 custom, 72 Kubernetes objects applied directly; objects rendered by Helm charts are not listed).");
+    expect(prod).toContain("113 resources registered (98 custom, 73 Kubernetes objects applied directly; objects rendered by Helm charts are not listed).");
+    expect(section(prod, "Resources per component")).toContain("| cluster-backup:monitoring:Dashboard `dashboard` | 1 | ConfigMap ×1 |");
     expect(section(prod, "Resources per component")).toContain("| cluster-backup:storage:ScalewayBucket `scaleway-velero` | 5 | Application ×1, Bucket ×1, ApiKey ×1, Policy ×1, BucketPolicy ×1 |");
     expect(section(prod, "Resources per component")).toContain("| cluster-backup:velero:Schedules `schedules` | 5 | Schedule ×5 |");
     // The drill's ServiceAccount and the deep scrub, restore drill and metadata backup CronJobs are Benji's 4 more.

@@ -7,6 +7,7 @@ import type { ProgramRun, Registration } from "./run-program";
 import { Redactor } from "./redact";
 import { buildCoverage, coverageMarkdown, coverageSummaryTable } from "./coverage";
 import { buildRunbook } from "./runbook";
+import { DASHBOARD_COMPONENT_TYPE } from "../../components/monitoring/dashboard";
 
 export interface PlanFiles {
   /** Relative path → file content. */
@@ -81,6 +82,19 @@ export function veleroValuesFile(registrations: readonly Registration[], redacto
   return redactor.text(header + stringify(redactor.value(chart.inputs.values ?? {}), { lineWidth: 0 }));
 }
 
+/** Folder of the plan holding the Grafana dashboards, one file per data key of the dashboard component's ConfigMaps. */
+export const DASHBOARDS_DIR = "dashboards";
+
+/** `dashboards/<data key>` → the dashboard JSON, from the ConfigMaps the dashboard component (components/monitoring/grafana-dashboard.ts) applies. */
+export function dashboardFiles(manifests: readonly Manifest[]): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const m of manifests) {
+    if (m.object.kind !== "ConfigMap" || !m.registration.urn.includes(`${DASHBOARD_COMPONENT_TYPE}$`)) continue;
+    for (const [key, json] of Object.entries((m.object.data ?? {}) as Record<string, string>)) files.set(`${DASHBOARDS_DIR}/${key}`, json);
+  }
+  return files;
+}
+
 export function buildPlanFiles(stack: string, run: ProgramRun, extraSummary: readonly string[] = []): PlanFiles {
   const redactor = new Redactor(run.secretStrings, run.secretMarked);
   const files = new Map<string, string>();
@@ -99,6 +113,7 @@ export function buildPlanFiles(stack: string, run: ProgramRun, extraSummary: rea
   files.set("resources.json", `${JSON.stringify(resources, null, 2)}\n`);
   const manifests = manifestsOf(run.registrations);
   for (const m of manifests) files.set(`manifests/${m.file}`, stringify(redactor.value(m.object), { lineWidth: 0 }));
+  for (const [file, json] of dashboardFiles(manifests)) files.set(file, redactor.text(json));
   const veleroValues = veleroValuesFile(run.registrations, redactor);
   if (veleroValues !== undefined) files.set(VELERO_VALUES_FILE, veleroValues);
   const notes = (run.exports.summaryNotes as string[] | undefined) ?? [];

@@ -86,7 +86,7 @@ describe("the program under Pulumi's cmd/run (pulumi preview), per stack", () =>
         const run = runs.get(stack)!;
         const plan = new Map(plans.get(stack)!.registrations.map((r) => [r.urn, r]));
         const k8s = run.registrations.filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm"));
-        expect(k8s).toHaveLength(stack === "prod" ? 72 : 46);
+        expect(k8s).toHaveLength(stack === "prod" ? 73 : 46);
         for (const r of k8s) expect(JSON.parse(JSON.stringify(r.inputs)), r.urn).toEqual(JSON.parse(JSON.stringify(plan.get(r.urn)!.inputs)));
       });
     });

@@ -30,3 +30,47 @@ export function promqlErrors(expr: string): string[] {
   if (tree.topNode.name !== "PromQL") errors.push(`not a PromQL expression: ${tree.topNode.name}`);
   return errors;
 }
+
+/**
+ * The metric names an expression selects, read off its parse tree: each VectorSelector's Identifier, or its
+ * `__name__="x"` / quoted `{"x"}` matcher. A selector whose name is a regex or missing is a problem (no catalog can
+ * vouch for it), as is a syntax error.
+ */
+export function promqlMetricNames(expr: string): { names: string[]; problems: string[] } {
+  const tree = parser.parse(expr);
+  const names: string[] = [];
+  const problems = promqlErrors(expr);
+  tree.iterate({
+    enter: (node) => {
+      if (node.name !== "VectorSelector") return;
+      const text = expr.slice(node.from, node.to);
+      const identifier = node.node.getChild("Identifier");
+      if (identifier) {
+        names.push(expr.slice(identifier.from, identifier.to));
+        return;
+      }
+      const matchers = node.node.getChild("LabelMatchers");
+      let named = false;
+      for (let m = matchers?.firstChild; m; m = m.nextSibling) {
+        const label = m.getChild("LabelName") ?? m.getChild("QuotedLabelName");
+        const value = m.getChild("StringLiteral");
+        if (m.name === "QuotedLabelName" || (m.name === "QuotedLabelMatcher" && !value)) {
+          names.push(JSON.parse(expr.slice(m.from, m.to).replace(/^[^"]*/, "")));
+          named = true;
+        } else if (label && expr.slice(label.from, label.to) === "__name__" && value) {
+          if (m.getChild("MatchOp")?.firstChild?.name !== "EqlSingle") problems.push(`metric name by pattern in '${text}'`);
+          else names.push(JSON.parse(expr.slice(value.from, value.to)));
+          named = true;
+        }
+      }
+      if (!named) problems.push(`selector without a metric name: '${text}'`);
+    },
+  });
+  return { names, problems };
+}
+
+/** Problems of a query against the exported series: its syntax problems and each name no exporter serves. */
+export function queryMetricProblems(expr: string, served: ReadonlySet<string> | ReadonlyMap<string, unknown>): string[] {
+  const { names, problems } = promqlMetricNames(expr);
+  return [...problems, ...names.filter((n) => !served.has(n)).map((n) => `metric ${n} is exported by no deployed component`)];
+}
