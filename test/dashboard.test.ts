@@ -108,8 +108,8 @@ describe("dashboard of the prod stack", () => {
 
   it("every panel query is valid PromQL reading only metrics the deployed exporters serve", () => {
     const queries = panels.flatMap((p) => exprs(p).map((e) => [p.title, e] as const));
-    // 5 Schedules × 9, 6 CronJobs (Benji ×3, 2 drills, opt-out) × 4, zrepl 4, 3 DaemonSets, 4 locations.
-    expect(queries.length).toBe(80);
+    // 5 Schedules × 9, 9 CronJobs (Benji ×4, its scrub and drill, 2 Velero drills, opt-out) × 4, zrepl 4, 3 DaemonSets, 4 locations.
+    expect(queries.length).toBe(92);
     expect(queries.flatMap(([title, e]) => queryMetricProblems(e, served).map((problem) => `${title}: ${problem}`))).toEqual([]);
   });
 
@@ -138,7 +138,7 @@ describe("dashboard of the prod stack", () => {
       "garage-meta-ceph: velero-csi-datamover, 0 3 * * * UTC, no verification",
       "garage-data-zfs: velero-csi-local, 0 3 * * * UTC, no verification",
       "postgres: velero-hooks, 0 4 * * * UTC, verified by drill postgres",
-      "benji: benji-rbd, 30 7 * * * UTC, no verification",
+      "benji: benji-rbd, 30 7 * * * UTC, verified by scrub benji-deep-scrub, drill benji-restore-drill",
       "zrepl: zrepl, every 10m, no verification",
       "shared: backup storage locations, node-agent, opt-out sync",
     ]);
@@ -188,6 +188,9 @@ describe("dashboard of the prod stack", () => {
       "benji-backup-all: since last success": [["green", null], ["red", 100800]],
       "benji-enforce: since last success": [["green", null], ["red", 100800]],
       "benji-cleanup: since last success": [["green", null], ["red", 100800]],
+      "benji-metadata-backup: since last success": [["green", null], ["red", 100800]],
+      "scrub benji-deep-scrub: since last success": [["green", null], ["red", 100800]],
+      "drill benji-restore-drill: since last success": [["green", null], ["red", 626400]],
       "garage_push: since last success": [["green", null], ["red", 3600]],
       "tenant-backup-optout: since last success": [["green", null], ["red", 2400]],
     });
@@ -245,6 +248,7 @@ describe("dashboard of any inventory", () => {
       purpose: "reads a share of the stored blocks back against their checksums",
       watch: {
         kind: "cronjob",
+        role: "scrub",
         flow: "benji",
         object: { kind: "CronJob", namespace: "benji", name },
         cron,
@@ -259,7 +263,7 @@ describe("dashboard of any inventory", () => {
     const inventory: FlowInventory = { ...prod, flows: prod.flows.map((f) => (f.id === "benji" ? { ...f, verifiedBy: [scrub("benji-deep-scrub", "0 2 * * 0"), scrub("benji-restore-drill", "0 3 * * 0")] } : f)) };
     const panels = buildDashboard(inventory, SETTINGS).panels ?? [];
     const row = rowsOf(panels).get("benji: benji-rbd, 30 7 * * * UTC, verified by scrub benji-deep-scrub, scrub benji-restore-drill") ?? [];
-    expect(row.map((p) => p.title).slice(12)).toEqual([
+    expect(row.map((p) => p.title).slice(16)).toEqual([
       "scrub benji-deep-scrub: since last success",
       "scrub benji-deep-scrub: last run",
       "scrub benji-deep-scrub: run duration",
@@ -269,13 +273,13 @@ describe("dashboard of any inventory", () => {
       "scrub benji-restore-drill: run duration",
       "scrub benji-restore-drill: failed Jobs",
     ]);
-    expect(exprs(row[12])).toEqual(['time() - kube_cronjob_status_last_successful_time{namespace="benji",cronjob="benji-deep-scrub",namespace=~"$namespace"}']);
+    expect(exprs(row[16])).toEqual(['time() - kube_cronjob_status_last_successful_time{namespace="benji",cronjob="benji-deep-scrub",namespace=~"$namespace"}']);
   });
 
   it("leaves out the shared row and the schedule variable without Velero", () => {
     const inventory: FlowInventory = { ...prod, flows: prod.flows.filter((f) => f.id === "benji"), infrastructure: [] };
     const dashboard = buildDashboard(inventory, SETTINGS);
-    expect((dashboard.panels ?? []).filter(isRow).map((r) => r.title)).toEqual(["benji: benji-rbd, 30 7 * * * UTC, no verification"]);
+    expect((dashboard.panels ?? []).filter(isRow).map((r) => r.title)).toEqual(["benji: benji-rbd, 30 7 * * * UTC, verified by scrub benji-deep-scrub, drill benji-restore-drill"]);
     expect(dashboard.templating?.list?.map((v) => [v.name, v.query])).toEqual([
       ["datasource", "prometheus"],
       ["namespace", "benji"],
