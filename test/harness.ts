@@ -10,6 +10,7 @@ import { ConfigError, parseStackConfig } from "../components/config";
 import { runProgram, type ProgramRun, type Registration } from "../scripts/lib/run-program";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { manifestsOf } from "../scripts/lib/plan-output";
+import type { PlanEvaluation } from "../scripts/lib/plan-command";
 import { cachedRun } from "./lib/plan-cache";
 
 export const ROOT = resolve(__dirname, "..");
@@ -69,6 +70,18 @@ async function run(stack: string, config: Record<string, string>, secretKeys: st
       return runProgram({ stack, config, secretKeys, load: () => import("../index.ts") });
     }),
   );
+}
+
+/**
+ * Evaluates the program for `npm run plan` run in-process (scripts/lib/plan-command.ts): shared through the plan cache
+ * like {@link planStack}, or evaluated afresh with `fresh`.
+ */
+export function evaluateForPlan(e: PlanEvaluation, fresh = false): Promise<ProgramRun> {
+  const evaluate = () => {
+    vi.resetModules();
+    return runProgram({ ...e, load: () => import("../index.ts") });
+  };
+  return fresh ? evaluate() : cachedRun(e.stack, e.config, e.secretKeys, evaluate, e.secretValues);
 }
 
 /** Runs the program with a stack file of this repository. */

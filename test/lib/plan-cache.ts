@@ -39,9 +39,9 @@ export function sourcesHash(): string {
   return (sourcesHashMemo = hash.digest("hex").slice(0, 16));
 }
 
-/** The cache key of one run. */
-export function runKey(stack: string, config: Record<string, string>, secretKeys: string[]): string {
-  const canonical = JSON.stringify([stack, Object.entries(config).sort(([a], [b]) => a.localeCompare(b)), [...new Set(secretKeys)].sort()]);
+/** The cache key of one run (`secretValues`: the stack file's exact secret strings, when the run is given them). */
+export function runKey(stack: string, config: Record<string, string>, secretKeys: string[], secretValues?: string[]): string {
+  const canonical = JSON.stringify([stack, Object.entries(config).sort(([a], [b]) => a.localeCompare(b)), [...new Set(secretKeys)].sort(), ...(secretValues ? [[...secretValues].sort()] : [])]);
   return createHash("sha256").update(canonical).digest("hex").slice(0, 24);
 }
 
@@ -65,11 +65,11 @@ function dropStaleEntries(current: string): void {
 }
 
 /** The recorded run of this configuration, evaluating it with `evaluate` when no worker has yet. */
-export async function cachedRun(stack: string, config: Record<string, string>, secretKeys: string[], evaluate: () => Promise<ProgramRun>): Promise<ProgramRun> {
+export async function cachedRun(stack: string, config: Record<string, string>, secretKeys: string[], evaluate: () => Promise<ProgramRun>, secretValues?: string[]): Promise<ProgramRun> {
   if (process.env.PLAN_CACHE === "off") return evaluate();
   const hash = sourcesHash();
   const dir = join(CACHE_ROOT, hash);
-  const entry = join(dir, `${runKey(stack, config, secretKeys)}.v8`);
+  const entry = join(dir, `${runKey(stack, config, secretKeys, secretValues)}.v8`);
   const lock = `${entry}.lock`;
   if (!existsSync(dir)) {
     dropStaleEntries(hash);
