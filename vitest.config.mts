@@ -11,6 +11,9 @@ export default defineConfig({
     // shared through test/lib/plan-cache.ts.
     pool: "forks",
     isolate: false,
+    // vitest's default in run mode is one worker fewer than the cores: one worker on a 2-core machine. The tests that
+    // spawn processes (shell scripts, the fake kubectl) leave a core idle part of the time, so two keep both busy.
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
