@@ -1,42 +1,25 @@
 /**
  * Guards of the offline commands: `npm run plan -- --out` replaces only a folder of its own, usage errors
- * exit 2 with one line, --help, paths from where the user stands (npm's INIT_CWD), a one-line refusal on an old Node.
+ * exit 2 with one line, --help, paths from where the user stands (npm's INIT_CWD). The commands run in-process
+ * (scripts/lib/<command>-command.ts); the one-line refusal of an old Node.js, which needs a process of its own, is in
+ * test/integration/commands.test.ts.
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseCommandLine, userPath } from "../scripts/lib/cli-args";
 import { enginesNode, minimumOf, nodeVersionProblem } from "../scripts/lib/node-check";
+import { plan, policy, type CommandRun } from "./lib/commands";
 import { outDirProblem, PLAN_MARKER } from "../scripts/lib/plan-out-dir";
 import { ROOT } from "./harness";
 
-const TS_NODE = join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
 const tmp = mkdtempSync(join(tmpdir(), "cli-guards-"));
-const OLD_NODE = join(tmp, "old-node.cjs");
-writeFileSync(OLD_NODE, 'Object.defineProperty(process.versions, "node", { value: "20.20.2" });\n');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command script with the project's Node; `npm` sets npm_lifecycle_event and INIT_CWD as npm run does. */
-function run(command: "plan" | "policy" | "restore", args: string[], opts: { cwd?: string; npmFrom?: string; oldNode?: boolean; env?: Record<string, string> } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const npm = opts.npmFrom ? { npm_lifecycle_event: command, INIT_CWD: opts.npmFrom } : { npm_lifecycle_event: "", INIT_CWD: "" };
-    const child = spawn(process.execPath, [...(opts.oldNode ? ["-r", OLD_NODE] : []), TS_NODE, "--transpile-only", join(ROOT, "scripts", `${command}.ts`), ...args], {
-      cwd: opts.cwd ?? ROOT,
-      env: { ...process.env, HOME: tmp, KUBECONFIG: "", KUBERNETES_SERVICE_HOST: "", ...npm, ...opts.env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+/** Runs a command; `npmFrom` sets npm_lifecycle_event and INIT_CWD as `npm run` from that directory does. */
+async function run(command: "plan" | "policy", args: string[], opts: { npmFrom?: string } = {}): Promise<CommandRun> {
+  const npm = opts.npmFrom ? { npm_lifecycle_event: command, INIT_CWD: opts.npmFrom } : { npm_lifecycle_event: "", INIT_CWD: "" };
+  return command === "plan" ? plan(args, npm) : policy(args, npm);
 }
 
 const PLAN_SYNOPSIS = "usage: npm run plan -- --stack <name> [--out <dir>]";
@@ -91,7 +74,7 @@ describe("npm run plan -- --out: only a new, empty or earlier plan folder is rep
     expect(rel.stdout.trimEnd().split("\n").at(-1)).toBe(`plan of stack 'dev': ${JSON.parse(readFileSync(join(here, "plan-dev", "resources.json"), "utf8")).length} resources → ${join(here, "plan-dev")}`);
     expect(readFileSync(join(here, "plan-dev", PLAN_MARKER), "utf8")).toBe("Written by 'npm run plan -- --stack dev'. The next plan replaces this folder as a whole.\n");
     expect(readdirSync(here).sort()).toEqual(["keep.txt", "plan-dev"]);
-  }, 180_000);
+  });
 
   it("usage errors exit 2 with one line; --help exits 0", async () => {
     const [unknown, missing, extra, help] = await Promise.all([run("plan", ["--stack", "dev", "--force"]), run("plan", ["--out", join(tmp, "x")]), run("plan", ["--stack", "dev", "prod"]), run("plan", ["--help"])]);
@@ -102,7 +85,7 @@ describe("npm run plan -- --out: only a new, empty or earlier plan folder is rep
     expect(help.stdout.split("\n")[0]).toBe(PLAN_SYNOPSIS);
     expect(help.stdout).toContain("  --stack, -s NAME  the stack: Pulumi.<NAME>.yaml (known: dev, prod)\n");
     expect(existsSync(join(tmp, "x"))).toBe(false);
-  }, 180_000);
+  });
 });
 
 describe("npm run policy: --help, usage errors exit 2, paths from INIT_CWD", () => {
@@ -126,27 +109,10 @@ describe("npm run policy: --help, usage errors exit 2, paths from INIT_CWD", () 
     expect(missing).toEqual({ code: 2, stdout: "", stderr: `error: ${join(here, "nowhere", "resources.json")} does not exist; run 'npm run plan -- --stack <name> --out nowhere' first\n` });
     expect(help.code).toBe(0);
     expect(help.stdout.split("\n")[0]).toBe(POLICY_USAGE);
-  }, 180_000);
+  });
 });
 
-describe("a Node.js older than package.json's engines: one line, exit 2, before anything else loads", () => {
-  it("plan, policy and restore refuse it", async () => {
-    const out = join(tmp, "old-node-plan");
-    const runs = await Promise.all([
-      run("plan", ["--stack", "dev", "--out", out], { oldNode: true }),
-      run("policy", [tmp], { oldNode: true }),
-      run("restore", ["--tenant", "cust-1001"], { oldNode: true }),
-    ]);
-    for (const [command, r] of [["plan", runs[0]], ["policy", runs[1]], ["restore", runs[2]]] as const) {
-      expect(r).toEqual({
-        code: 2,
-        stdout: "",
-        stderr: `error: npm run ${command} needs Node.js >=22.19 (package.json engines), this is Node.js 20.20.2 (${process.execPath}); use the project's own Node: export PATH="$PWD/node_modules/.bin:$PATH"\n`,
-      });
-    }
-    expect(existsSync(out)).toBe(false);
-  }, 180_000);
-
+describe("a Node.js older than package.json's engines: the check", () => {
   it("compares versions numerically", () => {
     expect(nodeVersionProblem("plan", "22.19.0", ">=22.19", "/n")).toBeUndefined();
     expect(nodeVersionProblem("plan", "24.9.0", ">=22.19", "/n")).toBeUndefined();

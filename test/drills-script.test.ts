@@ -3,8 +3,8 @@
  * drill image's shell) against stand-ins for kubectl, psql and pg_isready: what the drill creates, checks, deletes and
  * records, and what it refuses to touch. What the drill created also goes through its admission policy's CEL.
  */
-import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, closeSync, constants, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -24,6 +24,7 @@ const SHELLS: { name: string; argv: string[]; present: boolean }[] = [
   { name: "busybox sh", argv: ["busybox", "sh"], present: spawnSync("busybox", ["sh", "-c", "exit 0"]).status === 0 || Boolean(process.env.CI) },
 ];
 const FAKE_KUBECTL = resolve(__dirname, "lib", "fake-kubectl.mjs");
+const FAKE_KUBECTL_CLIENT = resolve(__dirname, "lib", "fake-kubectl.sh");
 const DRILLS = join(ROOT, "components", "drills");
 
 const { config, secretKeys } = readStackFile(ROOT, "prod");
@@ -46,8 +47,10 @@ function workspace(): { dir: string; bin: string; templates: string } {
   mkdirSync(bin);
   mkdirSync(templates);
   for (const [file, content] of Object.entries(drillConfigMapData(specs, "backup-system"))) writeFileSync(join(templates, file), content);
-  writeFileSync(join(bin, "kubectl"), `#!/bin/sh\nexec "${process.execPath}" "${FAKE_KUBECTL}" "$@"\n`);
+  copyFileSync(FAKE_KUBECTL_CLIENT, join(bin, "kubectl"));
   chmodSync(join(bin, "kubectl"), 0o755);
+  const fifos = spawnSync("mkfifo", [join(dir, "request"), join(dir, "response")]);
+  if (fifos.status !== 0) throw new Error(`mkfifo: ${fifos.stderr}`);
   return { dir, bin, templates };
 }
 
@@ -102,28 +105,58 @@ function baseState(): Obj {
   };
 }
 
-/** Runs the drill script with the CronJob's environment (poll 0 s, rotation index 0) against the state. */
+/** Runs of the drill so far, by their inputs: a run with the same inputs is shared (each caller gets its own copy). */
+const runs = new Map<string, Run>();
+
+/**
+ * Runs the drill script with the CronJob's environment (poll 0 s, rotation index 0) against the state, with the fake
+ * kubectl (test/lib/fake-kubectl.mjs) serving its calls. Runs with the same inputs are made once.
+ */
 function runDrill(kind: DrillSpec["kind"], state: Obj, env: Record<string, string> = {}, args: string[] = ["run"], shell: string[] = ["sh"]): Run {
+  const key = JSON.stringify([kind, state, env, args, shell]);
+  if (!runs.has(key)) runs.set(key, runDrillOnce(kind, state, env, args, shell));
+  return structuredClone(runs.get(key)!);
+}
+
+function runDrillOnce(kind: DrillSpec["kind"], state: Obj, env: Record<string, string>, args: string[], shell: string[]): Run {
   const w = workspace();
   const stateFile = join(w.dir, "state.json");
   writeFileSync(stateFile, JSON.stringify(state));
   const specEnv = Object.fromEntries(drillEnv(spec(kind), "backup-system", "UTC").filter((e) => "value" in e).map((e) => [e.name, e.value as string]));
-  const result = spawnSync(shell[0], [...shell.slice(1), join(w.templates, DRILL_FILES.script), ...args], {
-    env: {
-      PATH: `${w.bin}:${process.env.PATH}`,
-      ...specEnv,
-      TEMPLATE_DIR: w.templates,
-      HOME: w.dir,
-      TMPDIR: w.dir,
-      POD_NAME: "restore-drill-tenants-29000000-abcde",
-      POLL_SECONDS: "0",
-      ROTATION_SECONDS: "1000000000000",
-      FAKE_KUBECTL_STATE: stateFile,
-      ...env,
-    },
-    encoding: "utf8",
-    timeout: 60_000,
-  });
+  const log = openSync(join(w.dir, "fake-kubectl.log"), "w");
+  const server = spawn(process.execPath, [FAKE_KUBECTL, w.dir], { stdio: ["ignore", "ignore", log] });
+  closeSync(log);
+  let result;
+  try {
+    result = spawnSync(shell[0], [...shell.slice(1), join(w.templates, DRILL_FILES.script), ...args], {
+      env: {
+        PATH: `${w.bin}:${process.env.PATH}`,
+        ...specEnv,
+        TEMPLATE_DIR: w.templates,
+        HOME: w.dir,
+        TMPDIR: w.dir,
+        POD_NAME: "restore-drill-tenants-29000000-abcde",
+        POLL_SECONDS: "0",
+        ROTATION_SECONDS: "1000000000000",
+        FAKE_KUBECTL_DIR: w.dir,
+        ...env,
+      },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+  } finally {
+    server.kill();
+    // A kubectl call left waiting on a FIFO (the server died, or the script was killed) is released.
+    for (const [fifo, flags] of [["request", constants.O_RDONLY], ["response", constants.O_WRONLY]] as const) {
+      try {
+        closeSync(openSync(join(w.dir, fifo), flags | constants.O_NONBLOCK));
+      } catch {
+        // nobody waiting
+      }
+    }
+  }
+  const serverLog = readFileSync(join(w.dir, "fake-kubectl.log"), "utf8");
+  if (serverLog) throw new Error(`the fake kubectl failed: ${serverLog}`);
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, state: JSON.parse(readFileSync(stateFile, "utf8")) };
 }
 

@@ -10,6 +10,7 @@ import { ConfigError, parseStackConfig } from "../components/config";
 import { runProgram, type ProgramRun, type Registration } from "../scripts/lib/run-program";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { manifestsOf } from "../scripts/lib/plan-output";
+import type { PlanEvaluation } from "../scripts/lib/plan-command";
 import { cachedRun } from "./lib/plan-cache";
 
 export const ROOT = resolve(__dirname, "..");
@@ -62,13 +63,39 @@ export class Plan {
   }
 }
 
+/**
+ * Runs `evaluate` with stack traces of at most 10 frames (V8's default depth) formatted as V8 does, without the test
+ * runner's source maps. The SDK formats a stack trace of unlimited depth for every resource (its source position) and
+ * one for every promise it tracks; mapping all those frames through source maps cost a third of an evaluation. The
+ * mocks ignore source positions: nothing in a ProgramRun holds them.
+ */
+async function withPlainStackTraces<T>(evaluate: () => Promise<T>): Promise<T> {
+  const mapped = Error.prepareStackTrace;
+  Error.prepareStackTrace = (err, frames) => [String(err), ...frames.slice(0, 10).map((f) => `    at ${f}`)].join("\n");
+  try {
+    return await evaluate();
+  } finally {
+    Error.prepareStackTrace = mapped;
+  }
+}
+
+/** One evaluation of index.ts in a fresh module registry. */
+function evaluateIndex(options: Omit<Parameters<typeof runProgram>[0], "load">): Promise<ProgramRun> {
+  vi.resetModules();
+  return withPlainStackTraces(() => runProgram({ ...options, load: () => import("../index.ts") }));
+}
+
 async function run(stack: string, config: Record<string, string>, secretKeys: string[]): Promise<Plan> {
-  return new Plan(
-    await cachedRun(stack, config, secretKeys, () => {
-      vi.resetModules();
-      return runProgram({ stack, config, secretKeys, load: () => import("../index.ts") });
-    }),
-  );
+  return new Plan(await cachedRun(stack, config, secretKeys, () => evaluateIndex({ stack, config, secretKeys })));
+}
+
+/**
+ * Evaluates the program for `npm run plan` run in-process (scripts/lib/plan-command.ts): shared through the plan cache
+ * like {@link planStack}, or evaluated afresh with `fresh`.
+ */
+export function evaluateForPlan(e: PlanEvaluation, fresh = false): Promise<ProgramRun> {
+  const evaluate = () => evaluateIndex(e);
+  return fresh ? evaluate() : cachedRun(e.stack, e.config, e.secretKeys, evaluate, e.secretValues);
 }
 
 /** Runs the program with a stack file of this repository. */
@@ -103,7 +130,7 @@ export async function planConfig(stack: string, config: Record<string, unknown>,
  */
 export async function planProgram(stack: string, program: () => Record<string, unknown> | void, config: Record<string, unknown> = {}): Promise<Plan> {
   vi.resetModules();
-  return new Plan(await runProgram({ stack, config: rawConfig(config), secretKeys: [], load: async () => program() ?? {} }));
+  return new Plan(await withPlainStackTraces(() => runProgram({ stack, config: rawConfig(config), secretKeys: [], load: async () => program() ?? {} })));
 }
 
 /**

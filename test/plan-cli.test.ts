@@ -1,16 +1,13 @@
-import { spawnSync } from "node:child_process";
+/**
+ * `npm run plan` (docs/plan-contract.md) through scripts/lib/plan-command.ts in-process; test/integration/commands.test.ts
+ * runs the command as a process.
+ */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "./harness";
-
-const TS_NODE = join(ROOT, "node_modules", ".bin", "ts-node");
-
-function plan(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(TS_NODE, ["--swc", join(ROOT, "scripts", "plan.ts"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { plan } from "./lib/commands";
 
 function filesOf(dir: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -35,8 +32,8 @@ describe("npm run plan (docs/plan-contract.md)", () => {
   const tmp = mkdtempSync(join(tmpdir(), "plan-cli-"));
   let first: Map<string, string>;
 
-  beforeAll(() => {
-    const a = plan(["--stack", "prod", "--out", join(tmp, "a")]);
+  beforeAll(async () => {
+    const a = await plan(["--stack", "prod", "--out", join(tmp, "a")]);
     expect(a.stderr).toBe("");
     expect(a.code).toBe(0);
     first = filesOf(join(tmp, "a"));
@@ -56,41 +53,41 @@ describe("npm run plan (docs/plan-contract.md)", () => {
     expect(first.get("velero-values.yaml")).toMatch(/^# Values of the Helm chart velero 12\.1\.0 .*\nbackupsEnabled: true\n/);
   });
 
-  it("is byte-identical on a second run, and replaces the folder", () => {
+  it("is byte-identical on a second run (evaluated afresh), and replaces the folder", async () => {
     writeFileSync(join(tmp, "a", "stale.txt"), "left over");
-    const again = plan(["--stack", "prod", "--out", join(tmp, "a")]);
+    const again = await plan(["--stack", "prod", "--out", join(tmp, "a")], {}, { fresh: true });
     expect(again.code).toBe(0);
     expect(filesOf(join(tmp, "a"))).toEqual(first);
   });
 
-  it("defaults --out to out/<stack>", () => {
-    const result = plan(["--stack", "dev"]);
+  it("defaults --out to out/<stack>", async () => {
+    const result = await plan(["--stack", "dev"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`→ ${join(ROOT, "out", "dev")}`);
   });
 
-  it("refuses an unknown stack, writing nothing", () => {
-    const result = plan(["--stack", "staging", "--out", join(tmp, "none")]);
+  it("refuses an unknown stack, writing nothing", async () => {
+    const result = await plan(["--stack", "staging", "--out", join(tmp, "none")]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe("unknown stack 'staging': there is no Pulumi.staging.yaml (known stacks: dev, prod)");
     expect(existsSync(join(tmp, "none"))).toBe(false);
   });
 
-  it("refuses a missing --stack", () => {
-    const result = plan([]);
+  it("refuses a missing --stack", async () => {
+    const result = await plan([]);
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe("missing --stack; usage: npm run plan -- --stack <name> [--out <dir>]");
   });
 
-  it("refuses malformed YAML", () => {
+  it("refuses malformed YAML", async () => {
     const dir = stackDir({ "Pulumi.bad.yaml": "config:\n  cluster-backup:environment: [dev\n" });
-    const result = plan(["--stack", "bad", "--out", join(tmp, "bad")], { PLAN_STACK_DIR: dir });
+    const result = await plan(["--stack", "bad", "--out", join(tmp, "bad")], { PLAN_STACK_DIR: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^Pulumi\.bad\.yaml is not valid YAML: /);
     expect(existsSync(join(tmp, "bad"))).toBe(false);
   });
 
-  it("prints one line per config problem and leaves an existing folder untouched", () => {
+  it("prints one line per config problem and leaves an existing folder untouched", async () => {
     const dir = stackDir({
       "Pulumi.typo.yaml": [
         "config:",
@@ -102,7 +99,7 @@ describe("npm run plan (docs/plan-contract.md)", () => {
         "",
       ].join("\n"),
     });
-    const result = plan(["--stack", "typo", "--out", join(tmp, "a")], { PLAN_STACK_DIR: dir });
+    const result = await plan(["--stack", "typo", "--out", join(tmp, "a")], { PLAN_STACK_DIR: dir });
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split("\n")).toEqual([
       "cluster-backup:flows.system.schedule: not a valid cron expression (Constraint error, got value 8 expected range 0-7) (got \"0 5 * * 8\")",

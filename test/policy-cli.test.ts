@@ -1,16 +1,16 @@
 /**
  * `npm run policy -- <dir>` (docs/plan-contract.md) on hand-written resources.json files: one line per violation
  * `<enforcement> <policy-name> <urn>: <message>`, exit 1 on a mandatory violation, 0 when clean, 2 on a missing or
- * malformed file.
+ * malformed file. In-process (scripts/lib/policy-command.ts); test/integration/commands.test.ts runs the command as a
+ * process.
  */
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { policy as runPolicy } from "./lib/commands";
 import { allFixtureResources, COMPONENT, FIXTURES } from "./policy-fixtures";
 
-const ROOT = resolve(__dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "policy-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -22,12 +22,8 @@ function dirWith(name: string, content: string | undefined): string {
 }
 
 function policy(...args: string[]): { status: number | null; lines: string[]; stderr: string } {
-  const result = spawnSync("npm", ["run", "--silent", "policy", "--", ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH ?? ""}` },
-  });
-  return { status: result.status, lines: result.stdout.split("\n").filter((l) => l !== ""), stderr: result.stderr };
+  const result = runPolicy(args);
+  return { status: result.code, lines: result.stdout.split("\n").filter((l) => l !== ""), stderr: result.stderr };
 }
 
 /** The plan's entry shape: the fixtures plus the fields resources.json always has. */

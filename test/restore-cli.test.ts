@@ -1,8 +1,8 @@
 /**
- * `npm run restore` as a process: exit codes and messages against an unreachable cluster, without a kubeconfig, and
- * end to end against a loopback API server answering with recorded Velero objects.
+ * `npm run restore` (scripts/lib/restore-command.ts, in-process; test/integration/commands.test.ts runs the command as a
+ * process): exit codes and messages against an unreachable cluster, without a kubeconfig, and end to end against a
+ * loopback API server answering with recorded Velero objects.
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
@@ -12,24 +12,21 @@ import { parseAllDocuments, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../scripts/lib/restore/exit-codes";
 import type { VeleroBackup, VeleroRestore } from "../scripts/lib/restore/velero-types";
-import { ROOT } from "./harness";
+import { restore, type EnvChanges } from "./lib/commands";
 import { fixture, startFakeApiServer, type FakeApiServer } from "./restore-fake";
 
-const TS_NODE = join(ROOT, "node_modules", ".bin", "ts-node");
 const tmp = mkdtempSync(join(tmpdir(), "restore-cli-"));
 
-function cli(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(TS_NODE, ["--swc", join(ROOT, "scripts", "restore.ts"), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, HOME: tmp, KUBERNETES_SERVICE_HOST: "", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+/** The command as a process would run it, with HOME at an empty folder and outside any cluster. */
+function cli(args: string[], env: EnvChanges) {
+  return restore(args, { HOME: tmp, KUBERNETES_SERVICE_HOST: "", ...env });
+}
+
+/** The runs of several argument lists, one after the other (each sets the process environment while it runs). */
+async function inTurn<T>(items: T[], run: (item: T) => ReturnType<typeof cli>) {
+  const results = [];
+  for (const item of items) results.push(await run(item));
+  return results;
 }
 
 function kubeconfig(name: string, server: string): string {
@@ -48,7 +45,7 @@ function kubeconfig(name: string, server: string): string {
   return path;
 }
 
-describe.concurrent("npm run restore: exit codes", { timeout: 120_000 }, () => {
+describe("npm run restore: exit codes", () => {
   it("no cluster reachable: exit 7 with the server named, nothing else attempted", async () => {
     const r = await cli(["--tenant", "cust-1001"], { KUBECONFIG: kubeconfig("unreachable.yaml", "https://127.0.0.1:1") });
     expect(r.code).toBe(EXIT.unreachable);
@@ -74,13 +71,13 @@ describe.concurrent("npm run restore: exit codes", { timeout: 120_000 }, () => {
 
   it("an unknown kubeconfig context: a usage error (exit 2), even for a dry run", async () => {
     const config = kubeconfig("ctx.yaml", "https://127.0.0.1:1");
-    const runs = await Promise.all([[], ["--dry-run"]].map((extra) => cli(["--tenant", "cust-1001", "--context", "prod", ...extra], { KUBECONFIG: config })));
+    const runs = await inTurn([[], ["--dry-run"]], (extra) => cli(["--tenant", "cust-1001", "--context", "prod", ...extra], { KUBECONFIG: config }));
     for (const r of runs) {
       expect(r.code).toBe(EXIT.usage);
       expect(r.stdout).toBe("");
       expect(r.stderr).toBe("error: --context 'prod': the kubeconfig has no such context; it has: nowhere\n");
     }
-  }, 120_000);
+  });
 
   it("not a tenant name: exit 2 before any cluster access", async () => {
     const r = await cli(["--tenant", "postgres"], { KUBECONFIG: kubeconfig("unreachable.yaml", "https://127.0.0.1:1") });
@@ -96,16 +93,17 @@ describe.concurrent("npm run restore: exit codes", { timeout: 120_000 }, () => {
   });
 });
 
-describe("npm run restore: guards, one process at a time", () => {
+describe("npm run restore: guards", () => {
   it("--as at a system or tenant namespace, --allow-existing with --as, an absurd --timeout: exit 2 before any cluster access", async () => {
     const config = kubeconfig("unreachable.yaml", "https://127.0.0.1:1");
-    const runs = await Promise.all(
+    const runs = await inTurn(
       [
         ["--as", "kube-system"],
         ["--as", "cust-1001-restore"],
         ["--as", "restore-cust-1001", "--allow-existing"],
         ["--timeout", "1s"],
-      ].map((extra) => cli(["--tenant", "cust-1001", ...extra], { KUBECONFIG: config })),
+      ],
+      (extra) => cli(["--tenant", "cust-1001", ...extra], { KUBECONFIG: config }),
     );
     expect(runs.map((r) => [r.code, r.stdout, r.stderr.split("\n")[0]])).toEqual([
       [EXIT.usage, "", "error: --as 'kube-system': a namespace of Kubernetes itself; restore into a new namespace of its own such as restore-cust-1001"],
@@ -113,7 +111,7 @@ describe("npm run restore: guards, one process at a time", () => {
       [EXIT.usage, "", "error: --allow-existing restores only in place (into cust-1001 itself); with --as the target must be a new namespace"],
       [EXIT.usage, "", "error: --timeout '1s': expected 1m to 168h (how long to follow the restore; it continues in the cluster after that)"],
     ]);
-  }, 120_000);
+  });
 
   it("--dry-run --from-backup without any kubeconfig, names from a --plan given relative to INIT_CWD: exit 0", async () => {
     const here = mkdtempSync(join(tmpdir(), "restore-offline-"));
@@ -132,7 +130,7 @@ describe("npm run restore: guards, one process at a time", () => {
     const [restore] = parseAllDocuments(r.stdout).map((d) => d.toJS());
     expect(restore.metadata.namespace).toBe("velero");
     expect(restore.spec).toEqual({ backupName: "tenants-daily-20260301010000", includedNamespaces: ["cust-1001"], restorePVs: true, existingResourcePolicy: "none" });
-  }, 120_000);
+  });
 });
 
 describe("npm run restore end to end against a loopback API server with recorded Velero objects", () => {
@@ -212,5 +210,5 @@ describe("npm run restore against a loopback API server: a PartiallyFailed night
     expect(server.requests).toContain("GET /store/tenants-daily-20260303010000-results.json.gz?X-Amz-Signature=fake");
     const [, restore] = parseAllDocuments(r.stdout.slice(r.stdout.indexOf("# dry run"))).map((d) => d.toJS());
     expect(restore.spec.backupName).toBe("tenants-daily-20260303010000");
-  }, 120_000);
+  });
 });
