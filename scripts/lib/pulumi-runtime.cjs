@@ -54,10 +54,23 @@ function registerLikePulumi(root = ROOT) {
   return { typescript: true, tsconfig: tsConfigPath, transpileOnly, swc: Boolean(service.options.swc), typeCheck: !service.options.transpileOnly && !service.options.swc };
 }
 
-/** Packages (`@scope/name`) and project files (relative paths) loaded so far, sorted. */
-function loadedModules() {
+/** The files of the module tree a loaded module pulled in (itself and what it required first), e.g. the SDK's index. */
+function modulesUnder(file) {
+  const seen = new Set();
+  const todo = [require.cache[file]];
+  while (todo.length > 0) {
+    const mod = todo.pop();
+    if (!mod || seen.has(mod.filename)) continue;
+    seen.add(mod.filename);
+    todo.push(...mod.children);
+  }
+  return [...seen];
+}
+
+/** Packages (`@scope/name`) and project files (relative paths) among `files` (default: all loaded so far), sorted. */
+function loadedModules(files = Object.keys(require.cache)) {
   const found = new Set();
-  for (const file of Object.keys(require.cache)) {
+  for (const file of files) {
     const inPackage = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
     if (inPackage) found.add(inPackage[1]);
     else if (file.startsWith(ROOT)) found.add(file.slice(ROOT.length + 1));
@@ -78,8 +91,6 @@ if (require.main === module) {
     require(resolve(value));
     console.log(JSON.stringify(mode));
   } else if (flag === "--stack") {
-    // The floor every program pays (what `npm run bench` compares with): the SDK as index.ts's own import loads it.
-    require("@pulumi/pulumi");
     const runtimeLoaded = new Set(loadedModules());
     const { readStackFile } = require("./stack-file.ts");
     const { runProgram } = require("./run-program.ts");
@@ -89,7 +100,8 @@ if (require.main === module) {
         console.log(`${value}: ${run.registrations.length} resources`);
         const loaded = loadedModules();
         console.log(`loaded: ${loaded.join(" ")}`);
-        console.log(`program loaded: ${loaded.filter((m) => !runtimeLoaded.has(m) && !m.startsWith("scripts/")).join(" ")}`);
+        const sdk = new Set(loadedModules(modulesUnder(require.resolve("@pulumi/pulumi"))));
+        console.log(`program loaded: ${loaded.filter((m) => !runtimeLoaded.has(m) && !sdk.has(m) && !m.startsWith("scripts/")).join(" ")}`);
       },
       (err) => {
         console.error(err instanceof Error ? err.message : String(err));
