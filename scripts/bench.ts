@@ -3,6 +3,8 @@
  * Where users wait, each case a fresh process, interleaved in one run so machine load affects all alike; prints the
  * median wall time, its ratio to the bare `@pulumi/pulumi` import (the floor every Pulumi program pays), the median
  * peak RSS, and whether the goals hold (program evaluation and plan prod ≤ 2.5 × the bare import and ≤ 300 MB).
+ * It also prints the median CPU time (user + system) and its ratio: on a machine other processes keep busy, wall
+ * time stretches with the load while CPU time much less, so that ratio is the one to compare between runs there.
  *
  * - bare import, all dependencies import: `require` of @pulumi/pulumi, of every package.json dependency;
  * - program evaluation: index.ts as `pulumi preview` loads it (cmd/run's ts-node registration with the Pulumi.yaml
@@ -13,7 +15,7 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(__dirname, "..");
@@ -62,6 +64,7 @@ const GOALS = ["program evaluation dev", "program evaluation prod", "plan prod"]
 interface Sample {
   ms: number;
   rssMb: number;
+  cpuMs: number;
 }
 
 function measure(name: string, c: Case, run: number): Promise<Sample> {
@@ -86,7 +89,8 @@ function measure(name: string, c: Case, run: number): Promise<Sample> {
     child.on("close", (code) => {
       ms ??= Number(process.hrtime.bigint() - start) / 1e6;
       if (c.until ? !c.until.test(stdout) : code !== 0) return fail(new Error(`${name}: exit ${code}: ${(stderr || stdout).trim().split("\n").slice(0, 4).join(" | ")}`));
-      done({ ms, rssMb: Number(readFileSync(rssFile, "utf8")) / 1024 });
+      const [rssKb, cpuUs] = readFileSync(rssFile, "utf8").split(" ").map(Number);
+      done({ ms, rssMb: rssKb / 1024, cpuMs: cpuUs / 1000 });
     });
   });
 }
@@ -109,7 +113,8 @@ async function main(): Promise<void> {
   rmSync(work, { recursive: true, force: true });
 
   const bare = median(samples[BARE].map((s) => s.ms));
-  console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}, ${RUNS} runs each interleaved; median wall time and peak RSS`);
+  const bareCpu = median(samples[BARE].map((s) => s.cpuMs));
+  console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}, ${RUNS} runs each interleaved; median wall time, peak RSS and CPU time`);
   for (const [name, xs] of Object.entries(samples)) {
     if (failures[name]) {
       console.log(`${name.padEnd(26)} failed: ${failures[name]}`);
@@ -117,8 +122,9 @@ async function main(): Promise<void> {
     }
     const ms = median(xs.map((s) => s.ms));
     const rss = median(xs.map((s) => s.rssMb));
+    const cpu = median(xs.map((s) => s.cpuMs));
     const goal = GOALS.includes(name) ? `   goal ≤ ×2.50, ≤ 300 MB: ${ms / bare <= 2.5 && rss <= 300 ? "met" : "NOT met"}` : "";
-    console.log(`${name.padEnd(26)} ${ms.toFixed(0).padStart(6)} ms  ×${(ms / bare).toFixed(2).padEnd(5)} ${rss.toFixed(0).padStart(5)} MB   (min ${Math.min(...xs.map((s) => s.ms)).toFixed(0)}, max ${Math.max(...xs.map((s) => s.ms)).toFixed(0)} ms)${goal}`);
+    console.log(`${name.padEnd(26)} ${ms.toFixed(0).padStart(6)} ms  ×${(ms / bare).toFixed(2).padEnd(5)} ${rss.toFixed(0).padStart(5)} MB   (min ${Math.min(...xs.map((s) => s.ms)).toFixed(0)}, max ${Math.max(...xs.map((s) => s.ms)).toFixed(0)} ms)   CPU ${cpu.toFixed(0).padStart(5)} ms ×${(cpu / bareCpu).toFixed(2)}${goal}`);
   }
 }
 

@@ -4,7 +4,7 @@
  * transpiles with swc, while the main tsconfig stays strict.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -45,14 +45,44 @@ describe("the Pulumi runtime path does not type-check", () => {
     expect(JSON.parse(mode)).toEqual({ typescript: true, tsconfig: join(ROOT, "tsconfig.runtime.json"), transpileOnly: true, swc: true, typeCheck: false });
     expect(result.status).toBe(0);
   });
-  it("evaluating the dev stack that way loads neither unused provider SDKs nor the policy pack, restore or plan-output code", () => {
-    const result = spawnSync(process.execPath, [join(ROOT, "scripts", "lib", "pulumi-runtime.cjs"), "--stack", "dev"], { cwd: ROOT, encoding: "utf8" });
+  it("evaluating the dev stack that way loads exactly the packages it uses (no unused provider SDK, no policy pack, restore or plan-output code) and fills the compile cache", () => {
+    // The compile cache goes to <os tmpdir>/node-compile-cache (components/compile-cache.ts): a fresh TMPDIR, no
+    // NODE_COMPILE_CACHE from outside, so only the program's own call can fill it.
+    const tmp = mkdtempSync(join(tmpdir(), "runtime-cache-"));
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp };
+    delete env.NODE_COMPILE_CACHE;
+    delete env.NODE_DISABLE_COMPILE_CACHE;
+    const result = spawnSync(process.execPath, [join(ROOT, "scripts", "lib", "pulumi-runtime.cjs"), "--stack", "dev"], { cwd: ROOT, encoding: "utf8", env });
+    expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    const [count, loaded] = result.stdout.trim().split("\n");
+    const [count, loaded, programLoaded] = result.stdout.trim().split("\n");
     expect(count).toBe("dev: 63 resources");
     const modules = loaded.replace(/^loaded: /, "").split(" ");
-    expect(modules).toEqual(expect.arrayContaining(["@pulumi/kubernetes", "@pulumi/random", "index.ts", "components/storage/minio.ts"]));
-    const unwanted = modules.filter((m) => /^(@pulumi\/aws|@pulumiverse\/scaleway|@pulumi\/policy|@kubernetes\/client-node|policy\/(index|policies)\.ts|scripts\/lib\/(restore\/|policy-runner|plan-output|coverage|runbook))/.test(m));
+    const unwanted = modules.filter((m) => /^(@pulumi\/aws|@pulumiverse\/scaleway|@pulumi\/policy|@kubernetes\/client-node|kubernetes-models|policy\/(index|policies)\.ts|scripts\/lib\/(restore\/|policy-runner|plan-output|coverage|runbook))/.test(m));
     expect(unwanted).toEqual([]);
+    // Beyond the bare @pulumi/pulumi import and the ts-node registration (yaml is loaded by the helper itself, to read
+    // Pulumi.yaml, before that point): exactly these packages and, outside components/, these files.
+    const added = programLoaded.replace(/^program loaded: /, "").split(" ");
+    expect(added.filter((m) => !m.endsWith(".ts"))).toEqual(["@pulumi/kubernetes", "@pulumi/random", "@pulumi/tls", "cron-parser", "glob", "luxon", "path-scurry", "zod"]);
+    expect(added.filter((m) => m.endsWith(".ts") && !m.startsWith("components/"))).toEqual([
+      "index.ts",
+      "policy/rules/admission.ts",
+      "policy/rules/context.ts",
+      "policy/rules/k8s.ts",
+      "policy/shared/go-duration.ts",
+      "policy/shared/labels.ts",
+      "policy/shared/redaction.ts",
+      "policy/shared/velero-chart.ts",
+      "policy/shared/velero-versions.ts",
+    ]);
+    expect(added).toContain("components/storage/minio.ts");
+    const cacheDir = join(tmp, "node-compile-cache");
+    const entries = readdirSync(cacheDir, { recursive: true });
+    expect(entries.length).toBeGreaterThan(100);
+  });
+
+  it("index.ts turns the compile cache on before anything else it imports", () => {
+    const firstImport = /^import\s[^;]*;/m.exec(readFileSync(join(ROOT, "index.ts"), "utf8"))?.[0];
+    expect(firstImport).toBe('import "./components/compile-cache";');
   });
 });

@@ -5,21 +5,34 @@
  * may take); a drill occupies each of its runs plus `drills.timeout`. The two must never meet.
  */
 import { CronExpressionParser } from "cron-parser";
-import { REFERENCE_START } from "../schema/cron";
+import { nextCronRunUtc, REFERENCE_START } from "../schema/cron";
 
 /** How far the comparison looks from {@link REFERENCE_START}: a year covers every weekday/month-day combination of a cron. */
 const HORIZON_SECONDS = 366 * 86400;
 
-/** Run times of a cron in `[from, to)`, in the given time zone. */
+/**
+ * Run times of a cron in `[from, to)`, in the given time zone. In UTC they come from the parsed fields
+ * (nextCronRunUtc, the same runs as cron-parser's without enumerating through luxon); other zones go through
+ * cron-parser, whose DST handling they need.
+ */
 export function cronRunsBetween(expression: string, timeZone: string, from: Date, to: Date): Date[] {
-  const it = CronExpressionParser.parse(expression, { tz: timeZone, currentDate: new Date(from.getTime() - 1000), endDate: to });
   const runs: Date[] = [];
+  if (timeZone === "UTC") {
+    for (let next = nextCronRunUtc(expression, new Date(from.getTime() - 1)); next.getTime() < to.getTime(); next = nextCronRunUtc(expression, next)) runs.push(next);
+    return runs;
+  }
+  const it = CronExpressionParser.parse(expression, { tz: timeZone, currentDate: new Date(from.getTime() - 1000), endDate: to });
   while (it.hasNext()) {
     const next = it.next().toDate();
     if (next.getTime() >= to.getTime()) break;
     if (next.getTime() >= from.getTime()) runs.push(next);
   }
   return runs;
+}
+
+/** The first run strictly after `after`, in the time zone (see cronRunsBetween). */
+function nextRun(expression: string, timeZone: string, after: Date): Date {
+  return timeZone === "UTC" ? nextCronRunUtc(expression, after) : CronExpressionParser.parse(expression, { tz: timeZone, currentDate: after }).next().toDate();
 }
 
 /** The first meeting of a drill run with a backup window, if any. */
@@ -38,7 +51,7 @@ export function firstWindowOverlap(drillCron: string, drillSeconds: number, back
   const to = new Date(REFERENCE_START.getTime() + HORIZON_SECONDS * 1000);
   for (const drill of cronRunsBetween(drillCron, timeZone, REFERENCE_START, to)) {
     // The first backup whose window is still open when the drill starts: started after drill - window.
-    const backup = CronExpressionParser.parse(backupCron, { tz: timeZone, currentDate: new Date(drill.getTime() - windowSeconds * 1000) }).next().toDate();
+    const backup = nextRun(backupCron, timeZone, new Date(drill.getTime() - windowSeconds * 1000));
     if (backup.getTime() < drill.getTime() + drillSeconds * 1000) return { drill, backup };
   }
   return undefined;

@@ -2,7 +2,7 @@
  * Floors for retention, schedule frequency and timeouts: values a reviewer would sign. Each refusal can be lifted
  * with `overrides.<key>: <reason>` (see ./index.ts), and then shows in summary.md and coverage.md.
  */
-import { cronMaxIntervalSeconds, cronRuns } from "../schema/cron";
+import { cronMaxIntervalSeconds, cronMinIntervalSeconds } from "../schema/cron";
 import { humanDuration, parseGoDuration } from "../schema/duration";
 import { parseBenjiRetention, type BenjiRetentionCategory } from "../benji/retention";
 import { gridSpanSeconds, parseGrid, parseZreplDuration } from "../zrepl/grid";
@@ -22,13 +22,7 @@ export const TIMEOUT_FLOORS = {
   "flows.garageMetaCeph.csiSnapshotTimeout": { seconds: 300, why: "a Ceph RBD snapshot under load takes minutes to become ready (Velero's default is 10m)" },
 } as const;
 
-/** Shortest gap between two runs of a cron expression, from the same reference runs as cronMaxIntervalSeconds. */
-export function cronMinIntervalSeconds(expression: string): number {
-  const runs = cronRuns(expression, 800);
-  let min = Infinity;
-  for (let i = 1; i < runs.length; i++) min = Math.min(min, (runs[i].getTime() - runs[i - 1].getTime()) / 1000);
-  return min;
-}
+export { cronMinIntervalSeconds };
 
 function veleroFlowsOf(cfg: GuardConfig) {
   const f = cfg.flows;

@@ -15,7 +15,9 @@
  *     module/moduleResolution nodenext and sourceMap, overridden by the file's compilerOptions.
  *
  * CLI: node scripts/lib/pulumi-runtime.cjs --stack <name>   evaluates index.ts under the SDK's mocks (as `npm run
- *      plan` does, without writing files) and prints the resource count and what it loaded (packages, project files);
+ *      plan` does, without writing files) and prints the resource count, what it loaded (packages, project files),
+ *      and what the program added to the ts-node registration and the bare `@pulumi/pulumi` import (without this helper's
+ *      own scripts/ files);
  *      node scripts/lib/pulumi-runtime.cjs --require <file>  only loads the file.
  */
 const { existsSync, readFileSync } = require("node:fs");
@@ -52,10 +54,23 @@ function registerLikePulumi(root = ROOT) {
   return { typescript: true, tsconfig: tsConfigPath, transpileOnly, swc: Boolean(service.options.swc), typeCheck: !service.options.transpileOnly && !service.options.swc };
 }
 
-/** Packages (`@scope/name`) and project files (relative paths) loaded so far, sorted. */
-function loadedModules() {
+/** The files of the module tree a loaded module pulled in (itself and what it required first), e.g. the SDK's index. */
+function modulesUnder(file) {
+  const seen = new Set();
+  const todo = [require.cache[file]];
+  while (todo.length > 0) {
+    const mod = todo.pop();
+    if (!mod || seen.has(mod.filename)) continue;
+    seen.add(mod.filename);
+    todo.push(...mod.children);
+  }
+  return [...seen];
+}
+
+/** Packages (`@scope/name`) and project files (relative paths) among `files` (default: all loaded so far), sorted. */
+function loadedModules(files = Object.keys(require.cache)) {
   const found = new Set();
-  for (const file of Object.keys(require.cache)) {
+  for (const file of files) {
     const inPackage = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
     if (inPackage) found.add(inPackage[1]);
     else if (file.startsWith(ROOT)) found.add(file.slice(ROOT.length + 1));
@@ -76,13 +91,17 @@ if (require.main === module) {
     require(resolve(value));
     console.log(JSON.stringify(mode));
   } else if (flag === "--stack") {
+    const runtimeLoaded = new Set(loadedModules());
     const { readStackFile } = require("./stack-file.ts");
     const { runProgram } = require("./run-program.ts");
     const { config, secretKeys, secretValues } = readStackFile(ROOT, value);
     runProgram({ stack: value, config, secretKeys, secretValues, load: async () => require(join(ROOT, "index.ts")) }).then(
       (run) => {
         console.log(`${value}: ${run.registrations.length} resources`);
-        console.log(`loaded: ${loadedModules().join(" ")}`);
+        const loaded = loadedModules();
+        console.log(`loaded: ${loaded.join(" ")}`);
+        const sdk = new Set(loadedModules(modulesUnder(require.resolve("@pulumi/pulumi"))));
+        console.log(`program loaded: ${loaded.filter((m) => !runtimeLoaded.has(m) && !sdk.has(m) && !m.startsWith("scripts/")).join(" ")}`);
       },
       (err) => {
         console.error(err instanceof Error ? err.message : String(err));
