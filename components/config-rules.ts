@@ -16,6 +16,7 @@ import { benjiPvcNamespaceProblems } from "./benji/access";
 import { prefixedBucketName } from "./schema/bucket-name";
 import { keyMaterialProblems } from "./key-material";
 import { imageDigestProblems } from "./image-pins";
+import { repoMaintenanceProblems } from "./monitoring/repo-maintenance";
 import { parseImageReference } from "./schema/image";
 import { MIN_AWS_PLUGIN, MIN_VELERO, releaseBelow } from "../policy/shared/velero-versions";
 
@@ -278,7 +279,7 @@ function monitoringRule(cfg: ParsedConfig): ConfigProblem[] {
   ]);
 }
 
-const RULES: Rule[] = [uploaderRule, imageRule, extraValuesRule, locationRule, locationOverlapRule, veleroCsiRule, retentionRule, tenantGlobRule, storageRule, benjiRule, zreplRule, postgresRule, monitoringRule, drillConfigProblems, keyMaterialProblems, endpointRule, imageDigestProblems];
+const RULES: Rule[] = [uploaderRule, imageRule, extraValuesRule, locationRule, locationOverlapRule, veleroCsiRule, retentionRule, tenantGlobRule, storageRule, benjiRule, zreplRule, postgresRule, monitoringRule, drillConfigProblems, keyMaterialProblems, endpointRule, imageDigestProblems, repoMaintenanceProblems];
 
 /** Every cross-field problem of an otherwise well-formed config. */
 export function crossFieldProblems(cfg: ParsedConfig): ConfigProblem[] {

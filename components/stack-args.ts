@@ -241,6 +241,7 @@ export function monitoringArgsFromConfig(cfg: Pick<StackConfig, "timeZone" | "mo
     benji: b.enabled ? { namespace: b.namespace, instance: b.instance, retention: b.retention, schedules: { backup: b.backupSchedule, enforce: b.enforceSchedule, cleanup: b.cleanupSchedule } } : undefined,
     zrepl: z.enabled ? { namespace: z.namespace, snapshotInterval: z.snapshotInterval, lagThreshold: z.lagThreshold } : undefined,
     optOutSchedule: optOutSyncRuns(t, cfg.policy.admission) ? t.optOutSchedule : undefined,
+    veleroExtraValues: cfg.velero.extraValues,
   };
 }
 

@@ -26,7 +26,7 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
 
   it("holds every rule, each valid PromQL, and validates against the PrometheusRule schema", async () => {
     const rules = (rule.spec.groups as Obj[]).flatMap((g) => g.rules as Obj[]);
-    expect(rules).toHaveLength(53);
+    expect(rules).toHaveLength(54);
     expect([...new Set(rules.map((r) => r.alert))]).toEqual([
       "VeleroBackupFailed",
       "VeleroBackupPartiallyFailed",
@@ -35,6 +35,7 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
       "VeleroBackupItemsDropped",
       "VeleroBackupLocationUnavailable",
       "VeleroNodeAgentNotReady",
+      "VeleroRepoMaintenanceNotSucceeded",
       "TenantOptOutJobFailed",
       "TenantOptOutJobStale",
       "TenantOptOutJobNeverSucceeded",
@@ -78,7 +79,7 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
 
   it("the plan summary lists every alert and drill", () => {
     const notes = (plan.exports.summaryNotes as string[]).filter((n) => /^(Alert|Restore drill)/.test(n));
-    expect(notes[0]).toBe("Alerts: PrometheusRule `backup-system/cluster-backup` with 53 rules (labels release=kube-prometheus-stack); runbook links `RESTORE.md#<section>`");
+    expect(notes[0]).toBe("Alerts: PrometheusRule `backup-system/cluster-backup` with 54 rules (labels release=kube-prometheus-stack); runbook links `RESTORE.md#<section>`");
     expect(notes).toContain(
       "Alert VeleroBackup{Failed,PartiallyFailed,Stale,NeverSucceeded,ItemsDropped} for Schedule `tenants-daily` ('0 1 * * *'): stale after 28h (1d interval + 4h), items below 50% of the last 7 runs' most, runbook #tenants",
     );
@@ -87,7 +88,7 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
     expect(notes).toContain(
       "Restore drill `restore-drill-tenants` ('0 10 * * 6' UTC, up to 2h): restores a different tenant (cust-*) every run from the newest completed `tenants-daily` backup into `drill-<source>-<yyyymmddhhmm>`, checks phase, item counts, pod volume restores and bound PVCs, then deletes it; outcome = Job status + Event",
     );
-    expect(notes.filter((n) => n.startsWith("Alert "))).toHaveLength(5 + 4 + 1 + 1 + 3 + 1 + 2 + 2);
+    expect(notes.filter((n) => n.startsWith("Alert "))).toHaveLength(5 + 4 + 1 + 1 + 1 + 3 + 1 + 2 + 2);
     expect(notes.filter((n) => n.startsWith("Restore drill "))).toHaveLength(2);
   });
 });
@@ -99,7 +100,7 @@ describe("alerts elsewhere", () => {
     expect(plan.objects("PodMonitor")).toEqual([]);
     expect(plan.exports.alerts).toEqual([]);
     expect((plan.exports.summaryNotes as string[]).filter((n) => n.startsWith("Alert"))).toEqual([
-      "Alerts: none deployed (monitoring.prometheusOperator is false); with the Prometheus operator this stack would get 28 alerting rules",
+      "Alerts: none deployed (monitoring.prometheusOperator is false); with the Prometheus operator this stack would get 29 alerting rules",
     ]);
   });
 
@@ -111,7 +112,7 @@ describe("alerts elsewhere", () => {
     expect(plan.registrationOf("PrometheusRule", "cluster-backup").dependsOn).toEqual([]);
     expect(plan.objects("PodMonitor")).toEqual([]);
     expect((plan.exports.summaryNotes as string[])[(plan.exports.summaryNotes as string[]).findIndex((n) => n.startsWith("Alerts:"))]).toBe(
-      "Alerts: PrometheusRule `monitoring/cluster-backup` with 28 rules (labels release=kube-prometheus-stack); runbook links `RESTORE.md#<section>`",
+      "Alerts: PrometheusRule `monitoring/cluster-backup` with 29 rules (labels release=kube-prometheus-stack); runbook links `RESTORE.md#<section>`",
     );
   });
 

@@ -22,6 +22,7 @@
  */
 import { runbookUrl, type RunbookAnchor } from "../runbook-anchors";
 import { humanDuration } from "../schema/duration";
+import { repoMaintenanceRule, type RepoMaintenanceTarget } from "./repo-maintenance";
 
 /** Metric names the rules read. */
 export const METRICS = {
@@ -136,6 +137,8 @@ export interface AlertTargets {
   readonly locations: readonly LocationTarget[];
   /** Velero's node-agent; undefined without Velero. */
   readonly nodeAgent?: DaemonSetTarget;
+  /** Kopia repository maintenance (components/monitoring/repo-maintenance.ts); undefined without Velero. */
+  readonly repoMaintenance?: RepoMaintenanceTarget;
   readonly benji: readonly CronJobTarget[];
   readonly zrepl?: ZreplTarget;
   readonly zreplDaemonSets: readonly DaemonSetTarget[];
@@ -394,6 +397,7 @@ export function buildAlertGroups(t: AlertTargets): RuleGroup[] {
     ...t.schedules.flatMap((s) => [...scheduleRules(s, t.veleroNamespace, base), itemsDropRule(s, t.veleroNamespace, base)]),
     ...t.locations.map((l) => locationRule(l, t.veleroNamespace, base)),
     ...(t.nodeAgent ? [daemonSetRule("VeleroNodeAgentNotReady", t.nodeAgent, base)] : []),
+    ...(t.repoMaintenance ? [repoMaintenanceRule(t.repoMaintenance, base)] : []),
     ...(t.optOut ? cronJobRules("TenantOptOutJob", t.optOut, base) : []),
   ];
   const benji = t.benji.flatMap((c) => cronJobRules("BenjiJob", c, base));

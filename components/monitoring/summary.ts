@@ -3,6 +3,7 @@ import { humanDuration } from "../schema/duration";
 import { DRILL_NAMESPACE_PREFIX } from "../labels";
 import type { DrillSpec } from "../drills/spec";
 import { MONITORING_K8S } from "./alerts";
+import { repoMaintenanceNote } from "./repo-maintenance";
 import { ITEMS_DROP_RATIO, ITEMS_LOOKBACK_RUNS, UNAVAILABLE_FOR_SECONDS, ZREPL_FAILED_ATTEMPTS, type AlertTargets, type RuleGroup } from "./rules";
 
 /** Where the alerts go, or why there are none. */
@@ -40,6 +41,7 @@ export function monitoringSummaryNotes(targets: AlertTargets, groups: readonly R
       notes.push(`Alert TenantOptOutJob{Failed,Stale,NeverSucceeded} for CronJob \`${o.namespace}/${o.name}\` ('${o.cron}'): ${stale(o.staleAfterSeconds, o.intervalSeconds)}, runbook #${o.anchor}`);
     }
     if (targets.nodeAgent) notes.push(`Alert VeleroNodeAgentNotReady for DaemonSet \`${targets.nodeAgent.namespace}/${targets.nodeAgent.name}\`: pods not ready for ${humanDuration(UNAVAILABLE_FOR_SECONDS)}, runbook #${targets.nodeAgent.anchor}`);
+    if (targets.repoMaintenance) notes.push(repoMaintenanceNote(targets.repoMaintenance));
     for (const c of targets.benji) {
       notes.push(`Alert BenjiJob{Failed,Stale,NeverSucceeded} for CronJob \`${c.namespace}/${c.name}\` ('${c.cron}'): ${stale(c.staleAfterSeconds, c.intervalSeconds)}, runbook #${c.anchor}`);
     }

@@ -18,6 +18,7 @@ import type { DrillSpec } from "../drills/spec";
 import { OPTOUT_ACTIVE_DEADLINE_SECONDS, OPTOUT_NAME } from "../velero/optout";
 export { staleAfterSeconds, type StaleKey } from "./stale";
 import type { AlertTargets, CronJobTarget, DaemonSetTarget, ScheduleTarget } from "./rules";
+import { repoMaintenanceTarget } from "./repo-maintenance";
 
 /** Velero's node-agent DaemonSet: the chart names it `node-agent`, whatever the release (chart 12.1.0 templates/node-agent-daemonset.yaml). */
 export const VELERO_NODE_AGENT_DAEMONSET = "node-agent";
@@ -43,6 +44,8 @@ export interface MonitoringArgs extends StaleSettings {
   readonly zrepl?: { readonly namespace: string; readonly snapshotInterval: string; readonly lagThreshold: string };
   /** The tenant opt-out sync's cron, when that CronJob is deployed (tenants flow on and the sync enabled). */
   readonly optOutSchedule?: string;
+  /** velero.extraValues (its `configuration.defaultRepoMaintainFrequency` sets the kopia maintenance interval); default none. */
+  readonly veleroExtraValues?: Readonly<Record<string, unknown>>;
 }
 
 /** Runbook section of each Velero flow key (flows.<key>). */
@@ -112,6 +115,7 @@ export function alertTargets(cfg: MonitoringArgs, schedules: readonly ScheduleSp
   const nodeAgent: DaemonSetTarget | undefined = schedules.length
     ? { name: VELERO_NODE_AGENT_DAEMONSET, namespace: veleroNamespace, flow: "velero", purpose: "Velero's file-system backup and restore on every node", anchor: RUNBOOK_ANCHORS.nodeAgent }
     : undefined;
+  const repoMaintenance = schedules.length ? repoMaintenanceTarget(veleroNamespace, cfg.veleroExtraValues ?? {}, cfg.grace, RUNBOOK_ANCHORS.storageLocations) : undefined;
 
   const b = cfg.benji;
   const benji: CronJobTarget[] = b
@@ -187,6 +191,7 @@ export function alertTargets(cfg: MonitoringArgs, schedules: readonly ScheduleSp
     ...(optOut ? { optOut } : {}),
     locations,
     ...(nodeAgent ? { nodeAgent } : {}),
+    ...(repoMaintenance ? { repoMaintenance } : {}),
     benji,
     ...(zrepl ? { zrepl } : {}),
     zreplDaemonSets,
