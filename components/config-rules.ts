@@ -17,6 +17,7 @@ import { prefixedBucketName } from "./schema/bucket-name";
 import { keyMaterialProblems } from "./key-material";
 import { imageDigestProblems } from "./image-pins";
 import { repoMaintenanceProblems } from "./monitoring/repo-maintenance";
+import { sinkCheckProblems } from "./zrepl/sink-check";
 import { parseImageReference } from "./schema/image";
 import { MIN_AWS_PLUGIN, MIN_VELERO, releaseBelow } from "../policy/shared/velero-versions";
 
@@ -279,7 +280,7 @@ function monitoringRule(cfg: ParsedConfig): ConfigProblem[] {
   ]);
 }
 
-const RULES: Rule[] = [uploaderRule, imageRule, extraValuesRule, locationRule, locationOverlapRule, veleroCsiRule, retentionRule, tenantGlobRule, storageRule, benjiRule, zreplRule, postgresRule, monitoringRule, drillConfigProblems, keyMaterialProblems, endpointRule, imageDigestProblems, repoMaintenanceProblems];
+const RULES: Rule[] = [uploaderRule, imageRule, extraValuesRule, locationRule, locationOverlapRule, veleroCsiRule, retentionRule, tenantGlobRule, storageRule, benjiRule, zreplRule, postgresRule, monitoringRule, drillConfigProblems, keyMaterialProblems, endpointRule, imageDigestProblems, repoMaintenanceProblems, sinkCheckProblems];
 
 /** Every cross-field problem of an otherwise well-formed config. */
 export function crossFieldProblems(cfg: ParsedConfig): ConfigProblem[] {

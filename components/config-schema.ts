@@ -326,6 +326,15 @@ const flows = z
         keepSenderLastN: z.number().int().min(1).max(1000).default(ZREPL_DEFAULTS.keepSenderLastN),
         receiverGrid: grid.default(ZREPL_DEFAULTS.receiverGrid),
         lagThreshold: zreplDuration.default("1h"),
+        /** The sink readability check (components/zrepl/sink-check.ts): `zfs list` of the received datasets every `interval`. */
+        sinkCheck: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            /** node_exporter serving the check's result (textfile collector only). */
+            exporterImage: image.default(PINS.nodeExporterImage),
+            interval: zreplDuration.default("5m"),
+          })
+          .prefault({}),
       })
       .prefault({}),
   })

@@ -16,6 +16,7 @@ import { parseBenjiEncryption } from "./key-material";
 import type { S3Target } from "./storage/types";
 import type { StorageArgs } from "./storage";
 import type { ZreplReplicationArgs } from "./zrepl/replication";
+import { sinkCheckDatasets } from "./zrepl/sink-check";
 import { alertTargets, type MonitoringArgs } from "./monitoring/targets";
 import type { StaleKey } from "./monitoring/stale";
 import type { AlertTargets } from "./monitoring/rules";
@@ -125,7 +126,7 @@ export function alertsPlacementFromConfig(cfg: Pick<StackConfig, "monitoring" | 
 
 /** BackupAlerts ← the rule groups, `monitoring.ruleLabels`, `flows.zrepl.namespace` (when zrepl runs). */
 export function alertsArgsFromConfig(cfg: StackConfig, groups: BackupAlertsArgs["groups"], namespace: string, dependsOn: BackupAlertsArgs["dependsOn"]): BackupAlertsArgs {
-  return { groups, namespace, ruleLabels: cfg.monitoring.ruleLabels, zreplNamespace: cfg.flows.zrepl.enabled ? cfg.flows.zrepl.namespace : undefined, dependsOn };
+  return { groups, namespace, ruleLabels: cfg.monitoring.ruleLabels, zreplNamespace: cfg.flows.zrepl.enabled ? cfg.flows.zrepl.namespace : undefined, zreplSinkCheck: cfg.flows.zrepl.sinkCheck.enabled, dependsOn };
 }
 
 /** The policy context of a stack (the pack reads it; the admission CEL embeds it). */
@@ -215,6 +216,7 @@ export function zreplArgsFromConfig(flow: ZreplFlowConfig, production: boolean):
     snapshotInterval: flow.snapshotInterval,
     keepSenderLastN: flow.keepSenderLastN,
     receiverGrid: flow.receiverGrid,
+    ...(flow.sinkCheck.enabled ? { sinkCheck: { exporterImage: flow.sinkCheck.exporterImage, interval: flow.sinkCheck.interval } } : {}),
     protect: production,
   };
 }
@@ -239,7 +241,14 @@ export function monitoringArgsFromConfig(cfg: Pick<StackConfig, "timeZone" | "mo
     grace: cfg.monitoring.grace,
     runbookBaseUrl: cfg.monitoring.runbookBaseUrl,
     benji: b.enabled ? { namespace: b.namespace, instance: b.instance, retention: b.retention, schedules: { backup: b.backupSchedule, enforce: b.enforceSchedule, cleanup: b.cleanupSchedule } } : undefined,
-    zrepl: z.enabled ? { namespace: z.namespace, snapshotInterval: z.snapshotInterval, lagThreshold: z.lagThreshold } : undefined,
+    zrepl: z.enabled
+      ? {
+          namespace: z.namespace,
+          snapshotInterval: z.snapshotInterval,
+          lagThreshold: z.lagThreshold,
+          ...(z.sinkCheck.enabled ? { sinkCheck: { interval: z.sinkCheck.interval, datasets: sinkCheckDatasets(z.sourceFilesystems, z.sinkRootFs, z.clientCn) } } : {}),
+        }
+      : undefined,
     optOutSchedule: optOutSyncRuns(t, cfg.policy.admission) ? t.optOutSchedule : undefined,
     veleroExtraValues: cfg.velero.extraValues,
   };

@@ -26,7 +26,7 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
 
   it("holds every rule, each valid PromQL, and validates against the PrometheusRule schema", async () => {
     const rules = (rule.spec.groups as Obj[]).flatMap((g) => g.rules as Obj[]);
-    expect(rules).toHaveLength(54);
+    expect(rules).toHaveLength(57);
     expect([...new Set(rules.map((r) => r.alert))]).toEqual([
       "VeleroBackupFailed",
       "VeleroBackupPartiallyFailed",
@@ -46,6 +46,9 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
       "ZreplReplicationNeverSucceeded",
       "ZreplReplicationErrors",
       "ZreplDaemonNotReady",
+      "ZreplSinkSnapshotStale",
+      "ZreplSinkDatasetUnreadable",
+      "ZreplSinkCheckNotRunning",
       "RestoreDrillFailed",
       "RestoreDrillStale",
       "RestoreDrillNeverSucceeded",
@@ -69,7 +72,10 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
     expect(monitor.spec).toEqual({
       selector: { matchLabels: { "app.kubernetes.io/name": "zrepl" } },
       namespaceSelector: { matchNames: ["zrepl"] },
-      podMetricsEndpoints: [{ port: "metrics", path: "/metrics", interval: "60s" }],
+      podMetricsEndpoints: [
+        { port: "metrics", path: "/metrics", interval: "60s" },
+        { port: "sink-check", path: "/metrics", interval: "60s" },
+      ],
     });
     const pushPorts = plan.object("DaemonSet", "zrepl-garage-push", "zrepl").spec.template.spec.containers[0].ports as Obj[];
     expect(pushPorts.map((p) => p.name)).toContain("metrics");
@@ -79,7 +85,7 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
 
   it("the plan summary lists every alert and drill", () => {
     const notes = (plan.exports.summaryNotes as string[]).filter((n) => /^(Alert|Restore drill)/.test(n));
-    expect(notes[0]).toBe("Alerts: PrometheusRule `backup-system/cluster-backup` with 54 rules (labels release=kube-prometheus-stack); runbook links `RESTORE.md#<section>`");
+    expect(notes[0]).toBe("Alerts: PrometheusRule `backup-system/cluster-backup` with 57 rules (labels release=kube-prometheus-stack); runbook links `RESTORE.md#<section>`");
     expect(notes).toContain(
       "Alert VeleroBackup{Failed,PartiallyFailed,Stale,NeverSucceeded,ItemsDropped} for Schedule `tenants-daily` ('0 1 * * *'): stale after 28h (1d interval + 4h), items below 50% of the last 7 runs' most, runbook #tenants",
     );
@@ -88,7 +94,7 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
     expect(notes).toContain(
       "Restore drill `restore-drill-tenants` ('0 10 * * 6' UTC, up to 2h): restores a different tenant (cust-*) every run from the newest completed `tenants-daily` backup into `drill-<source>-<yyyymmddhhmm>`, checks phase, item counts, pod volume restores and bound PVCs, then deletes it; outcome = Job status + Event",
     );
-    expect(notes.filter((n) => n.startsWith("Alert "))).toHaveLength(5 + 4 + 1 + 1 + 1 + 3 + 1 + 2 + 2);
+    expect(notes.filter((n) => n.startsWith("Alert "))).toHaveLength(5 + 4 + 1 + 1 + 1 + 3 + 1 + 1 + 2 + 2);
     expect(notes.filter((n) => n.startsWith("Restore drill "))).toHaveLength(2);
   });
 });

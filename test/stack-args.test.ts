@@ -43,7 +43,14 @@ describe("stack-args", () => {
       retention: "latest7",
       schedules: { backup: prod.flows.benji.backupSchedule, enforce: prod.flows.benji.enforceSchedule, cleanup: prod.flows.benji.cleanupSchedule },
     });
-    expect(args.zrepl).toEqual({ namespace: prod.flows.zrepl.namespace, snapshotInterval: prod.flows.zrepl.snapshotInterval, lagThreshold: prod.flows.zrepl.lagThreshold });
+    expect(args.zrepl).toEqual({
+      namespace: prod.flows.zrepl.namespace,
+      snapshotInterval: prod.flows.zrepl.snapshotInterval,
+      lagThreshold: prod.flows.zrepl.lagThreshold,
+      sinkCheck: { interval: "5m", datasets: ["wdc/zrepl/garage/tank/garage<"] },
+    });
+    expect(monitoringArgsFromConfig({ ...prod, flows: { ...prod.flows, zrepl: { ...prod.flows.zrepl, sinkCheck: { ...prod.flows.zrepl.sinkCheck, enabled: false } } } }).zrepl?.sinkCheck).toBeUndefined();
+    expect(args.veleroExtraValues).toBe(prod.velero.extraValues);
     expect(args.optOutSchedule).toBe(prod.flows.tenants.optOutSchedule);
     const off = monitoringArgsFromConfig({ ...prod, flows: { ...prod.flows, benji: { ...prod.flows.benji, enabled: false }, zrepl: { ...prod.flows.zrepl, enabled: false }, tenants: { ...prod.flows.tenants, optOutSync: false } } });
     expect([off.benji, off.zrepl, off.optOutSchedule]).toEqual([undefined, undefined, undefined]);

@@ -23,6 +23,7 @@
 import { runbookUrl, type RunbookAnchor } from "../runbook-anchors";
 import { humanDuration } from "../schema/duration";
 import { repoMaintenanceRule, type RepoMaintenanceTarget } from "./repo-maintenance";
+import { zreplSinkRules, type ZreplSinkTarget } from "./zrepl-sink";
 
 /** Metric names the rules read. */
 export const METRICS = {
@@ -142,6 +143,8 @@ export interface AlertTargets {
   readonly benji: readonly CronJobTarget[];
   readonly zrepl?: ZreplTarget;
   readonly zreplDaemonSets: readonly DaemonSetTarget[];
+  /** The zrepl sink check (components/monitoring/zrepl-sink.ts), when it runs. */
+  readonly zreplSink?: ZreplSinkTarget;
   readonly drills: readonly CronJobTarget[];
   /** The tenant opt-out CronJob (tenant-backup-optout), when it runs. */
   readonly optOut?: CronJobTarget;
@@ -401,7 +404,11 @@ export function buildAlertGroups(t: AlertTargets): RuleGroup[] {
     ...(t.optOut ? cronJobRules("TenantOptOutJob", t.optOut, base) : []),
   ];
   const benji = t.benji.flatMap((c) => cronJobRules("BenjiJob", c, base));
-  const zrepl = [...(t.zrepl ? zreplRules(t.zrepl, base) : []), ...t.zreplDaemonSets.map((d) => daemonSetRule("ZreplDaemonNotReady", d, base))];
+  const zrepl = [
+    ...(t.zrepl ? zreplRules(t.zrepl, base) : []),
+    ...t.zreplDaemonSets.map((d) => daemonSetRule("ZreplDaemonNotReady", d, base)),
+    ...(t.zreplSink ? zreplSinkRules(t.zreplSink, base) : []),
+  ];
   const drills = t.drills.flatMap((c) => cronJobRules("RestoreDrill", c, base));
   return [
     { name: GROUPS.velero, rules: velero },

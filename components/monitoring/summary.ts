@@ -4,6 +4,7 @@ import { DRILL_NAMESPACE_PREFIX } from "../labels";
 import type { DrillSpec } from "../drills/spec";
 import { MONITORING_K8S } from "./alerts";
 import { repoMaintenanceNote } from "./repo-maintenance";
+import { zreplSinkNote } from "./zrepl-sink";
 import { ITEMS_DROP_RATIO, ITEMS_LOOKBACK_RUNS, UNAVAILABLE_FOR_SECONDS, ZREPL_FAILED_ATTEMPTS, type AlertTargets, type RuleGroup } from "./rules";
 
 /** Where the alerts go, or why there are none. */
@@ -49,6 +50,7 @@ export function monitoringSummaryNotes(targets: AlertTargets, groups: readonly R
       const z = targets.zrepl;
       notes.push(`Alert ZreplReplication{Lagging,NeverSucceeded} for zrepl job \`${z.job}\`: no replication for ${humanDuration(z.lagSeconds)}; ZreplReplicationErrors: failing for ${humanDuration(ZREPL_FAILED_ATTEMPTS * z.intervalSeconds)}, runbook #${z.anchor}`);
     }
+    if (targets.zreplSink) notes.push(zreplSinkNote(targets.zreplSink));
     for (const d of targets.zreplDaemonSets) {
       notes.push(`Alert ZreplDaemonNotReady for DaemonSet \`${d.namespace}/${d.name}\`: pods not ready for ${humanDuration(UNAVAILABLE_FOR_SECONDS)}, runbook #${d.anchor}`);
     }

@@ -19,6 +19,7 @@ import { OPTOUT_ACTIVE_DEADLINE_SECONDS, OPTOUT_NAME } from "../velero/optout";
 export { staleAfterSeconds, type StaleKey } from "./stale";
 import type { AlertTargets, CronJobTarget, DaemonSetTarget, ScheduleTarget } from "./rules";
 import { repoMaintenanceTarget } from "./repo-maintenance";
+import { zreplSinkTarget } from "./zrepl-sink";
 
 /** Velero's node-agent DaemonSet: the chart names it `node-agent`, whatever the release (chart 12.1.0 templates/node-agent-daemonset.yaml). */
 export const VELERO_NODE_AGENT_DAEMONSET = "node-agent";
@@ -40,8 +41,16 @@ export interface MonitoringArgs extends StaleSettings {
     readonly retention: string;
     readonly schedules: { readonly backup: string; readonly enforce: string; readonly cleanup: string };
   };
-  /** zrepl's namespace, snapshot interval and lag threshold (zrepl durations), when zrepl runs. */
-  readonly zrepl?: { readonly namespace: string; readonly snapshotInterval: string; readonly lagThreshold: string };
+  /**
+   * zrepl's namespace, snapshot interval and lag threshold (zrepl durations), when zrepl runs; with the sink check's
+   * interval and expected datasets (components/zrepl/sink-check.ts sinkCheckDatasets) when that runs.
+   */
+  readonly zrepl?: {
+    readonly namespace: string;
+    readonly snapshotInterval: string;
+    readonly lagThreshold: string;
+    readonly sinkCheck?: { readonly interval: string; readonly datasets: readonly string[] };
+  };
   /** The tenant opt-out sync's cron, when that CronJob is deployed (tenants flow on and the sync enabled). */
   readonly optOutSchedule?: string;
   /** velero.extraValues (its `configuration.defaultRepoMaintainFrequency` sets the kopia maintenance interval); default none. */
@@ -153,6 +162,20 @@ export function alertTargets(cfg: MonitoringArgs, schedules: readonly ScheduleSp
         { name: ZREPL_K8S.sink, namespace: z.namespace, flow: "zrepl", purpose: "zrepl sink on the backup node", anchor: RUNBOOK_ANCHORS.garageDataZrepl },
       ]
     : [];
+  const zreplSink =
+    zrepl && z?.sinkCheck
+      ? zreplSinkTarget({
+          namespace: z.namespace,
+          daemonSet: ZREPL_K8S.sink,
+          pushDaemonSet: ZREPL_K8S.push,
+          pushJob: ZREPL_PUSH_JOB,
+          datasets: z.sinkCheck.datasets,
+          checkIntervalSeconds: parseZreplDuration(z.sinkCheck.interval) ?? 0,
+          snapshotIntervalSeconds: zrepl.intervalSeconds,
+          lagSeconds: zrepl.lagSeconds,
+          anchor: RUNBOOK_ANCHORS.garageDataZrepl,
+        })
+      : undefined;
 
   const drillTargets: CronJobTarget[] = drills.map((d) => ({
     name: d.cronJob,
@@ -195,6 +218,7 @@ export function alertTargets(cfg: MonitoringArgs, schedules: readonly ScheduleSp
     benji,
     ...(zrepl ? { zrepl } : {}),
     zreplDaemonSets,
+    ...(zreplSink ? { zreplSink } : {}),
     drills: drillTargets,
     runbookBaseUrl: cfg.runbookBaseUrl,
   };

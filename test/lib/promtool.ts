@@ -43,3 +43,38 @@ export function checkPromql(expr: string, input: readonly InputSeries[], cases: 
   const r = spawnSync("promtool", ["test", "rules", "test.yaml"], { cwd: dir, encoding: "utf8", timeout: 60_000 });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
+
+/** A rule as the PrometheusRule holds it (annotations are left out of the test file: promtool would compare them). */
+export interface RuleUnderTest {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for?: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** Which alerts of `rule` fire at `at` (pending ones do not), each by its full label set. */
+export interface AlertCase {
+  readonly at: string;
+  readonly firing: readonly Readonly<Record<string, string>>[];
+}
+
+/** promtool's verdict on the rule's alerts over the input series (`alert_rule_test`, so `for` is honoured). */
+export function checkAlerts(rule: RuleUnderTest, input: readonly InputSeries[], cases: readonly AlertCase[], interval = "1m"): { status: number | null; output: string } {
+  const dir = mkdtempSync(join(tmpdir(), "promtool-"));
+  const { alert, expr, labels } = rule;
+  writeFileSync(join(dir, "rules.yaml"), stringify({ groups: [{ name: "test", rules: [{ alert, expr, ...(rule.for ? { for: rule.for } : {}), labels }] }] }));
+  const test = {
+    rule_files: ["rules.yaml"],
+    evaluation_interval: interval,
+    tests: [
+      {
+        interval,
+        input_series: input.map((s) => ({ series: s.series, values: s.values })),
+        alert_rule_test: cases.map((c) => ({ eval_time: c.at, alertname: alert, exp_alerts: c.firing.map((l) => ({ exp_labels: { ...labels, ...l } })) })),
+      },
+    ],
+  };
+  writeFileSync(join(dir, "test.yaml"), stringify(test));
+  const r = spawnSync("promtool", ["test", "rules", "test.yaml"], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
