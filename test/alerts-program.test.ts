@@ -92,7 +92,7 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
     expect(notes).toContain("Alert TenantOptOutJob{Failed,Stale,NeverSucceeded} for CronJob `backup-system/tenant-backup-optout` ('*/15 * * * *'): stale after 40m (15m interval + 25m), runbook #tenants");
     expect(notes).toContain("Alert ZreplReplication{Lagging,NeverSucceeded} for zrepl job `garage_push`: no replication for 1h; ZreplReplicationErrors: failing for 20m, runbook #garage-data-zrepl");
     expect(notes).toContain(
-      "Restore drill `restore-drill-tenants` ('0 10 * * 6' UTC, up to 2h): restores a different tenant (cust-*) every run from the newest completed `tenants-daily` backup into `drill-<source>-<yyyymmddhhmm>`, checks phase, item counts, pod volume restores and bound PVCs, then deletes it; outcome = Job status + Event",
+      "Restore drill `restore-drill-tenants` ('0 10 * * 6' UTC, up to 2h): restores the tenants (cust-*) of one of 4 rotation groups each week, every tenant at least once per 4 weeks, each with its own Restore, from the newest completed `tenants-daily` backup into `drill-<source>-<yyyymmddhhmm>`, checks phase, item counts, pod volume restores and bound PVCs, then deletes it; outcome = Job status + Event",
     );
     expect(notes.filter((n) => n.startsWith("Alert "))).toHaveLength(5 + 4 + 1 + 1 + 1 + 3 + 1 + 1 + 2 + 2);
     expect(notes.filter((n) => n.startsWith("Restore drill "))).toHaveLength(2);

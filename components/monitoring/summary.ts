@@ -59,7 +59,9 @@ export function monitoringSummaryNotes(targets: AlertTargets, groups: readonly R
     }
   }
   for (const d of drills) {
-    const source = d.sourceNamespace ?? `a different tenant (${d.tenantGlob}) every run`;
+    const source =
+      d.sourceNamespace ??
+      `the tenants (${d.tenantGlob}) of one of ${d.rotationWeeks ?? 1} rotation groups each week, every tenant at least once per ${d.rotationWeeks ?? 1} weeks, each with its own Restore,`;
     const checks = d.postgresCheck
       ? `loads the dump and checks the databases${d.postgresCheck.query ? ` and the query on ${d.postgresCheck.database}` : ""} in the restored container \`${d.postgresCheck.container}\``
       : "checks phase, item counts, pod volume restores and bound PVCs";
