@@ -139,7 +139,7 @@ describe("drills.tenants.rotationWeeks", () => {
     const tenants = buildDrillSpecs(parseStackConfig(config, new Set(secretKeys), "prod")).find((s) => s.kind === "tenants")!;
     expect([tenants.rotationWeeks, tenants.rotationOffsetSeconds]).toEqual([4, 511200]);
     const env = drillEnv(tenants, "backup-system", "UTC");
-    expect(env.filter((e) => e.name.startsWith("ROTATION_"))).toEqual([
+    expect(env.filter((e) => String(e.name).startsWith("ROTATION_"))).toEqual([
       { name: "ROTATION_WEEKS", value: "4" },
       { name: "ROTATION_OFFSET_SECONDS", value: "511200" },
     ]);

@@ -496,7 +496,7 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: a scratch namespace is isolated, nev
   });
 
   it("the first tenant that fails ends the run: its scratch namespace is deleted, its Restore kept, and the Event names the tenants not reached", () => {
-    const state = { ...baseState(), podVolumeRestores: [{ name: "data", phase: "Failed" }] };
+    const state: Obj = { ...baseState(), podVolumeRestores: [{ name: "data", phase: "Failed" }] };
     state.namespaces.push(ns("cust-1001", "2025-07-01T00:00:00Z", { tenant: "true", backup: "true" }));
     const run = runDrill("tenants", state);
     expect(run.status).toBe(1);
