@@ -52,9 +52,9 @@ function workspace(): { dir: string; bin: string; templates: string } {
 }
 
 const T0 = "2026-01-02T01:00:00Z";
-/** Saturday 2026-01-03 10:00 UTC, the prod drill's run: rotation week 2921, group 1 of 4 (cust-a's; cust-b is in group 2). */
-const WEEK_2921 = Date.parse("2026-01-03T10:00:00Z") / 1000;
-const ROTATION_NOTE = "rotation week 2921, group 1 of 4: 1 of 2 tenants";
+/** Saturday 2025-12-27 10:00 UTC, a run of the prod drill: rotation week 2920, group 0 of 4 (cust-a's; cust-b is in group 1). */
+const WEEK_2920 = Date.parse("2025-12-27T10:00:00Z") / 1000;
+const ROTATION_NOTE = "rotation week 2920, group 0 of 4: 1 of 2 tenants";
 const ns = (name: string, created: string, labels: Record<string, string> = {}) => ({ metadata: { name, creationTimestamp: created, labels } });
 const backup = (name: string, phase: string, started: string, schedule = "tenants-daily") => ({
   metadata: { name, namespace: "backup-system", labels: { "velero.io/schedule-name": schedule } },
@@ -105,7 +105,7 @@ function baseState(): Obj {
   };
 }
 
-/** Runs the drill script with the CronJob's environment (poll 0 s, the week of 2026-01-03: rotation group 1 of 4, cust-a) against the state. */
+/** Runs the drill script with the CronJob's environment (poll 0 s, the week of 2025-12-27: rotation group 0 of 4, cust-a) against the state. */
 function runDrill(kind: DrillSpec["kind"], state: Obj, env: Record<string, string> = {}, args: string[] = ["run"], shell: string[] = ["sh"]): Run {
   const w = workspace();
   const stateFile = join(w.dir, "state.json");
@@ -120,7 +120,7 @@ function runDrill(kind: DrillSpec["kind"], state: Obj, env: Record<string, strin
       TMPDIR: w.dir,
       POD_NAME: "restore-drill-tenants-29000000-abcde",
       POLL_SECONDS: "0",
-      ROTATION_NOW: String(WEEK_2921),
+      ROTATION_NOW: String(WEEK_2920),
       FAKE_KUBECTL_STATE: stateFile,
       ...env,
     },
@@ -142,7 +142,7 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: a tenants drill", () => {
 
   it("succeeds (exit 0) and says what it checked", () => {
     expect(run.stderr).toMatch(
-      /SUCCEEDED: schedule tenants-daily; backup tenants-daily-20260102010000; rotation week 2921, group 1 of 4: 1 of 2 tenants; source cust-a; scratch drill-cust-a-\d{12}; 2 workloads scaled to zero; restore Completed, 12\/12 items, 1 warnings, 0 errors; 2\/2 pod volume restores completed; 1 PVCs bound \(2 restored\); scratch namespace deleted\n$/,
+      /SUCCEEDED: schedule tenants-daily; backup tenants-daily-20260102010000; rotation week 2920, group 0 of 4: 1 of 2 tenants; source cust-a; scratch drill-cust-a-\d{12}; 2 workloads scaled to zero; restore Completed, 12\/12 items, 1 warnings, 0 errors; 2\/2 pod volume restores completed; 1 PVCs bound \(2 restored\); scratch namespace deleted\n$/,
     );
     expect(run.status).toBe(0);
   });
@@ -210,18 +210,18 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: a tenants drill", () => {
       source: { component: "cluster-backup-restore-drill" },
       count: 1,
     });
-    expect(event.message).toMatch(/^tenants drill succeeded: schedule tenants-daily; backup tenants-daily-20260102010000; rotation week 2921, group 1 of 4: 1 of 2 tenants; source cust-a; /);
+    expect(event.message).toMatch(/^tenants drill succeeded: schedule tenants-daily; backup tenants-daily-20260102010000; rotation week 2920, group 0 of 4: 1 of 2 tenants; source cust-a; /);
     expect(event.firstTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
-  it("rotates: the next week restores group 2 (cust-b); a week whose group has no candidate restores one by the week number", () => {
-    const next = runDrill("tenants", baseState(), { ROTATION_NOW: String(WEEK_2921 + 7 * 86400) });
+  it("rotates: the next week restores group 1 (cust-b); a week whose group has no candidate restores one by the week number", () => {
+    const next = runDrill("tenants", baseState(), { ROTATION_NOW: String(WEEK_2920 + 7 * 86400) });
     expect(next.status).toBe(0);
-    expect(next.stderr).toContain("; rotation week 2922, group 2 of 4: 1 of 2 tenants; source cust-b;");
+    expect(next.stderr).toContain("; rotation week 2921, group 1 of 4: 1 of 2 tenants; source cust-b;");
     expect((next.state.created as Obj[]).find((o) => o.kind === "Restore")!.spec.includedNamespaces).toEqual(["cust-b"]);
-    // Week 2923, group 3: no candidate; 2923 mod 2 picks the second of [cust-a, cust-b].
-    const empty = runDrill("tenants", baseState(), { ROTATION_NOW: String(WEEK_2921 + 14 * 86400) });
-    expect(empty.stderr).toContain("; rotation week 2923, group 3 of 4: 1 of 2 tenants; source cust-b;");
+    // Week 2922, group 2: cust-c's, but it was created after the backup; 2922 mod 2 picks the first of [cust-a, cust-b].
+    const empty = runDrill("tenants", baseState(), { ROTATION_NOW: String(WEEK_2920 + 14 * 86400) });
+    expect(empty.stderr).toContain("; rotation week 2922, group 2 of 4: 1 of 2 tenants; source cust-a;");
   });
 
   it("a fixed source namespace from config", () => {
@@ -470,16 +470,16 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: a scratch namespace is isolated, nev
 
   it("a rotation group of several tenants: one scratch namespace and one Restore per tenant, in name order, each admitted by the policy", () => {
     const state = baseState();
-    // cust-1001 is in group 1 with cust-a: week 2921 restores both.
-    state.namespaces.push(ns("cust-1001", "2025-07-01T00:00:00Z", { tenant: "true", backup: "true" }));
+    // cust-1003 is in group 0 with cust-a: week 2920 restores both.
+    state.namespaces.push(ns("cust-1003", "2025-07-01T00:00:00Z", { tenant: "true", backup: "true" }));
     const run = runDrill("tenants", state);
     expect(run.status).toBe(0);
     expect(run.stderr).toMatch(
-      /SUCCEEDED: schedule tenants-daily; backup tenants-daily-20260102010000; rotation week 2921, group 1 of 4: 2 of 3 tenants; source cust-1001; scratch drill-cust-1001-\d{12}; .*; scratch namespace deleted; source cust-a; scratch drill-cust-a-\d{12}; .*; scratch namespace deleted\n$/,
+      /SUCCEEDED: schedule tenants-daily; backup tenants-daily-20260102010000; rotation week 2920, group 0 of 4: 2 of 3 tenants; source cust-1003; scratch drill-cust-1003-\d{12}; .*; scratch namespace deleted; source cust-a; scratch drill-cust-a-\d{12}; .*; scratch namespace deleted\n$/,
     );
     const restores = created(run, "Restore");
     expect(restores.map((r) => [r.spec.includedNamespaces, Object.keys(r.spec.namespaceMapping)])).toEqual([
-      [["cust-1001"], ["cust-1001"]],
+      [["cust-1003"], ["cust-1003"]],
       [["cust-a"], ["cust-a"]],
     ]);
     const scratches = created(run, "Namespace").map((n) => n.metadata.name as string);
@@ -497,12 +497,12 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: a scratch namespace is isolated, nev
 
   it("the first tenant that fails ends the run: its scratch namespace is deleted, its Restore kept, and the Event names the tenants not reached", () => {
     const state: Obj = { ...baseState(), podVolumeRestores: [{ name: "data", phase: "Failed" }] };
-    state.namespaces.push(ns("cust-1001", "2025-07-01T00:00:00Z", { tenant: "true", backup: "true" }));
+    state.namespaces.push(ns("cust-1003", "2025-07-01T00:00:00Z", { tenant: "true", backup: "true" }));
     const run = runDrill("tenants", state);
     expect(run.status).toBe(1);
-    expect(created(run, "Restore").map((r) => r.spec.includedNamespaces)).toEqual([["cust-1001"]]);
+    expect(created(run, "Restore").map((r) => r.spec.includedNamespaces)).toEqual([["cust-1003"]]);
     expect(run.state.events[0].message).toMatch(
-      /^tenants drill failed at step 'check pod volumes': only 0 of 1 pod volume restores of drill-cust-1001-\d{12} completed; not drilled in this run: cust-a \(schedule tenants-daily; .*; scratch namespace deleted\)$/,
+      /^tenants drill failed at step 'check pod volumes': only 0 of 1 pod volume restores of drill-cust-1003-\d{12} completed; not drilled in this run: cust-a \(schedule tenants-daily; .*; scratch namespace deleted\)$/,
     );
   });
 
@@ -523,7 +523,7 @@ for (const shell of SHELLS) {
   describe.skipIf(!HAS_JQ || !shell.present)(`restore-drill.sh under ${shell.name}`, () => {
     it("a tenants drill, a postgres drill and a refusal behave the same", () => {
       const tenantsRun = runDrill("tenants", baseState(), {}, ["run"], shell.argv);
-      expect(tenantsRun.stderr).toMatch(/SUCCEEDED: schedule tenants-daily; backup tenants-daily-20260102010000; rotation week 2921, group 1 of 4: 1 of 2 tenants; source cust-a; scratch drill-cust-a-\d{12}; 2 workloads scaled to zero; restore Completed, 12\/12 items, 1 warnings, 0 errors; 2\/2 pod volume restores completed; 1 PVCs bound \(2 restored\); scratch namespace deleted\n$/);
+      expect(tenantsRun.stderr).toMatch(/SUCCEEDED: schedule tenants-daily; backup tenants-daily-20260102010000; rotation week 2920, group 0 of 4: 1 of 2 tenants; source cust-a; scratch drill-cust-a-\d{12}; 2 workloads scaled to zero; restore Completed, 12\/12 items, 1 warnings, 0 errors; 2\/2 pod volume restores completed; 1 PVCs bound \(2 restored\); scratch namespace deleted\n$/);
       expect(tenantsRun.status).toBe(0);
       expect((tenantsRun.state.created as Obj[]).map((o) => o.kind)).toEqual(["DownloadRequest", "Namespace", "RoleBinding", "NetworkPolicy", "Restore", "Event"]);
       const pg = { ...baseState(), restoreStatus: { phase: "Completed", progress: { itemsRestored: 9, totalItems: 9 }, warnings: 0, errors: 0, hookStatus: { hooksAttempted: 1, hooksFailed: 0 } } };

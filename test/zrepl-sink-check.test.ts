@@ -4,7 +4,7 @@
  * left behind), the atomic replacement, and the `every` loop. The file is also parsed by promtool's text-format check.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -190,6 +190,24 @@ for (const shell of SHELLS) {
     });
   });
 }
+
+describe.skipIf(!SHELLS[2].present)("sink-check.sh with busybox's own tools only (an Alpine-based zrepl image: busybox awk, sed, date, mv)", () => {
+  it("writes the same file as with the system's tools", () => {
+    const dir = workspace(LISTING);
+    const bb = join(dir, "busybox-bin");
+    mkdirSync(bb);
+    const busybox = spawnSync("sh", ["-c", "command -v busybox"], { encoding: "utf8" }).stdout.trim();
+    for (const tool of ["awk", "sed", "date", "mv", "rm", "cat", "head", "dirname", "basename", "printf", "cut", "tr"]) symlinkSync(busybox, join(bb, tool));
+    const r = spawnSync(busybox, ["sh", join(dir, "script.sh"), ...once(dir, `${ROOT}<`, "wdc/zrepl/garage/tank/meta")], {
+      env: { PATH: `${join(dir, "bin")}:${bb}`, FAKE_ZFS_DIR: dir },
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(1);
+    expect(stamp(readFileSync(join(dir, "out", "zrepl-sink.prom"), "utf8"))).toBe(
+      expectedFile([`cluster_backup_zrepl_sink_dataset_readable{dataset="${ROOT}"} 1`, 'cluster_backup_zrepl_sink_dataset_readable{dataset="wdc/zrepl/garage/tank/meta"} 0'], true),
+    );
+  });
+});
 
 describe.skipIf(!SHELLS[1].present)("sink-check.sh every: checks, sleeps the interval, checks again (dash, stand-in sleep)", () => {
   it("runs a check before each sleep and keeps going when a dataset is unreadable", () => {

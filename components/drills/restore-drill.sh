@@ -219,25 +219,20 @@ matches_glob() {
   return 1
 }
 
-# rotation_group NAME: the tenant's rotation group: POSIX cksum of the name modulo ROTATION_WEEKS.
-rotation_group() {
-  sum=$(printf '%s' "$1" | cksum | cut -d ' ' -f 1)
-  echo $((sum % ROTATION_WEEKS))
-}
-
 # rotation NOW CANDIDATE...: sets week, group and picked (space-separated) for the run at Unix time NOW: the sorted
-# candidates of group week mod ROTATION_WEEKS, or, when none falls in it, the candidate at week mod count. Every tenant
-# is in one group by its own name, so every tenant that stays a candidate for ROTATION_WEEKS weeks is picked in one
-# of them, whatever other tenants come and go (components/drills/rotation.ts explains the bound).
+# candidates whose rotation group (a hash of the name alone, (h * 31 + code point) mod 1000003 over its characters,
+# modulo ROTATION_WEEKS) is week mod ROTATION_WEEKS, or, when none is, the candidate at week mod count. Every tenant is
+# in one group by its own name, so every tenant that stays a candidate for ROTATION_WEEKS weeks is picked in one of
+# them, whatever other tenants come and go (components/drills/rotation.ts explains the bound).
 rotation() {
   week=$((($1 - ROTATION_OFFSET_SECONDS) / WEEK_SECONDS))
   group=$((week % ROTATION_WEEKS))
   shift
   picked=""
-  for ns in "$@"; do
-    if [ "$(rotation_group "$ns")" -eq "$group" ]; then picked="${picked:+$picked }$ns"; fi
-  done
-  if [ -z "$picked" ] && [ "$#" -gt 0 ]; then
+  [ "$#" -gt 0 ] || return 0
+  picked=$(printf '%s\n' "$@" | jq -R -r --argjson n "$ROTATION_WEEKS" --argjson g "$group" \
+    'select((reduce explode[] as $c (0; (. * 31 + $c) % 1000003)) % $n == $g)' | tr '\n' ' ' | sed 's/ $//')
+  if [ -z "$picked" ]; then
     index=$((week % $# + 1))
     eval "picked=\${$index}"
   fi

@@ -3,8 +3,8 @@
  * without any state. restore-drill.sh does the same computation in POSIX sh; this module is its specification, which
  * the tests compare the script against. Pure.
  *
- * Each tenant namespace falls into one of N rotation groups by a stable hash of its name alone: POSIX `cksum` (CRC-32
- * over the name and its length), modulo N. Weeks are numbered from the epoch with their boundaries half a week away
+ * Each tenant namespace falls into one of N rotation groups by a stable hash of its name alone ({@link tenantHash}),
+ * modulo N. Weeks are numbered from the epoch with their boundaries half a week away
  * from the drill's run, and the run of week w restores the tenants of group `w mod N`.
  *
  * Why this bounds every tenant by N weeks, even as tenants come and go: a tenant's group depends on its own name only,
@@ -21,28 +21,23 @@ import { REFERENCE_START } from "../schema/cron";
 
 export const WEEK_SECONDS = 7 * 86400;
 
-/** CRC-32 table of POSIX cksum (polynomial 0x04C11DB7, most significant bit first). */
-const TABLE = Array.from({ length: 256 }, (_, i) => {
-  let c = i << 24;
-  for (let k = 0; k < 8; k++) c = c & 0x80000000 ? (c << 1) ^ 0x04c11db7 : c << 1;
-  return c >>> 0;
-});
+/** Modulus of {@link tenantHash}: every intermediate value stays below 2^53, exact in jq's and JavaScript's doubles. */
+const HASH_MODULUS = 1_000_003;
 
-/** POSIX `cksum` of a string's UTF-8 bytes (what `printf '%s' NAME | cksum` prints first). */
-export function posixCksum(text: string): number {
-  const bytes = Buffer.from(text, "utf8");
-  let crc = 0;
-  const step = (byte: number) => {
-    crc = ((crc << 8) ^ TABLE[((crc >>> 24) ^ byte) & 0xff]) >>> 0;
-  };
-  for (const b of bytes) step(b);
-  for (let n = bytes.length; n > 0; n = Math.floor(n / 256)) step(n & 0xff);
-  return ~crc >>> 0;
+/**
+ * A stable hash of a namespace name: `h = (h * 31 + code point) mod 1000003` over its characters, the same as
+ * restore-drill.sh computes with jq (`reduce explode[] as $c (0; (. * 31 + $c) % 1000003)`), the one tool the drill
+ * image is sure to have besides kubectl (busybox has no cksum applet).
+ */
+export function tenantHash(name: string): number {
+  let h = 0;
+  for (const ch of name) h = (h * 31 + ch.codePointAt(0)!) % HASH_MODULUS;
+  return h;
 }
 
 /** The rotation group of a tenant namespace. */
 export function rotationGroup(namespace: string, weeks: number): number {
-  return posixCksum(namespace) % weeks;
+  return tenantHash(namespace) % weeks;
 }
 
 /**
