@@ -12,7 +12,9 @@ import { DRILL_SCRIPT, buildDrillSpecs, drillEnv } from "../components/drills/sp
 import { tenantHash, rotationGroup, rotationOffsetSeconds, rotationWeek, tenantsForWeek, WEEK_SECONDS } from "../components/drills/rotation";
 import { parseStackConfig } from "../components/config";
 import { readStackFile } from "../scripts/lib/stack-file";
-import { ROOT, stackConfigProblems } from "./harness";
+import { ROOT, planStack, planWith, stackConfigProblems, type Plan } from "./harness";
+import { buildCoverage } from "../scripts/lib/coverage";
+import { buildRunbook } from "../scripts/lib/runbook";
 
 const SHELLS: { name: string; argv: string[]; present: boolean }[] = [
   { name: "sh", argv: ["sh"], present: true },
@@ -158,5 +160,19 @@ describe("drills.tenants.rotationWeeks", () => {
       "cluster-backup:drills.tenants.schedule: runs less often than weekly (up to 17d between runs): the rotation restores one group of tenants per week so that each is restored at least once per drills.tenants.rotationWeeks (4) weeks; expected a schedule that runs at least once a week, e.g. '0 10 * * 6' (got \"0 10 1,15 * *\")",
     ]);
     expect(stackConfigProblems("prod", { drills: { ...drills, tenants: { ...drills.tenants, schedule: "0 10 1,15 * *", namespace: "cust-1001" } } })).toEqual([]);
+  });
+});
+
+describe("the runbook states the rotation", () => {
+  it("prod's RESTORE.md: every tenant at least once per 4 weeks; a fixed tenant, no rotation line", async () => {
+    const runbookOf = (plan: Plan) => buildRunbook({ stack: "prod", objects: plan.objects(), registrations: plan.registrations, exports: plan.exports, coverage: buildCoverage({ stack: "prod", objects: plan.objects(), exports: plan.exports }) });
+    const md = runbookOf(await planStack("prod"));
+    expect(md).toContain(
+      "`restore-drill-tenants` rotates: every tenant is restored at least once per 4 weeks. Each week it restores the tenants of one of 4 groups (a hash of the namespace name, so a tenant's group never changes), one Restore and scratch namespace each; `sh restore-drill.sh rotation <unix time> <tenant>...` (ROTATION_WEEKS and ROTATION_OFFSET_SECONDS from the CronJob) prints the tenants of a week.\n",
+    );
+    const { config } = readStackFile(ROOT, "prod");
+    const drills = JSON.parse(config["cluster-backup:drills"] ?? "{}");
+    const fixed = runbookOf(await planWith("prod", { drills: { ...drills, tenants: { ...drills.tenants, namespace: "cust-1001" } } }));
+    expect(fixed).not.toContain("rotates: every tenant");
   });
 });
