@@ -157,6 +157,16 @@ for (const shell of SHELLS) {
       expect(r.file).not.toContain("pvc-1");
     });
 
+    it("zrepl's match-all filter '<': the client's placeholder dataset is listed but not expected (it holds no snapshots of its own)", () => {
+      const dir = workspace({ "wdc/zrepl/garage": [["wdc/zrepl/garage", "1700000000"], ["wdc/zrepl/garage/tank", "1700000000"], ["wdc/zrepl/garage/tank@zrepl_1", "1767226200"]] });
+      const r = run(dir, once(dir, "wdc/zrepl/garage<"), shell.argv);
+      expect(r.status).toBe(0);
+      expect(r.file).toContain(
+        'cluster_backup_zrepl_sink_newest_snapshot_timestamp_seconds{dataset="wdc/zrepl/garage",filesystem="",expected="false"} 0\n' +
+          'cluster_backup_zrepl_sink_newest_snapshot_timestamp_seconds{dataset="wdc/zrepl/garage/tank",filesystem="tank",expected="false"} 1767226200\n',
+      );
+    });
+
     it("a missing dataset: readable 0, the reason in the log, exit 1, and no snapshot series of it survive from the previous run", () => {
       const dir = workspace(LISTING);
       expect(run(dir, once(dir, `${ROOT}<`), shell.argv).status).toBe(0);

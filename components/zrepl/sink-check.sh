@@ -71,7 +71,8 @@ check() {
           for (i = 0; i < n; i++) {
             ds = order[i]
             fs = (index(ds, src) == 1) ? substr(ds, length(src) + 1) : ""
-            lbl = sprintf("dataset=\"%s\",filesystem=\"%s\",expected=\"%s\"", esc(ds), esc(fs), ds == root ? "true" : "false")
+            # expected: the configured dataset itself, when it is a source dataset (not the client placeholder of "<").
+            lbl = sprintf("dataset=\"%s\",filesystem=\"%s\",expected=\"%s\"", esc(ds), esc(fs), (ds == root && fs != "") ? "true" : "false")
             printf "cluster_backup_zrepl_sink_newest_snapshot_timestamp_seconds{%s} %.0f\n", lbl, last[ds] >> newest
             printf "cluster_backup_zrepl_sink_snapshots{%s} %d\n", lbl, snaps[ds] >> count
           }
