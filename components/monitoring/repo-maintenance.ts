@@ -4,17 +4,19 @@
  *
  * Upstream facts (velero v1.18.1; the image pin is v1.18.2, a patch release of the same branch):
  * - pkg/metrics/metrics.go: `velero_repo_maintenance_success_total{repository_name}` and
- *   `velero_repo_maintenance_failure_total{repository_name}` are counters (namespace `velero`, label
- *   `repositoryNameLabel = "repository_name"`), registered empty: a repository's series appears with its first
+ *   `velero_repo_maintenance_failure_total{repository_name}` are counters (names lines 84-85, `metricNamespace =
+ *   "velero"` line 36, `repositoryNameLabel = "repository_name"` line 98, CounterVecs lines 350-365, Register* lines
+ *   965-977), registered empty: a repository's series appears with its first
  *   success (failure) after the Velero server started, and is gone after a restart until the next one.
- * - pkg/controller/backup_repository_controller.go runMaintenanceIfDue: `RegisterRepoMaintenanceSuccess(req.Name)` after
+ * - pkg/controller/backup_repository_controller.go runMaintenanceIfDue (lines 496-556): `RegisterRepoMaintenanceSuccess(req.Name)` (line 546) after
  *   a maintenance Job succeeded (then `status.lastMaintenanceTime` is set), `RegisterRepoMaintenanceFailure` when the
  *   Job failed or could not start (then only `status.recentMaintenance` records it, so the repository stays due and is
  *   retried); `req.Name` is the BackupRepository's name. dueForMaintenance: due once `lastMaintenanceTime +
  *   spec.maintenanceFrequency` has passed.
  * - spec.maintenanceFrequency defaults to the server's `--default-repo-maintain-frequency` (chart value
  *   `configuration.defaultRepoMaintainFrequency`), else the repository type's own default: kopia
- *   (pkg/repository/udmrepo/kopialib/lib_repo.go `defaultMaintainCheckPeriod = time.Hour`), 1 h.
+ *   (pkg/repository/udmrepo/kopialib/lib_repo.go line 84 `defaultMaintainCheckPeriod = time.Hour`), 1 h
+ *   (controller getRepositoryMaintenanceFrequency, lines 376-390).
  */
 import type { ConfigProblem } from "../config-problem";
 import { runbookUrl, type RunbookAnchor } from "../runbook-anchors";

@@ -6,7 +6,8 @@
  *
  * Why this and not zrepl's own metrics: zrepl v0.7.0 exports nothing per dataset about what the sink holds; its
  * per-filesystem series are `zrepl_replication_bytes_replicated{filesystem}` (a byte counter of the push job,
- * internal/daemon/job/active.go, labelled with the sender's dataset path, internal/replication/logic/replication_logic.go)
+ * internal/daemon/job/active.go lines 328-334, labelled with the sender's dataset path,
+ * internal/replication/logic/replication_logic.go line 310 `WithLabelValues(fs.Path)`; internal/zfs/prometheus.go)
  * and `zrepl_zfs_*_duration{filesystem}` histograms; the job-level `zrepl_replication_last_successful` says that a
  * replication attempt ended without error, not that each dataset's newest snapshot is on the sink.
  *
