@@ -3,7 +3,7 @@
  * the exact text file it writes, the exact zfs invocation, a missing dataset (readable 0, no stale snapshot series
  * left behind), the atomic replacement, and the `every` loop. The file is also parsed by promtool's text-format check.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -232,6 +232,26 @@ describe.skipIf(!SHELLS[1].present)("sink-check.sh every: checks, sleeps the int
     expect(r.calls).toEqual([list(ROOT), list("wdc/zrepl/garage/tank/meta"), "sleep 300", list(ROOT), list("wdc/zrepl/garage/tank/meta"), "sleep 300"]);
   });
 });
+
+for (const shell of SHELLS) {
+  describe.skipIf(!shell.present)(`sink-check.sh every under ${shell.name}: SIGTERM ends it at once`, () => {
+    it("exits 143 on SIGTERM while it sleeps, and stops its sleep too", async () => {
+      const dir = workspace(LISTING);
+      const child = spawn(shell.argv[0], [...shell.argv.slice(1), join(dir, "script.sh"), "every", "3593", ...once(dir, `${ROOT}<`).slice(1)], {
+        env: { PATH: `${join(dir, "bin")}:${process.env.PATH}`, FAKE_ZFS_DIR: dir },
+      });
+      const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+      // Wait for the first result, then stop it.
+      for (let i = 0; i < 200 && !existsSync(join(dir, "out", "zrepl-sink.prom")); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(existsSync(join(dir, "out", "zrepl-sink.prom"))).toBe(true);
+      child.kill("SIGTERM");
+      expect(await exited).toBe(143);
+      // No `sleep 3593` (an interval no other process uses) is left behind.
+      const left = spawnSync("sh", ["-c", "ps -eo ppid,args | grep -c '^ *1 sleep 3593$' || true"], { encoding: "utf8" }).stdout.trim();
+      expect(left).toBe("0");
+    });
+  });
+}
 
 describe.skipIf(!HAS_PROMTOOL)("the text file is valid Prometheus exposition format (promtool check metrics)", () => {
   it("both the healthy and the failed result parse", () => {

@@ -114,9 +114,16 @@ case "${1:-}" in
     case "$2" in '' | *[!0-9]* | 0) usage ;; esac
     seconds=$2
     shift 2
+    # As the container's PID 1 the shell ignores SIGTERM unless it traps it; sleeping in the background keeps the
+    # trap responsive instead of waiting out the sleep (and the pod's grace period).
+    sleeper=""
+    trap 'if [ -n "$sleeper" ]; then kill "$sleeper" 2>/dev/null; fi; exit 143' TERM INT
     while :; do
       check "$@" || true
-      sleep "$seconds" || exit 1
+      sleep "$seconds" &
+      sleeper=$!
+      wait "$sleeper" || exit 1
+      sleeper=""
     done
     ;;
   *) usage ;;
