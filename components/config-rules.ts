@@ -16,6 +16,8 @@ import { benjiPvcNamespaceProblems } from "./benji/access";
 import { prefixedBucketName } from "./schema/bucket-name";
 import { keyMaterialProblems } from "./key-material";
 import { imageDigestProblems } from "./image-pins";
+import { repoMaintenanceProblems } from "./monitoring/repo-maintenance";
+import { sinkCheckProblems } from "./zrepl/sink-check";
 import { parseImageReference } from "./schema/image";
 import { MIN_AWS_PLUGIN, MIN_VELERO, releaseBelow } from "../policy/shared/velero-versions";
 
@@ -289,7 +291,7 @@ function dashboardRule(cfg: ParsedConfig): ConfigProblem[] {
   return [{ path: "monitoring.dashboard.labelKey", value: key, message: `is a label this program sets on its own objects (${owned.join(", ")}); expected the label Grafana's dashboard sidecar selects by, e.g. 'grafana_dashboard'` }];
 }
 
-const RULES: Rule[] = [uploaderRule, imageRule, extraValuesRule, locationRule, locationOverlapRule, veleroCsiRule, retentionRule, tenantGlobRule, storageRule, benjiRule, zreplRule, postgresRule, monitoringRule, drillConfigProblems, keyMaterialProblems, endpointRule, imageDigestProblems, dashboardRule];
+const RULES: Rule[] = [uploaderRule, imageRule, extraValuesRule, locationRule, locationOverlapRule, veleroCsiRule, retentionRule, tenantGlobRule, storageRule, benjiRule, zreplRule, postgresRule, monitoringRule, drillConfigProblems, keyMaterialProblems, endpointRule, imageDigestProblems, repoMaintenanceProblems, sinkCheckProblems, dashboardRule];
 
 /** Every cross-field problem of an otherwise well-formed config. */
 export function crossFieldProblems(cfg: ParsedConfig): ConfigProblem[] {

@@ -356,6 +356,15 @@ const flows = z
         keepSenderLastN: z.number().int().min(1).max(1000).default(ZREPL_DEFAULTS.keepSenderLastN),
         receiverGrid: grid.default(ZREPL_DEFAULTS.receiverGrid),
         lagThreshold: zreplDuration.default("1h"),
+        /** The sink readability check (components/zrepl/sink-check.ts): `zfs list` of the received datasets every `interval`. */
+        sinkCheck: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            /** node_exporter serving the check's result (textfile collector only). */
+            exporterImage: image.default(PINS.nodeExporterImage),
+            interval: zreplDuration.default("5m"),
+          })
+          .prefault({}),
       })
       .prefault({}),
   })
@@ -450,8 +459,15 @@ const drills = z
         /** Default: on when flows.tenants is enabled. */
         enabled: z.boolean().optional(),
         schedule: cron.default("0 10 * * 6"),
-        /** The tenant namespace to restore; unset = a different tenant every run (rotating). */
+        /** The tenant namespace to restore; unset = this week's rotation group of tenants (rotating). */
         namespace: k8sName.optional(),
+        /** Rotating: every tenant is restored at least once per this many weeks (components/drills/rotation.ts). */
+        rotationWeeks: z
+          .number({ error: "expected a whole number of weeks from 1 to 52, e.g. 4 (every tenant restored at least once per 4 weeks)" })
+          .int({ error: "expected a whole number of weeks from 1 to 52, e.g. 4 (every tenant restored at least once per 4 weeks)" })
+          .min(1, { error: "expected a whole number of weeks from 1 to 52, e.g. 4 (every tenant restored at least once per 4 weeks)" })
+          .max(52, { error: "expected a whole number of weeks from 1 to 52, e.g. 4 (every tenant restored at least once per 4 weeks)" })
+          .default(4),
         /** Resources the drill leaves out of the scratch copy: they would act outside it (IPs, hostnames, certificates, jobs). */
         excludedResources: z
           .array(z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: "expected a resource name such as 'services' or 'ingresses.networking.k8s.io'" }))

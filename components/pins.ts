@@ -15,6 +15,8 @@ export const PINS = {
   postgresImage: "docker.io/library/postgres:17.6",
   /** Restore drills: needs a shell, kubectl and jq (registry.k8s.io/kubectl has no shell). */
   drillImage: "docker.io/alpine/k8s:1.34.1@sha256:ec714df3813b5405292860f8a1c55c5727bf8c33c88992f1e981efad8065547f",
+  /** Serves the zrepl sink check's text file (textfile collector only; unprivileged, no secret): components/zrepl/sink-check.ts. */
+  nodeExporterImage: "quay.io/prometheus/node-exporter:v1.12.1",
   /** The dev demo's tenant app (appends a timestamp to a file on its PVC). */
   demoAppImage: "docker.io/library/busybox:1.37.0",
 } as const;

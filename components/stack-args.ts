@@ -22,6 +22,8 @@ import { benjiCronJobsByRole } from "./flows/benji";
 import { buildFlowInventory, type FlowInventoryArgs } from "./flows/inventory";
 import type { FlowInventory } from "./flows/types";
 import { alertTargetsOf } from "./monitoring/targets";
+import { sinkCheckDatasets } from "./zrepl/sink-check";
+import { parseZreplDuration } from "./zrepl/grid";
 import type { StaleKey } from "./monitoring/stale";
 import type { AlertTargets } from "./monitoring/rules";
 import { buildScheduleSpecs, type ScheduleSpec } from "./velero/schedule-specs";
@@ -132,7 +134,7 @@ export function alertsPlacementFromConfig(cfg: Pick<StackConfig, "monitoring" | 
 
 /** BackupAlerts ← the rule groups, `monitoring.ruleLabels`, `flows.zrepl.namespace` (when zrepl runs). */
 export function alertsArgsFromConfig(cfg: StackConfig, groups: BackupAlertsArgs["groups"], namespace: string, dependsOn: BackupAlertsArgs["dependsOn"]): BackupAlertsArgs {
-  return { groups, namespace, ruleLabels: cfg.monitoring.ruleLabels, zreplNamespace: cfg.flows.zrepl.enabled ? cfg.flows.zrepl.namespace : undefined, dependsOn };
+  return { groups, namespace, ruleLabels: cfg.monitoring.ruleLabels, zreplNamespace: cfg.flows.zrepl.enabled ? cfg.flows.zrepl.namespace : undefined, zreplSinkCheck: cfg.flows.zrepl.sinkCheck.enabled, dependsOn };
 }
 
 /** The policy context of a stack (the pack reads it; the admission CEL embeds it). */
@@ -236,6 +238,7 @@ export function zreplArgsFromConfig(flow: ZreplFlowConfig, production: boolean):
     snapshotInterval: flow.snapshotInterval,
     keepSenderLastN: flow.keepSenderLastN,
     receiverGrid: flow.receiverGrid,
+    ...(flow.sinkCheck.enabled ? { sinkCheck: { exporterImage: flow.sinkCheck.exporterImage, interval: flow.sinkCheck.interval } } : {}),
     protect: production,
   };
 }
@@ -286,6 +289,7 @@ export function flowInventoryArgsFromConfig(cfg: StackConfig, schedules: readonl
       postgresWorkload: pg.enabled ? { namespace: pg.workload.namespace, name: pg.workload.name } : undefined,
       locationNames: veleroLocationNames(cfg),
       optOut: optOutSyncRuns(t, cfg.policy.admission) ? { name: OPTOUT_NAME, cron: t.optOutSchedule, activeDeadlineSeconds: OPTOUT_ACTIVE_DEADLINE_SECONDS } : undefined,
+      extraValues: cfg.velero.extraValues,
     },
     benji: b.enabled
       ? {
@@ -314,6 +318,9 @@ export function flowInventoryArgsFromConfig(cfg: StackConfig, schedules: readonl
           lagThreshold: z.lagThreshold,
           keepSenderLastN: z.keepSenderLastN,
           receiverGrid: z.receiverGrid,
+          ...(z.sinkCheck.enabled
+            ? { sinkCheck: { intervalSeconds: parseZreplDuration(z.sinkCheck.interval) ?? 0, datasets: sinkCheckDatasets(z.sourceFilesystems, z.sinkRootFs, z.clientCn) } }
+            : {}),
         }
       : undefined,
     drills,

@@ -26,7 +26,7 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
 
   it("holds every rule, each valid PromQL, and validates against the PrometheusRule schema", async () => {
     const rules = (rule.spec.groups as Obj[]).flatMap((g) => g.rules as Obj[]);
-    expect(rules).toHaveLength(62);
+    expect(rules).toHaveLength(66);
     expect([...new Set(rules.map((r) => r.alert))]).toEqual([
       "VeleroBackupFailed",
       "VeleroBackupPartiallyFailed",
@@ -35,6 +35,7 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
       "VeleroBackupItemsDropped",
       "VeleroBackupLocationUnavailable",
       "VeleroNodeAgentNotReady",
+      "VeleroRepoMaintenanceNotSucceeded",
       "TenantOptOutJobFailed",
       "TenantOptOutJobStale",
       "TenantOptOutJobNeverSucceeded",
@@ -54,6 +55,9 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
       "ZreplReplicationNeverSucceeded",
       "ZreplReplicationErrors",
       "ZreplDaemonNotReady",
+      "ZreplSinkSnapshotStale",
+      "ZreplSinkDatasetUnreadable",
+      "ZreplSinkCheckNotRunning",
       "RestoreDrillFailed",
       "RestoreDrillStale",
       "RestoreDrillNeverSucceeded",
@@ -77,7 +81,10 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
     expect(monitor.spec).toEqual({
       selector: { matchLabels: { "app.kubernetes.io/name": "zrepl" } },
       namespaceSelector: { matchNames: ["zrepl"] },
-      podMetricsEndpoints: [{ port: "metrics", path: "/metrics", interval: "60s" }],
+      podMetricsEndpoints: [
+        { port: "metrics", path: "/metrics", interval: "60s" },
+        { port: "sink-check", path: "/metrics", interval: "60s" },
+      ],
     });
     const pushPorts = plan.object("DaemonSet", "zrepl-garage-push", "zrepl").spec.template.spec.containers[0].ports as Obj[];
     expect(pushPorts.map((p) => p.name)).toContain("metrics");
@@ -87,19 +94,19 @@ describe("alerts in the prod plan (Prometheus operator present by default)", () 
 
   it("the plan summary lists every alert and drill", () => {
     const notes = (plan.exports.summaryNotes as string[]).filter((n) => /^(Alert|Restore drill)/.test(n));
-    expect(notes[0]).toBe("Alerts: PrometheusRule `backup-system/cluster-backup` with 62 rules (labels release=kube-prometheus-stack); runbook links `RESTORE.md#<section>`");
+    expect(notes[0]).toBe("Alerts: PrometheusRule `backup-system/cluster-backup` with 66 rules (labels release=kube-prometheus-stack); runbook links `RESTORE.md#<section>`");
     expect(notes).toContain(
       "Alert VeleroBackup{Failed,PartiallyFailed,Stale,NeverSucceeded,ItemsDropped} for Schedule `tenants-daily` ('0 1 * * *'): stale after 28h (1d interval + 4h), items below 50% of the last 7 runs' most, runbook #tenants",
     );
     expect(notes).toContain("Alert TenantOptOutJob{Failed,Stale,NeverSucceeded} for CronJob `backup-system/tenant-backup-optout` ('*/15 * * * *'): stale after 40m (15m interval + 25m), runbook #tenants");
     expect(notes).toContain("Alert ZreplReplication{Lagging,NeverSucceeded} for zrepl job `garage_push`: no replication for 1h; ZreplReplicationErrors: failing for 20m, runbook #garage-data-zrepl");
     expect(notes).toContain(
-      "Restore drill `restore-drill-tenants` ('0 10 * * 6' UTC, up to 2h): restores a different tenant (cust-*) every run from the newest completed `tenants-daily` backup into `drill-<source>-<yyyymmddhhmm>`, checks phase, item counts, pod volume restores and bound PVCs, then deletes it; outcome = Job status + Event",
+      "Restore drill `restore-drill-tenants` ('0 10 * * 6' UTC, up to 2h): restores the tenants (cust-*) of one of 4 rotation groups each week, every tenant at least once per 4 weeks, each with its own Restore, from the newest completed `tenants-daily` backup into `drill-<source>-<yyyymmddhhmm>`, checks phase, item counts, pod volume restores and bound PVCs, then deletes it; outcome = Job status + Event",
     );
     expect(notes).toContain("Alert BenjiScrub{Failed,Stale,NeverSucceeded} for CronJob `benji/benji-deep-scrub` ('0 1 * * *'): stale after 28h (1d interval + 4h), runbook #benji");
     expect(notes).toContain("Alert BenjiRestoreDrill{Failed,Stale,NeverSucceeded} for CronJob `benji/benji-restore-drill` ('0 12 * * 6'): stale after 174h (7d interval + 6h), runbook #benji");
     expect(notes).toContain("Alert BenjiMetadataBackup{Failed,Stale,NeverSucceeded} for CronJob `benji/benji-metadata-backup` ('30 4 * * *'): stale after 28h (1d interval + 4h), runbook #benji");
-    expect(notes.filter((n) => n.startsWith("Alert "))).toHaveLength(5 + 4 + 1 + 1 + 3 + 3 + 1 + 2 + 2);
+    expect(notes.filter((n) => n.startsWith("Alert "))).toHaveLength(5 + 4 + 1 + 1 + 1 + 3 + 3 + 1 + 1 + 2 + 2);
     expect(notes.filter((n) => n.startsWith("Restore drill "))).toHaveLength(2);
   });
 });
@@ -111,7 +118,7 @@ describe("alerts elsewhere", () => {
     expect(plan.objects("PodMonitor")).toEqual([]);
     expect(plan.exports.alerts).toEqual([]);
     expect((plan.exports.summaryNotes as string[]).filter((n) => n.startsWith("Alert"))).toEqual([
-      "Alerts: none deployed (monitoring.prometheusOperator is false); with the Prometheus operator this stack would get 28 alerting rules",
+      "Alerts: none deployed (monitoring.prometheusOperator is false); with the Prometheus operator this stack would get 29 alerting rules",
     ]);
   });
 
@@ -123,7 +130,7 @@ describe("alerts elsewhere", () => {
     expect(plan.registrationOf("PrometheusRule", "cluster-backup").dependsOn).toEqual([]);
     expect(plan.objects("PodMonitor")).toEqual([]);
     expect((plan.exports.summaryNotes as string[])[(plan.exports.summaryNotes as string[]).findIndex((n) => n.startsWith("Alerts:"))]).toBe(
-      "Alerts: PrometheusRule `monitoring/cluster-backup` with 28 rules (labels release=kube-prometheus-stack); runbook links `RESTORE.md#<section>`",
+      "Alerts: PrometheusRule `monitoring/cluster-backup` with 29 rules (labels release=kube-prometheus-stack); runbook links `RESTORE.md#<section>`",
     );
   });
 

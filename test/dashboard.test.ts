@@ -63,12 +63,13 @@ describe("metric catalog", () => {
   it("names each metric once, with its exporter's prefix", () => {
     const names = METRIC_CATALOG.flatMap((e) => e.metrics.map((m) => m.name));
     expect(new Set(names).size).toBe(names.length);
-    const prefix = { velero: "velero_", "kube-state-metrics": "kube_", zrepl: "zrepl_" } as const;
+    const prefix = { velero: "velero_", "kube-state-metrics": "kube_", zrepl: "zrepl_", "zrepl-sink-check": "cluster_backup_zrepl_sink_" } as const;
     for (const e of METRIC_CATALOG) for (const m of e.metrics) expect(m.name.startsWith(prefix[e.id])).toBe(true);
     expect(METRIC_CATALOG.map((e) => [e.id, e.metrics.length])).toEqual([
-      ["velero", 32],
+      ["velero", 34],
       ["kube-state-metrics", 26],
       ["zrepl", 4],
+      ["zrepl-sink-check", 4],
     ]);
   });
 

@@ -55,6 +55,9 @@ function workspace(): { dir: string; bin: string; templates: string } {
 }
 
 const T0 = "2026-01-02T01:00:00Z";
+/** Saturday 2025-12-27 10:00 UTC, a run of the prod drill: rotation week 2920, group 0 of 4 (cust-a's; cust-b is in group 1). */
+const WEEK_2920 = Date.parse("2025-12-27T10:00:00Z") / 1000;
+const ROTATION_NOTE = "rotation week 2920, group 0 of 4: 1 of 2 tenants";
 const ns = (name: string, created: string, labels: Record<string, string> = {}) => ({ metadata: { name, creationTimestamp: created, labels } });
 const backup = (name: string, phase: string, started: string, schedule = "tenants-daily") => ({
   metadata: { name, namespace: "backup-system", labels: { "velero.io/schedule-name": schedule } },
@@ -109,7 +112,7 @@ function baseState(): Obj {
 const runs = new Map<string, Run>();
 
 /**
- * Runs the drill script with the CronJob's environment (poll 0 s, rotation index 0) against the state, with the fake
+ * Runs the drill script with the CronJob's environment (poll 0 s, the week of 2025-12-27: rotation group 0 of 4, cust-a) against the state, with the fake
  * kubectl (test/lib/fake-kubectl.mjs) serving its calls. Runs with the same inputs are made once.
  */
 function runDrill(kind: DrillSpec["kind"], state: Obj, env: Record<string, string> = {}, args: string[] = ["run"], shell: string[] = ["sh"]): Run {
@@ -137,7 +140,7 @@ function runDrillOnce(kind: DrillSpec["kind"], state: Obj, env: Record<string, s
         TMPDIR: w.dir,
         POD_NAME: "restore-drill-tenants-29000000-abcde",
         POLL_SECONDS: "0",
-        ROTATION_SECONDS: "1000000000000",
+        ROTATION_NOW: String(WEEK_2920),
         FAKE_KUBECTL_DIR: w.dir,
         ...env,
       },
@@ -172,7 +175,7 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: a tenants drill", () => {
 
   it("succeeds (exit 0) and says what it checked", () => {
     expect(run.stderr).toMatch(
-      /SUCCEEDED: schedule tenants-daily; backup tenants-daily-20260102010000; source cust-a; scratch drill-cust-a-\d{12}; 2 workloads scaled to zero; restore Completed, 12\/12 items, 1 warnings, 0 errors; 2\/2 pod volume restores completed; 1 PVCs bound \(2 restored\); scratch namespace deleted\n$/,
+      /SUCCEEDED: schedule tenants-daily; backup tenants-daily-20260102010000; rotation week 2920, group 0 of 4: 1 of 2 tenants; source cust-a; scratch drill-cust-a-\d{12}; 2 workloads scaled to zero; restore Completed, 12\/12 items, 1 warnings, 0 errors; 2\/2 pod volume restores completed; 1 PVCs bound \(2 restored\); scratch namespace deleted\n$/,
     );
     expect(run.status).toBe(0);
   });
@@ -240,15 +243,18 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: a tenants drill", () => {
       source: { component: "cluster-backup-restore-drill" },
       count: 1,
     });
-    expect(event.message).toMatch(/^tenants drill succeeded: schedule tenants-daily; backup tenants-daily-20260102010000; source cust-a; /);
+    expect(event.message).toMatch(/^tenants drill succeeded: schedule tenants-daily; backup tenants-daily-20260102010000; rotation week 2920, group 0 of 4: 1 of 2 tenants; source cust-a; /);
     expect(event.firstTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
-  it("rotates: the next rotation period picks the next tenant", () => {
-    // index = floor(now / ROTATION_SECONDS) % 2 candidates (cust-a, cust-b): a period of 2/3 of now gives index 1.
-    const next = runDrill("tenants", baseState(), { ROTATION_SECONDS: String(Math.floor((Date.now() / 1000) * (2 / 3))) });
+  it("rotates: the next week restores group 1 (cust-b); a week whose group has no candidate restores one by the week number", () => {
+    const next = runDrill("tenants", baseState(), { ROTATION_NOW: String(WEEK_2920 + 7 * 86400) });
     expect(next.status).toBe(0);
+    expect(next.stderr).toContain("; rotation week 2921, group 1 of 4: 1 of 2 tenants; source cust-b;");
     expect((next.state.created as Obj[]).find((o) => o.kind === "Restore")!.spec.includedNamespaces).toEqual(["cust-b"]);
+    // Week 2922, group 2: cust-c's, but it was created after the backup; 2922 mod 2 picks the first of [cust-a, cust-b].
+    const empty = runDrill("tenants", baseState(), { ROTATION_NOW: String(WEEK_2920 + 14 * 86400) });
+    expect(empty.stderr).toContain("; rotation week 2922, group 2 of 4: 1 of 2 tenants; source cust-a;");
   });
 
   it("a fixed source namespace from config", () => {
@@ -269,7 +275,7 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: failures", () => {
     expect(run.state.events[0]).toMatchObject({ type: "Warning", reason: "RestoreDrillFailed" });
     expect(run.state.events[0].message).toBe(
       `tenants drill failed at step 'check restore': the Restore ${scratch} ended PartiallyFailed (velero -n backup-system restore describe ${scratch} --details; velero -n backup-system restore logs ${scratch}) ` +
-        `(schedule tenants-daily; backup tenants-daily-20260102010000; source cust-a; scratch ${scratch}; 2 workloads scaled to zero; restore PartiallyFailed, 10/12 items, 0 warnings, 2 errors; scratch namespace deleted)`,
+        `(schedule tenants-daily; backup tenants-daily-20260102010000; ${ROTATION_NOTE}; source cust-a; scratch ${scratch}; 2 workloads scaled to zero; restore PartiallyFailed, 10/12 items, 0 warnings, 2 errors; scratch namespace deleted)`,
     );
   });
 
@@ -495,6 +501,44 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: a scratch namespace is isolated, nev
     }
   });
 
+  it("a rotation group of several tenants: one scratch namespace and one Restore per tenant, in name order, each admitted by the policy", () => {
+    const state = baseState();
+    // cust-1003 is in group 0 with cust-a: week 2920 restores both.
+    state.namespaces.push(ns("cust-1003", "2025-07-01T00:00:00Z", { tenant: "true", backup: "true" }));
+    const run = runDrill("tenants", state);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(
+      /SUCCEEDED: schedule tenants-daily; backup tenants-daily-20260102010000; rotation week 2920, group 0 of 4: 2 of 3 tenants; source cust-1003; scratch drill-cust-1003-\d{12}; .*; scratch namespace deleted; source cust-a; scratch drill-cust-a-\d{12}; .*; scratch namespace deleted\n$/,
+    );
+    const restores = created(run, "Restore");
+    expect(restores.map((r) => [r.spec.includedNamespaces, Object.keys(r.spec.namespaceMapping)])).toEqual([
+      [["cust-1003"], ["cust-1003"]],
+      [["cust-a"], ["cust-a"]],
+    ]);
+    const scratches = created(run, "Namespace").map((n) => n.metadata.name as string);
+    expect(run.state.deleted).toEqual(["namespace/drill-cust-b-202512270100", `namespace/${scratches[0]}`, `restore/backup-system/${scratches[0]}`, `namespace/${scratches[1]}`, `restore/backup-system/${scratches[1]}`]);
+    const group = { Namespace: "", Restore: "velero.io", RoleBinding: "rbac.authorization.k8s.io" } as Record<string, string>;
+    const plural = { Namespace: "namespaces", Restore: "restores", RoleBinding: "rolebindings" } as Record<string, string>;
+    const judged = (run.state.created as Obj[]).filter((o) => o.kind in plural);
+    expect(judged.map((o) => o.kind)).toEqual(["Namespace", "RoleBinding", "Restore", "Namespace", "RoleBinding", "Restore"]);
+    for (const o of judged) {
+      const namespace = created(run, "Namespace").find((n) => n.metadata.name === (o.metadata.namespace ?? o.metadata.name)) ?? null;
+      const request = { operation: "CREATE" as const, userInfo: user, namespace: o.metadata.namespace ?? "", resource: { group: group[o.kind], version: "v1", resource: plural[o.kind] } };
+      expect(admit(policy, request, o, null, o.kind === "RoleBinding" ? namespace : null), `${o.kind} ${o.metadata.name}`).toEqual([]);
+    }
+  });
+
+  it("the first tenant that fails ends the run: its scratch namespace is deleted, its Restore kept, and the Event names the tenants not reached", () => {
+    const state: Obj = { ...baseState(), podVolumeRestores: [{ name: "data", phase: "Failed" }] };
+    state.namespaces.push(ns("cust-1003", "2025-07-01T00:00:00Z", { tenant: "true", backup: "true" }));
+    const run = runDrill("tenants", state);
+    expect(run.status).toBe(1);
+    expect(created(run, "Restore").map((r) => r.spec.includedNamespaces)).toEqual([["cust-1003"]]);
+    expect(run.state.events[0].message).toMatch(
+      /^tenants drill failed at step 'check pod volumes': only 0 of 1 pod volume restores of drill-cust-1003-\d{12} completed; not drilled in this run: cust-a \(schedule tenants-daily; .*; scratch namespace deleted\)$/,
+    );
+  });
+
   it("retries the NetworkPolicy while the RoleBinding propagates, and fails before any Restore when it cannot isolate", () => {
     const late = runDrill("tenants", { ...baseState(), networkPolicyFailures: 1 });
     expect(late.status).toBe(0);
@@ -512,7 +556,7 @@ for (const shell of SHELLS) {
   describe.skipIf(!HAS_JQ || !shell.present)(`restore-drill.sh under ${shell.name}`, () => {
     it("a tenants drill, a postgres drill and a refusal behave the same", () => {
       const tenantsRun = runDrill("tenants", baseState(), {}, ["run"], shell.argv);
-      expect(tenantsRun.stderr).toMatch(/SUCCEEDED: schedule tenants-daily; backup tenants-daily-20260102010000; source cust-a; scratch drill-cust-a-\d{12}; 2 workloads scaled to zero; restore Completed, 12\/12 items, 1 warnings, 0 errors; 2\/2 pod volume restores completed; 1 PVCs bound \(2 restored\); scratch namespace deleted\n$/);
+      expect(tenantsRun.stderr).toMatch(/SUCCEEDED: schedule tenants-daily; backup tenants-daily-20260102010000; rotation week 2920, group 0 of 4: 1 of 2 tenants; source cust-a; scratch drill-cust-a-\d{12}; 2 workloads scaled to zero; restore Completed, 12\/12 items, 1 warnings, 0 errors; 2\/2 pod volume restores completed; 1 PVCs bound \(2 restored\); scratch namespace deleted\n$/);
       expect(tenantsRun.status).toBe(0);
       expect((tenantsRun.state.created as Obj[]).map((o) => o.kind)).toEqual(["DownloadRequest", "Namespace", "RoleBinding", "NetworkPolicy", "Restore", "Event"]);
       const pg = { ...baseState(), restoreStatus: { phase: "Completed", progress: { itemsRestored: 9, totalItems: 9 }, warnings: 0, errors: 0, hookStatus: { hooksAttempted: 1, hooksFailed: 0 } } };

@@ -44,6 +44,9 @@ describe("drills: what each drill restores", () => {
         sourceNamespace: undefined,
         tenantGlob: "cust-*",
         excludedResources: EXCLUDED,
+        // Every tenant at least once per 4 weeks; weeks end half a week from Saturday 10:00 UTC (test/drills-rotation.test.ts).
+        rotationWeeks: 4,
+        rotationOffsetSeconds: 511200,
       },
       {
         kind: "postgres",
@@ -119,7 +122,8 @@ describe("drills: the CronJob", () => {
       { name: "COPY_LABEL_PREFIX", value: "pod-security.kubernetes.io/" },
       { name: "SOURCE_ANNOTATION", value: "cluster-backup.io/drill-source" },
       { name: "BACKUP_ANNOTATION", value: "cluster-backup.io/drill-backup" },
-      { name: "ROTATION_SECONDS", value: "604800" },
+      { name: "ROTATION_WEEKS", value: "4" },
+      { name: "ROTATION_OFFSET_SECONDS", value: "511200" },
       { name: "WAIT_SECONDS", value: "6300" },
       { name: "POLL_SECONDS", value: "10" },
       { name: "CRONJOB_NAME", value: "restore-drill-tenants" },

@@ -189,7 +189,7 @@ describe("the program deploys the admission policies", () => {
     expect(devReport.summary.slice(0, 3)).toEqual(["## Policies", "", `23 policies of the pack \`policy/\` ran over ${dev.registrations.length} resources: no violation.`]);
     const report = policyReport(prod.run);
     expect(report.mandatoryViolations).toBe(0);
-    expect(report.summary.slice(0, 3)).toEqual(["## Policies", "", `23 policies of the pack \`policy/\` ran over ${prod.registrations.length} resources: 12 violations (0 mandatory).`]);
+    expect(report.summary.slice(0, 3)).toEqual(["## Policies", "", `23 policies of the pack \`policy/\` ran over ${prod.registrations.length} resources: 13 violations (0 mandatory).`]);
     // Exactly the containers running the images of Pulumi.prod.yaml's images.allowTagOnly waiver (what each gets is tested in policy-images-digest.test.ts).
     expect(report.lines.map((l) => l.replace(/^advisory images-digest \S+: /, "").replace(/ (runs|is handed) .*$/, "")).sort()).toEqual([
       "CronJob backup-system/tenant-backup-optout, container 'unlabel-opted-in': image 'registry.k8s.io/kubectl:v1.34.2'",
@@ -201,6 +201,7 @@ describe("the program deploys the admission policies", () => {
       "CronJob benji/benji-metadata-backup, container 'benji': image 'ghcr.io/elemental-lf/benji-k8s:0.17.0'",
       "CronJob benji/benji-restore-drill, container 'benji': image 'ghcr.io/elemental-lf/benji-k8s:0.17.0'",
       "DaemonSet zrepl/zrepl-garage-push, container 'zrepl': image 'ghcr.io/acme/zrepl:0.7.0-openzfs2.2'",
+      "DaemonSet zrepl/zrepl-sink, container 'sink-check': image 'ghcr.io/acme/zrepl:0.7.0-openzfs2.2'",
       "DaemonSet zrepl/zrepl-sink, container 'zrepl': image 'ghcr.io/acme/zrepl:0.7.0-openzfs2.2'",
       "Job benji/benji-db-init-e4c34fb7, container 'benji': image 'ghcr.io/elemental-lf/benji-k8s:0.17.0'",
       "chart velero, values.initContainers[0] 'velero-plugin-for-aws': image 'docker.io/velero/velero-plugin-for-aws:v1.14.3'",

@@ -69,12 +69,16 @@ describe("stack-args", () => {
       lagThreshold: prod.flows.zrepl.lagThreshold,
       keepSenderLastN: 10,
       receiverGrid: "1x1h(keep=all) | 24x1h | 30x1d | 6x30d",
+      sinkCheck: { intervalSeconds: 300, datasets: ["wdc/zrepl/garage/tank/garage<"] },
     });
+    const noSinkCheck = { ...prod, flows: { ...prod.flows, zrepl: { ...prod.flows.zrepl, sinkCheck: { ...prod.flows.zrepl.sinkCheck, enabled: false } } } };
+    expect(flowInventoryArgsFromConfig(noSinkCheck, [], []).zrepl?.sinkCheck).toBeUndefined();
     expect(args.velero).toEqual({
       repositoryPassword: "random",
       postgresWorkload: { namespace: "postgres", name: "postgres" },
       locationNames: ["default", "system", "garage-backups", "postgres"],
       optOut: { name: "tenant-backup-optout", cron: prod.flows.tenants.optOutSchedule, activeDeadlineSeconds: 600 },
+      extraValues: prod.velero.extraValues,
     });
     const off = flowInventoryArgsFromConfig(
       { ...prod, flows: { ...prod.flows, benji: { ...prod.flows.benji, enabled: false }, zrepl: { ...prod.flows.zrepl, enabled: false }, postgres: { ...prod.flows.postgres, enabled: false }, tenants: { ...prod.flows.tenants, optOutSync: false } } },

@@ -8,6 +8,7 @@ import { parse } from "yaml";
 import { computedOutputs } from "../scripts/lib/mocks";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { ZREPL_START_SCRIPT } from "../components/zrepl/replication";
+import { sinkCheckPodParts } from "../components/zrepl/sink-check";
 import { zreplArgsFromConfig } from "../components/stack-args";
 import { planStack, planWith, ROOT, type Obj, type Plan } from "./harness";
 import { PSA_PRIVILEGED } from "./lib/expected";
@@ -194,7 +195,8 @@ describe("zrepl in prod", () => {
       expect(pod.nodeSelector).toEqual({ "kubernetes.io/hostname": node });
       expect(pod.automountServiceAccountToken).toBe(false);
       expect(pod.hostNetwork).toBeUndefined();
-      expect(pod.containers).toHaveLength(1);
+      // The sink pod also runs the sink check (test/zrepl-sink-check.test.ts).
+      expect(pod.containers.map((x: Obj) => x.name)).toEqual(side === "sink" ? ["zrepl", "sink-check", "sink-check-exporter"] : ["zrepl"]);
       const [c] = pod.containers;
       expect(c.name).toBe("zrepl");
       expect(c.image).toBe("ghcr.io/acme/zrepl:0.7.0-openzfs2.2");
@@ -216,7 +218,18 @@ describe("zrepl in prod", () => {
         { name: "config", configMap: { name } },
         { name: "tls", secret: { secretName: tlsSecret, defaultMode: 0o400 } },
         { name: "run", emptyDir: { medium: "Memory" } },
+        ...(side === "sink" ? [{ name: "sink-check", emptyDir: { sizeLimit: "16Mi" } }] : []),
       ]);
+    });
+
+    it("zrepl-sink carries the sink check of the expected dataset wdc/zrepl/garage/tank/garage< every 5m, on the zrepl image", () => {
+      const pod: Obj = plan.object("DaemonSet", "zrepl-sink", "zrepl").spec.template.spec;
+      const parts = sinkCheckPodParts(
+        { image: "ghcr.io/acme/zrepl:0.7.0-openzfs2.2", exporterImage: "quay.io/prometheus/node-exporter:v1.12.1", intervalSeconds: 300, datasets: ["wdc/zrepl/garage/tank/garage<"], clientPrefix: "wdc/zrepl/garage/" },
+        "dev-zfs",
+      );
+      expect(pod.containers.slice(1)).toEqual(parts.containers);
+      expect(pod.containers[1].command.slice(4)).toEqual(["every", "300", "/var/lib/sink-check/zrepl-sink.prom", "wdc/zrepl/garage/", "zrepl_", "wdc/zrepl/garage/tank/garage<"]);
     });
 
     it("waits for its ConfigMap and TLS Secret (certs → ConfigMaps → DaemonSets)", () => {
@@ -294,11 +307,14 @@ describe("zreplArgsFromConfig", () => {
     snapshotInterval: "10m",
     keepSenderLastN: 10,
     receiverGrid: "1x1h(keep=all) | 24x1h | 30x1d | 6x30d",
+    sinkCheck: { enabled: true, exporterImage: "quay.io/prometheus/node-exporter:v1.12.1", interval: "5m" },
   };
 
   it("passes the config through and protects in production only", () => {
-    expect(zreplArgsFromConfig(flow, true)).toEqual({ ...flow, protect: true });
+    const { sinkCheck, ...rest } = flow;
+    expect(zreplArgsFromConfig(flow, true)).toEqual({ ...rest, sinkCheck: { exporterImage: sinkCheck.exporterImage, interval: "5m" }, protect: true });
     expect(zreplArgsFromConfig(flow, false).protect).toBe(false);
+    expect(zreplArgsFromConfig({ ...flow, sinkCheck: { ...sinkCheck, enabled: false } }, false).sinkCheck).toBeUndefined();
   });
 
   it("refuses an enabled flow without image or nodes", () => {

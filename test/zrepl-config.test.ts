@@ -40,6 +40,7 @@ describe("flows.zrepl config", () => {
       keepSenderLastN: 10,
       receiverGrid: "1x1h(keep=all) | 24x1h | 30x1d | 6x30d",
       lagThreshold: "1h",
+      sinkCheck: { enabled: true, exporterImage: "quay.io/prometheus/node-exporter:v1.12.1", interval: "5m" },
     });
   });
 
@@ -136,7 +137,7 @@ describe("flows.zrepl config", () => {
 
   it("rejects unknown keys (no silently ignored typo)", () => {
     expect(problems({ ...zrepl, grid: "24x1h" })).toEqual([
-      "cluster-backup:flows.zrepl.grid: unknown key; expected one of: enabled, namespace, image, sourceNode, sinkNode, sourceFilesystems, sinkRootFs, clientCn, serverCn, snapshotInterval, keepSenderLastN, receiverGrid, lagThreshold",
+      "cluster-backup:flows.zrepl.grid: unknown key; expected one of: enabled, namespace, image, sourceNode, sinkNode, sourceFilesystems, sinkRootFs, clientCn, serverCn, snapshotInterval, keepSenderLastN, receiverGrid, lagThreshold, sinkCheck",
     ]);
   });
 });

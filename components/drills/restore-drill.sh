@@ -6,8 +6,9 @@
 #   1. delete scratch namespaces left behind by an earlier run of this drill;
 #   2. pick the newest Completed backup of the Velero Schedule the drill checks, or a newer PartiallyFailed one whose
 #      errors Velero recorded against other namespaces only;
-#   3. pick the source namespace (fixed, or a different tenant every run) and name the scratch namespace
-#      drill-<source>-<yyyymmddhhmm> (UTC);
+#   3. pick the source namespaces: the fixed one, or the tenants of this week's rotation group (every tenant at least
+#      once per ROTATION_WEEKS weeks, components/drills/rotation.ts); then steps 4-6 for each, one after the other,
+#      each into its own scratch namespace drill-<source>-<yyyymmddhhmm> (UTC) with its own Restore;
 #   4. create the scratch namespace (labelled as a drill's, excluded from backups, never privileged), bind the
 #      drill's scratch rights there, isolate it with a deny-all NetworkPolicy (no ingress, no egress), then create a
 #      Restore of the source namespace into it through Velero's namespace mapping;
@@ -26,11 +27,15 @@
 # (ClusterRole cluster-backup-restore-drill-scratch): it cannot read or scale anything in any other namespace.
 #
 # Usage: restore-drill.sh run | check-scratch <namespace> | scratch-name <source> <yyyymmddhhmm>
+#        | rotation <unix time> <candidate>... (prints the tenants the run of that time restores)
 # Environment (set by the CronJob): DRILL_KIND, VELERO_NAMESPACE, SCHEDULE_NAME, SOURCE_NAMESPACE (empty: rotate),
 # TENANT_PREFIX, TENANT_GLOB, TENANT_SELECTOR, EXCLUDE_LABEL, SCRATCH_PREFIX, DRILL_LABEL, COPY_LABEL_PREFIX,
-# SOURCE_ANNOTATION, BACKUP_ANNOTATION, ROTATION_SECONDS, WAIT_SECONDS, POLL_SECONDS, CRONJOB_NAME, POD_NAME,
-# TEMPLATE_DIR, EXPECT_HOOKS.
+# SOURCE_ANNOTATION, BACKUP_ANNOTATION, ROTATION_WEEKS, ROTATION_OFFSET_SECONDS, WAIT_SECONDS, POLL_SECONDS,
+# CRONJOB_NAME, POD_NAME, TEMPLATE_DIR, EXPECT_HOOKS; ROTATION_NOW (Unix time, default now) replays another week's group.
 set -eu
+# Tenant names sort the same everywhere (the rotation's fallback pick indexes the sorted list).
+export LC_ALL=C
+WEEK_SECONDS=604800
 
 EXIT_FAILED=1
 EXIT_REFUSED=3
@@ -129,6 +134,7 @@ on_exit() {
     log "SUCCEEDED: $summary"
   else
     [ -n "$detail" ] || detail="step '$step' exited with status $status"
+    [ -z "${not_reached:-}" ] || detail="$detail; not drilled in this run: $not_reached"
     record_event Warning RestoreDrillFailed "$DRILL_KIND drill failed at step '$step': $detail ($summary)" || log "could not record the Event"
   fi
   exit "$status"
@@ -213,12 +219,31 @@ matches_glob() {
   return 1
 }
 
-# choose_source: sets source to SOURCE_NAMESPACE or, when that is empty, to one of the tenants the backup holds
-# (labelled tenant namespaces matching the glob, not opted out, created before the backup started), a different one
-# every ROTATION_SECONDS.
-choose_source() {
+# rotation NOW CANDIDATE...: sets week, group and picked (space-separated) for the run at Unix time NOW: the sorted
+# candidates whose rotation group (a hash of the name alone, (h * 31 + code point) mod 1000003 over its characters,
+# modulo ROTATION_WEEKS) is week mod ROTATION_WEEKS, or, when none is, the candidate at week mod count. Every tenant is
+# in one group by its own name, so every tenant that stays a candidate for ROTATION_WEEKS weeks is picked in one of
+# them, whatever other tenants come and go (components/drills/rotation.ts explains the bound).
+rotation() {
+  week=$((($1 - ROTATION_OFFSET_SECONDS) / WEEK_SECONDS))
+  group=$((week % ROTATION_WEEKS))
+  shift
+  picked=""
+  [ "$#" -gt 0 ] || return 0
+  picked=$(printf '%s\n' "$@" | jq -R -r --argjson n "$ROTATION_WEEKS" --argjson g "$group" \
+    'select((reduce explode[] as $c (0; (. * 31 + $c) % 1000003)) % $n == $g)' | tr '\n' ' ' | sed 's/ $//')
+  if [ -z "$picked" ]; then
+    index=$((week % $# + 1))
+    eval "picked=\${$index}"
+  fi
+}
+
+# choose_sources: sets sources to SOURCE_NAMESPACE or, when that is empty, to this week's rotation group among the
+# tenants the backup holds (labelled tenant namespaces matching the glob, not opted out, created before the backup
+# started, without errors in it).
+choose_sources() {
   if [ -n "$SOURCE_NAMESPACE" ]; then
-    source=$SOURCE_NAMESPACE
+    sources=$SOURCE_NAMESPACE
     return 0
   fi
   tenants=$(kubectl get namespaces -l "$TENANT_SELECTOR" -o json)
@@ -228,10 +253,77 @@ choose_source() {
                        and (.metadata.labels[$ex] // "") != "true") | .metadata.name' | sort); do
     if matches_glob "$ns" && ! in_list "$ns" "$tainted"; then candidates="$candidates $ns"; fi
   done
+  # shellcheck disable=SC2086
   set -- $candidates
   [ "$#" -gt 0 ] || fail "no tenant namespace matching $TENANT_GLOB existed when $backup started"
-  index=$(( ($(date +%s) / ROTATION_SECONDS) % $# + 1 ))
-  eval "source=\${$index}"
+  rotation "${ROTATION_NOW:-$(date +%s)}" "$@"
+  sources=$picked
+  count=$(printf '%s\n' $sources | grep -c .)
+  summary="$summary; rotation week $week, group $group of $ROTATION_WEEKS: $count of $# tenants"
+}
+
+# drill_source: steps 4-6 for $source (scratch namespace, Restore, checks, clean-up); fails the run on the first problem.
+drill_source() {
+  stamp=$(date -u +%Y%m%d%H%M)
+  target=$(scratch_name "$source" "$stamp")
+  require_scratch "$target"
+  [ "$target" != "$source" ] || fail "the scratch namespace equals the source $source"
+  summary="$summary; source $source; scratch $target"
+
+  step="create scratch namespace"
+  # The restored pods run under the source's Pod Security level, never above baseline: a level other than restricted
+  # becomes baseline (the admission policy refuses a privileged scratch namespace). No other label is copied.
+  source_json=$(kubectl get namespace "$source" --ignore-not-found -o json)
+  [ -n "$source_json" ] || source_json='{}'
+  copied=$(printf '%s' "$source_json" | jq -c --arg p "$COPY_LABEL_PREFIX" '.metadata.labels // {} | with_entries(select(.key | startswith($p)))
+    | with_entries(if (.key == ($p + "enforce") or .key == ($p + "audit") or .key == ($p + "warn")) and .value != "restricted" then .value = "baseline" else . end)')
+  scratch=$target
+  jq --arg name "$scratch" --arg source "$source" --arg backup "$backup" --argjson copied "$copied" \
+    --arg source_key "$SOURCE_ANNOTATION" --arg backup_key "$BACKUP_ANNOTATION" \
+    '.metadata.name = $name | .metadata.labels = .metadata.labels + $copied
+     | .metadata.annotations[$source_key] = $source | .metadata.annotations[$backup_key] = $backup' \
+    "$TEMPLATE_DIR/$DRILL_KIND-namespace.json" >"$work/namespace.json"
+  kubectl create -f "$work/namespace.json" >/dev/null
+  created=yes
+
+  step="isolate scratch namespace"
+  jq --arg ns "$scratch" '.metadata.namespace = $ns' "$TEMPLATE_DIR/scratch-rolebinding.json" | kubectl create -f - >/dev/null
+  jq --arg ns "$scratch" '.metadata.namespace = $ns' "$TEMPLATE_DIR/scratch-networkpolicy.json" >"$work/networkpolicy.json"
+  # The RoleBinding just created may take a moment to reach the API server's authorizer.
+  tries=0
+  until kubectl create -f "$work/networkpolicy.json" >/dev/null; do
+    tries=$((tries + 1))
+    [ "$tries" -lt "$ISOLATE_TRIES" ] || fail "could not create the deny-all NetworkPolicy in $scratch"
+    sleep 2
+  done
+
+  step="create restore"
+  restore=$scratch
+  jq --arg name "$restore" --arg backup "$backup" --arg source "$source" --arg target "$scratch" \
+    '.metadata.name = $name | .spec.backupName = $backup | .spec.includedNamespaces = [$source]
+     | .spec.namespaceMapping = {($source): $target}' \
+    "$TEMPLATE_DIR/$DRILL_KIND-restore.json" | kubectl create -f - >/dev/null
+
+  step="wait for restore"
+  wait_for_restore >/dev/null
+
+  step="scale down"
+  scale_down
+
+  step="check restore"
+  check_restore
+  step="check pod volumes"
+  check_pod_volumes
+  step="check PVCs"
+  check_pvcs
+
+  step="clean up"
+  (delete_scratch "$scratch") || fail "could not delete the scratch namespace $scratch"
+  created=no
+  summary="$summary; scratch namespace deleted"
+  kubectl -n "$VELERO_NAMESPACE" delete restores.velero.io "$restore" --wait=false >/dev/null || log "could not delete the Restore $restore"
+  restore=""
+  scratch=""
 }
 
 wait_for_restore() {
@@ -314,6 +406,7 @@ run() {
   scratch=""
   restore=""
   created=no
+  not_reached=""
   summary="schedule $SCHEDULE_NAME"
   detail=""
   deadline=$(($(date +%s) + WAIT_SECONDS))
@@ -333,62 +426,23 @@ run() {
   summary="$summary; backup $backup"
 
   step="choose source"
-  choose_source
-  if is_scratch "$source"; then fail "the source $source is itself a scratch namespace"; fi
-  if [ "$DRILL_KIND" = tenants ] && ! matches_glob "$source"; then fail "the source $source is not a tenant namespace ($TENANT_GLOB)"; fi
-  stamp=$(date -u +%Y%m%d%H%M)
-  target=$(scratch_name "$source" "$stamp")
-  require_scratch "$target"
-  [ "$target" != "$source" ] || fail "the scratch namespace equals the source $source"
-  summary="$summary; source $source; scratch $target"
-
-  step="create scratch namespace"
-  # The restored pods run under the source's Pod Security level, never above baseline: a level other than restricted
-  # becomes baseline (the admission policy refuses a privileged scratch namespace). No other label is copied.
-  source_json=$(kubectl get namespace "$source" --ignore-not-found -o json)
-  [ -n "$source_json" ] || source_json='{}'
-  copied=$(printf '%s' "$source_json" | jq -c --arg p "$COPY_LABEL_PREFIX" '.metadata.labels // {} | with_entries(select(.key | startswith($p)))
-    | with_entries(if (.key == ($p + "enforce") or .key == ($p + "audit") or .key == ($p + "warn")) and .value != "restricted" then .value = "baseline" else . end)')
-  scratch=$target
-  jq --arg name "$scratch" --arg source "$source" --arg backup "$backup" --argjson copied "$copied" \
-    --arg source_key "$SOURCE_ANNOTATION" --arg backup_key "$BACKUP_ANNOTATION" \
-    '.metadata.name = $name | .metadata.labels = .metadata.labels + $copied
-     | .metadata.annotations[$source_key] = $source | .metadata.annotations[$backup_key] = $backup' \
-    "$TEMPLATE_DIR/$DRILL_KIND-namespace.json" >"$work/namespace.json"
-  kubectl create -f "$work/namespace.json" >/dev/null
-  created=yes
-
-  step="isolate scratch namespace"
-  jq --arg ns "$scratch" '.metadata.namespace = $ns' "$TEMPLATE_DIR/scratch-rolebinding.json" | kubectl create -f - >/dev/null
-  jq --arg ns "$scratch" '.metadata.namespace = $ns' "$TEMPLATE_DIR/scratch-networkpolicy.json" >"$work/networkpolicy.json"
-  # The RoleBinding just created may take a moment to reach the API server's authorizer.
-  tries=0
-  until kubectl create -f "$work/networkpolicy.json" >/dev/null; do
-    tries=$((tries + 1))
-    [ "$tries" -lt "$ISOLATE_TRIES" ] || fail "could not create the deny-all NetworkPolicy in $scratch"
-    sleep 2
+  choose_sources
+  for source in $sources; do
+    if is_scratch "$source"; then fail "the source $source is itself a scratch namespace"; fi
+    if [ "$DRILL_KIND" = tenants ] && ! matches_glob "$source"; then fail "the source $source is not a tenant namespace ($TENANT_GLOB)"; fi
   done
 
-  step="create restore"
-  restore=$scratch
-  jq --arg name "$restore" --arg backup "$backup" --arg source "$source" --arg target "$scratch" \
-    '.metadata.name = $name | .spec.backupName = $backup | .spec.includedNamespaces = [$source]
-     | .spec.namespaceMapping = {($source): $target}' \
-    "$TEMPLATE_DIR/$DRILL_KIND-restore.json" | kubectl create -f - >/dev/null
-
-  step="wait for restore"
-  wait_for_restore >/dev/null
-
-  step="scale down"
-  scale_down
-
-  step="check restore"
-  check_restore
-  step="check pod volumes"
-  check_pod_volumes
-  step="check PVCs"
-  check_pvcs
-  step="clean up"
+  # One source after the other; the first failure ends the run (on_exit names the sources it did not reach).
+  # shellcheck disable=SC2086
+  set -- $sources
+  while [ "$#" -gt 0 ]; do
+    source=$1
+    shift
+    not_reached="$*"
+    step="start $source"
+    drill_source
+  done
+  not_reached=""
 }
 
 case "${1:-}" in
@@ -398,8 +452,15 @@ case "${1:-}" in
     echo "${2:-} is a scratch namespace"
     ;;
   scratch-name) scratch_name "${2:?source}" "${3:?yyyymmddhhmm}" ;;
+  rotation)
+    shift
+    now=${1:?unix time}
+    shift
+    rotation "$now" "$@"
+    printf 'week %s group %s: %s\n' "$week" "$group" "$picked"
+    ;;
   *)
-    echo "usage: $0 run | check-scratch <namespace> | scratch-name <source> <yyyymmddhhmm>" >&2
+    echo "usage: $0 run | check-scratch <namespace> | scratch-name <source> <yyyymmddhhmm> | rotation <unix time> <candidate>..." >&2
     exit 2
     ;;
 esac

@@ -6,8 +6,10 @@
  * folder): it restores the newest completed backup of one Schedule into a scratch namespace
  * `drill-<source>-<yyyymmddhhmm>` through Velero's namespace mapping, checks the result, deletes the scratch
  * namespace and reports through its exit status (kube-state-metrics → the RestoreDrill* alerts) and an Event.
- * - tenants: one tenant namespace of `tenants-daily` (fixed by config, or a different tenant every run); checks the
- *   restore phase, item counts, pod volume restores and that the restored PVCs are Bound.
+ * - tenants: tenant namespaces of `tenants-daily`: the one fixed by config, or this week's rotation group, so that every
+ *   tenant is restored at least once per `drills.tenants.rotationWeeks` weeks (components/drills/rotation.ts), one
+ *   Restore and scratch namespace per tenant; checks the restore phase, item counts, pod volume restores and that the
+ *   restored PVCs are Bound.
  * - postgres: the Postgres namespace of `postgres-backup`; Velero runs postgres-check.sh as a restore exec hook in
  *   the restored Postgres container (load the dump, compare databases, run the configured query), so the drill's
  *   account needs no `pods/exec`.
@@ -32,6 +34,7 @@ import { globToRegExp } from "../schema/namespace-glob";
 import { SCHEDULE_NAMES } from "../velero/schedule-specs";
 import type { ConfigProblem } from "../config-problem";
 import { firstWindowOverlap, formatRun } from "./windows";
+import { rotationOffsetSeconds, WEEK_SECONDS } from "./rotation";
 
 export const DRILL_KINDS = ["tenants", "postgres"] as const;
 export type DrillKind = (typeof DRILL_KINDS)[number];
@@ -106,8 +109,12 @@ export interface DrillSpec {
   readonly timeoutSeconds: number;
   /** The Velero Schedule whose backups it restores. */
   readonly scheduleName: string;
-  /** The namespace it restores; undefined: a different tenant every run. */
+  /** The namespace it restores; undefined: this week's rotation group of tenants. */
   readonly sourceNamespace?: string;
+  /** Rotating tenants drill: every tenant restored at least once per this many weeks (drills.tenants.rotationWeeks). */
+  readonly rotationWeeks?: number;
+  /** Rotating tenants drill: {@link rotationOffsetSeconds} of its schedule. */
+  readonly rotationOffsetSeconds?: number;
   /** flows.tenants.namespaceGlob: which namespaces are tenants. */
   readonly tenantGlob: string;
   /** Resources left out of the scratch copy. */
@@ -127,7 +134,14 @@ export interface DrillConfig {
     readonly timeout: string;
     /** Whether the ValidatingAdmissionPolicy confining the drill account is deployed. */
     readonly admissionPolicy: boolean;
-    readonly tenants: { readonly enabled?: boolean; readonly schedule: string; readonly namespace?: string; readonly excludedResources: readonly string[] };
+    readonly tenants: {
+      readonly enabled?: boolean;
+      readonly schedule: string;
+      readonly namespace?: string;
+      /** A rotating drill restores every tenant at least once per this many weeks. */
+      readonly rotationWeeks: number;
+      readonly excludedResources: readonly string[];
+    };
     readonly postgres: { readonly enabled?: boolean; readonly schedule: string; readonly database: string; readonly query?: string };
   };
   /** Go duration a backup may take beyond its start (the drill must not meet it). */
@@ -161,7 +175,10 @@ export function buildDrillSpecs(cfg: DrillConfig): DrillSpec[] {
     tenantGlob: cfg.flows.tenants.namespaceGlob,
     excludedResources: t.excludedResources,
   });
-  if (drillEnabled(cfg, "tenants") && cfg.flows.tenants.enabled) specs.push(spec("tenants", t.schedule, t.namespace));
+  if (drillEnabled(cfg, "tenants") && cfg.flows.tenants.enabled) {
+    const rotation = t.namespace === undefined ? { rotationWeeks: t.rotationWeeks, rotationOffsetSeconds: rotationOffsetSeconds(t.schedule, cfg.timeZone) } : {};
+    specs.push({ ...spec("tenants", t.schedule, t.namespace), ...rotation });
+  }
   const p = cfg.drills.postgres;
   if (drillEnabled(cfg, "postgres") && cfg.flows.postgres.enabled) {
     specs.push({
@@ -337,7 +354,8 @@ export function drillEnv(spec: DrillSpec, veleroNamespace: string, timeZone: str
     ["COPY_LABEL_PREFIX", COPIED_LABEL_PREFIX],
     ["SOURCE_ANNOTATION", DRILL_ANNOTATIONS.source],
     ["BACKUP_ANNOTATION", DRILL_ANNOTATIONS.backup],
-    ["ROTATION_SECONDS", String(spec.intervalSeconds)],
+    ["ROTATION_WEEKS", String(spec.rotationWeeks ?? 1)],
+    ["ROTATION_OFFSET_SECONDS", String(spec.rotationOffsetSeconds ?? 0)],
     ["WAIT_SECONDS", String(spec.timeoutSeconds - DRILL_CLEANUP_RESERVE_SECONDS)],
     ["POLL_SECONDS", String(DRILL_POLL_SECONDS)],
     ["CRONJOB_NAME", spec.cronJob],
@@ -437,6 +455,14 @@ export function drillConfigProblems(cfg: DrillConfig): ConfigProblem[] {
     if (d[kind].enabled === true && !cfg.flows[kind].enabled) {
       problems.push({ path: `drills.${kind}.enabled`, value: true, message: `the drill restores backups of flows.${kind}, which is disabled; enable the flow or set drills.${kind}.enabled: false` });
     }
+  }
+  const tenantsInterval = cronMaxIntervalSeconds(d.tenants.schedule);
+  if (drillEnabled(cfg, "tenants") && cfg.flows.tenants.enabled && target === undefined && tenantsInterval > WEEK_SECONDS) {
+    problems.push({
+      path: "drills.tenants.schedule",
+      value: d.tenants.schedule,
+      message: `runs less often than weekly (up to ${humanDuration(tenantsInterval)} between runs): the rotation restores one group of tenants per week so that each is restored at least once per drills.tenants.rotationWeeks (${d.tenants.rotationWeeks}) weeks; expected a schedule that runs at least once a week, e.g. '0 10 * * 6'`,
+    });
   }
   const timeout = parseGoDuration(d.timeout) ?? 0;
   if (timeout < DRILL_MIN_TIMEOUT_SECONDS) {

@@ -18,7 +18,7 @@ export interface FlowInventoryArgs extends StaleSettings {
   readonly veleroNamespace: string;
   /** The Velero Schedules (components/velero/schedule-specs.ts); empty without Velero. */
   readonly schedules: readonly ScheduleSpec[];
-  readonly velero: Omit<VeleroFlowArgs, keyof StaleSettings | "timeZone"> & Omit<VeleroInfrastructureArgs, "veleroNamespace">;
+  readonly velero: Omit<VeleroFlowArgs, keyof StaleSettings | "timeZone"> & Omit<VeleroInfrastructureArgs, "veleroNamespace" | "grace">;
   /** The Benji flow's args, when Benji runs. */
   readonly benji?: Omit<BenjiFlowArgs, keyof StaleSettings | "timeZone">;
   /** The zrepl flow's args, when zrepl runs. */
@@ -46,6 +46,12 @@ export function buildFlowInventory(args: FlowInventoryArgs): FlowInventory {
       const verifiedBy = [...f.verifiedBy, ...verifications.filter((v) => v.watch.flow === f.id)];
       return { ...f, verifiedBy };
     }),
-    infrastructure: veleroInfrastructure(args.schedules, { veleroNamespace: args.veleroNamespace, locationNames: args.velero.locationNames, optOut: args.velero.optOut }),
+    infrastructure: veleroInfrastructure(args.schedules, {
+      veleroNamespace: args.veleroNamespace,
+      locationNames: args.velero.locationNames,
+      optOut: args.velero.optOut,
+      extraValues: args.velero.extraValues,
+      grace: args.grace,
+    }),
   };
 }

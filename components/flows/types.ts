@@ -7,10 +7,12 @@
  */
 import type { FlowName } from "../labels";
 import type { RunbookAnchor } from "../runbook-anchors";
+import type { RepoMaintenanceTarget } from "../monitoring/repo-maintenance";
+import type { ZreplSinkTarget } from "../monitoring/zrepl-sink";
 
 /** A Kubernetes object that implements, watches or verifies a flow. */
 export interface ObjectRef {
-  readonly kind: "Schedule" | "CronJob" | "DaemonSet" | "BackupStorageLocation";
+  readonly kind: "Schedule" | "CronJob" | "DaemonSet" | "BackupStorageLocation" | "Deployment";
   /** Empty for none (every kind here is namespaced). */
   readonly namespace: string;
   readonly name: string;
@@ -148,8 +150,24 @@ export interface ZreplJobWatch extends WatchBase {
   readonly lagSeconds: number;
 }
 
+/** Velero's kopia repository maintenance (every BackupRepository), which must succeed within its frequency. */
+export interface RepoMaintenanceWatch extends WatchBase {
+  readonly kind: "repo-maintenance";
+  /** The Velero server, which runs the maintenance Jobs of every BackupRepository. */
+  readonly object: ObjectRef;
+  readonly target: RepoMaintenanceTarget;
+}
+
+/** The zrepl sink check: per expected dataset on the backup node, its newest snapshot and whether it is readable. */
+export interface ZreplSinkWatch extends WatchBase {
+  readonly kind: "zrepl-sink";
+  /** The sink DaemonSet whose pod runs the check. */
+  readonly object: ObjectRef;
+  readonly target: ZreplSinkTarget;
+}
+
 /** What Prometheus sees succeed, with thresholds already derived. */
-export type Watch = ScheduleWatch | CronJobWatch | DaemonSetWatch | LocationWatch | ZreplJobWatch;
+export type Watch = ScheduleWatch | CronJobWatch | DaemonSetWatch | LocationWatch | ZreplJobWatch | RepoMaintenanceWatch | ZreplSinkWatch;
 
 /** A periodic proof that a flow's copies can be read back. */
 export interface Verification {

@@ -2,6 +2,8 @@
  * The Velero flows (one per Schedule of components/velero/schedule-specs.ts) and the watches they share: the backup
  * storage locations, Velero's node-agent and the tenant opt-out sync. Pure.
  */
+import { VELERO_RELEASE } from "../velero/values";
+import { REPO_MAINTENANCE_METRICS, repoMaintenanceTarget } from "../monitoring/repo-maintenance";
 import { METRICS, selector } from "../monitoring/rules";
 import { staleAfterSeconds, type StaleKey, type StaleSettings } from "../monitoring/stale";
 import { RUNBOOK_ANCHORS, type RunbookAnchor } from "../runbook-anchors";
@@ -11,7 +13,7 @@ import { REPO_CREDENTIALS_SECRET } from "../velero/values";
 import { veleroCron, type ScheduleSpec } from "../velero/schedule-specs";
 import { matchLabelsText } from "./text";
 import { cronJobWatch, daemonSetWatch, objectRef } from "./watches";
-import type { Flow, LocationWatch, Mechanism, ScheduleWatch, Selection, Watch } from "./types";
+import type { Flow, LocationWatch, Mechanism, RepoMaintenanceWatch, ScheduleWatch, Selection, Watch } from "./types";
 
 /** Velero's node-agent DaemonSet: the chart names it `node-agent`, whatever the release (chart 12.1.0 templates/node-agent-daemonset.yaml). */
 export const VELERO_NODE_AGENT_DAEMONSET = "node-agent";
@@ -33,6 +35,10 @@ export interface VeleroInfrastructureArgs {
   readonly locationNames: readonly string[];
   /** The tenant opt-out CronJob, when it runs. */
   readonly optOut?: { readonly name: string; readonly cron: string; readonly activeDeadlineSeconds: number };
+  /** velero.extraValues: its `configuration.defaultRepoMaintainFrequency` sets the kopia maintenance interval. */
+  readonly extraValues: Readonly<Record<string, unknown>>;
+  /** monitoring.grace, added to the maintenance interval. */
+  readonly grace: string;
 }
 
 /** Runbook section of each Velero flow key (flows.<key>). */
@@ -184,5 +190,14 @@ export function veleroInfrastructure(specs: readonly ScheduleSpec[], args: Veler
         }),
       ]
     : [];
-  return [...locations, nodeAgent, ...optOut];
+  const maintenance: RepoMaintenanceWatch = {
+    kind: "repo-maintenance",
+    flow: "velero",
+    // The chart names the server's Deployment after the release (chart 12.1.0 templates/deployment.yaml, velero.fullname).
+    object: objectRef("Deployment", ns, VELERO_RELEASE, "velero-chart"),
+    anchor: RUNBOOK_ANCHORS.storageLocations,
+    metric: REPO_MAINTENANCE_METRICS.success,
+    target: repoMaintenanceTarget(ns, args.extraValues, args.grace, RUNBOOK_ANCHORS.storageLocations),
+  };
+  return [...locations, nodeAgent, ...optOut, maintenance];
 }

@@ -2,13 +2,15 @@
  * The zrepl flow: the push job on the Garage node replicating to the sink on the backup node (components/zrepl), with
  * its facts read from the very zrepl configs the component renders. Pure.
  */
+import { zreplSinkTarget } from "../monitoring/zrepl-sink";
+import { SINK_CHECK_METRICS } from "../zrepl/sink-check";
 import { RUNBOOK_ANCHORS } from "../runbook-anchors";
 import { METRICS, selector } from "../monitoring/rules";
 import { buildZreplPushConfig, buildZreplSinkConfig, ZREPL_PUSH_JOB, type ZreplFilesystems, type ZreplPushJob, type ZreplSinkJob } from "../zrepl/config";
 import { gridSpanSeconds, parseGrid, parseZreplDuration } from "../zrepl/grid";
 import { roughDuration } from "./text";
 import { daemonSetWatch, objectRef } from "./watches";
-import type { Flow, ZreplJobWatch } from "./types";
+import type { Flow, ZreplJobWatch, ZreplSinkWatch } from "./types";
 
 /** What the zrepl flow is built from (components/zrepl/replication.ts's args with defaults applied, and its names). */
 export interface ZreplFlowArgs {
@@ -29,6 +31,8 @@ export interface ZreplFlowArgs {
   readonly lagThreshold: string;
   readonly keepSenderLastN: number;
   readonly receiverGrid: string;
+  /** The sink check (flows.zrepl.sinkCheck), when it runs: its interval and the sink datasets it lists. */
+  readonly sinkCheck?: { readonly intervalSeconds: number; readonly datasets: readonly string[] };
 }
 
 export function zreplFlow(args: ZreplFlowArgs): Flow {
@@ -58,10 +62,33 @@ export function zreplFlow(args: ZreplFlowArgs): Flow {
     anchor: RUNBOOK_ANCHORS.garageDataZrepl,
     metric: selector(METRICS.zreplLastSuccess, { zrepl_job: ZREPL_PUSH_JOB }),
   };
+  const sinkCheck: ZreplSinkWatch[] = args.sinkCheck
+    ? [
+        {
+          kind: "zrepl-sink",
+          flow: "zrepl",
+          object: sinkRef,
+          anchor: RUNBOOK_ANCHORS.garageDataZrepl,
+          metric: SINK_CHECK_METRICS.newestSnapshot,
+          target: zreplSinkTarget({
+            namespace: args.namespace,
+            daemonSet: args.sinkDaemonSet,
+            pushDaemonSet: args.pushDaemonSet,
+            pushJob: ZREPL_PUSH_JOB,
+            datasets: args.sinkCheck.datasets,
+            checkIntervalSeconds: args.sinkCheck.intervalSeconds,
+            snapshotIntervalSeconds: job.intervalSeconds,
+            lagSeconds: job.lagSeconds,
+            anchor: RUNBOOK_ANCHORS.garageDataZrepl,
+          }),
+        },
+      ]
+    : [];
   const watches = [
     job,
     daemonSetWatch("zrepl", pushRef, `zrepl push job ${ZREPL_PUSH_JOB} on the Garage node`, RUNBOOK_ANCHORS.garageDataZrepl),
     daemonSetWatch("zrepl", sinkRef, "zrepl sink on the backup node", RUNBOOK_ANCHORS.garageDataZrepl),
+    ...sinkCheck,
   ];
   const canmount = sink.recv?.properties?.override?.canmount;
   return {

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { objectMeta, requireProvider } from "../k8s";
 import { APP_NAME_LABEL } from "../labels";
 import { ZREPL_K8S } from "../zrepl/replication";
+import { SINK_CHECK_K8S } from "../zrepl/sink-check";
 import type { RuleGroup } from "./rules";
 
 /** Names of the monitoring objects. */
@@ -20,12 +21,18 @@ export const MONITORING_K8S = {
 /** How often the zrepl metrics are scraped. */
 export const ZREPL_SCRAPE_INTERVAL = "60s";
 
-/** `spec` of the zrepl PodMonitor: both daemons' pods, their metrics port. Pure. */
-export function zreplPodMonitorSpec(zreplNamespace: string) {
+/**
+ * `spec` of the zrepl PodMonitor: both daemons' pods, their metrics port, and with the sink check its exporter's port
+ * (only the sink pod has it, so the push pod yields no target for it). Pure.
+ */
+export function zreplPodMonitorSpec(zreplNamespace: string, sinkCheck = false) {
   return {
     selector: { matchLabels: { [APP_NAME_LABEL]: ZREPL_K8S.appValue } },
     namespaceSelector: { matchNames: [zreplNamespace] },
-    podMetricsEndpoints: [{ port: ZREPL_K8S.metricsPortName, path: "/metrics", interval: ZREPL_SCRAPE_INTERVAL }],
+    podMetricsEndpoints: [
+      { port: ZREPL_K8S.metricsPortName, path: "/metrics", interval: ZREPL_SCRAPE_INTERVAL },
+      ...(sinkCheck ? [{ port: SINK_CHECK_K8S.portName, path: "/metrics", interval: ZREPL_SCRAPE_INTERVAL }] : []),
+    ],
   };
 }
 
@@ -38,6 +45,8 @@ export interface BackupAlertsArgs {
   readonly ruleLabels?: Readonly<Record<string, string>>;
   /** Namespace of the zrepl DaemonSets; unset = no PodMonitor. */
   readonly zreplNamespace?: string;
+  /** The zrepl sink check runs: the PodMonitor also scrapes its port. Default false. */
+  readonly zreplSinkCheck?: boolean;
   /** What the objects wait for (their namespace); default none. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -70,7 +79,7 @@ export class BackupAlerts extends pulumi.ComponentResource {
           apiVersion: "monitoring.coreos.com/v1",
           kind: "PodMonitor",
           metadata: objectMeta(MONITORING_K8S.zreplPodMonitor, args.namespace, "zrepl", { labels }),
-          spec: zreplPodMonitorSpec(args.zreplNamespace),
+          spec: zreplPodMonitorSpec(args.zreplNamespace, args.zreplSinkCheck ?? false),
         },
         child,
       );

@@ -44,7 +44,9 @@ import {
 } from "@grafana/schema";
 import { defaultOptions as defaultStatOptions, type Options as StatOptions } from "@grafana/schema/dist/esm/raw/composable/stat/panelcfg/x/StatPanelCfg_types.gen";
 import type { Options as TimeSeriesOptions } from "@grafana/schema/dist/esm/raw/composable/timeseries/panelcfg/x/TimeSeriesPanelCfg_types.gen";
-import type { CronJobWatch, DaemonSetWatch, Flow, FlowInventory, LocationWatch, ScheduleWatch, Verification, Watch, ZreplJobWatch } from "../flows/types";
+import type { CronJobWatch, DaemonSetWatch, Flow, FlowInventory, LocationWatch, RepoMaintenanceWatch, ScheduleWatch, Verification, Watch, ZreplJobWatch, ZreplSinkWatch } from "../flows/types";
+import { REPO_MAINTENANCE_METRICS } from "./repo-maintenance";
+import { SINK_CHECK_METRICS } from "../zrepl/sink-check";
 import { humanDuration } from "../schema/duration";
 import { runbookUrl, type RunbookAnchor } from "../runbook-anchors";
 import { cronJobJobNames, promDuration, selector } from "./rules";
@@ -276,6 +278,42 @@ function zreplPanels(w: ZreplJobWatch): Sized[] {
   ];
 }
 
+function repoMaintenancePanels(w: RepoMaintenanceWatch): Sized[] {
+  const { success, failure } = REPO_MAINTENANCE_METRICS;
+  const window = promDuration(w.target.staleAfterSeconds);
+  return [
+    series(
+      "kopia repository maintenance",
+      `Maintenance runs per kopia repository within ${humanDuration(w.target.staleAfterSeconds)} (every ${humanDuration(w.target.frequencySeconds)} plus monitoring.grace): none succeeding alerts.`,
+      "none",
+      [
+        { expr: `sum by (repository_name) (increase(${success}[${window}]))`, legend: "{{repository_name}} succeeded" },
+        { expr: `sum by (repository_name) (increase(${failure}[${window}]))`, legend: "{{repository_name}} failed" },
+      ],
+      SERIES,
+      GraphDrawStyle.Bars,
+    ),
+  ];
+}
+
+function zreplSinkPanels(w: ZreplSinkWatch): Sized[] {
+  const t = w.target;
+  const { newestSnapshot, readable } = SINK_CHECK_METRICS;
+  return [
+    series(
+      "sink: newest snapshot age per dataset",
+      `Age of the newest zrepl snapshot of each dataset on the backup node (sink check every ${humanDuration(t.checkIntervalSeconds)}); alerts from ${humanDuration(t.staleAfterSeconds)}.`,
+      "s",
+      [{ expr: `time() - (${newestSnapshot} > 0)`, legend: "{{dataset}}" }],
+    ),
+    stat("sink: unreadable datasets", "Expected datasets the sink check could not list (zfs list failed).", `count(${readable} == 0) or vector(0)`, {
+      unit: "none",
+      thresholds: thresholds(1),
+      noValue: "not reported",
+    }),
+  ];
+}
+
 /** The panels of one watch, whatever its kind. */
 function watchPanels(w: Watch): Sized[] {
   switch (w.kind) {
@@ -289,6 +327,10 @@ function watchPanels(w: Watch): Sized[] {
       return locationPanels(w);
     case "zrepl-job":
       return zreplPanels(w);
+    case "repo-maintenance":
+      return repoMaintenancePanels(w);
+    case "zrepl-sink":
+      return zreplSinkPanels(w);
   }
 }
 

@@ -14,6 +14,7 @@
  *   `zrepl_job`), scraped by the zrepl PodMonitor (components/monitoring/alerts.ts).
  */
 import { METRICS } from "./rules";
+import { SINK_CHECK_METRICS } from "../zrepl/sink-check";
 
 export type MetricType = "counter" | "gauge" | "histogram";
 
@@ -27,7 +28,7 @@ export interface MetricFact {
 }
 
 export interface Exporter {
-  readonly id: "velero" | "kube-state-metrics" | "zrepl";
+  readonly id: "velero" | "kube-state-metrics" | "zrepl" | "zrepl-sink-check";
   /** Project, version and file the names were read from. */
   readonly source: string;
   readonly metrics: readonly MetricFact[];
@@ -58,6 +59,9 @@ const VELERO: Exporter = {
     m("velero_backup_warning_total", "counter", SCHEDULE, "Total number of warned backups"),
     m("velero_backup_last_status", "gauge", SCHEDULE, "Last status of the backup. A value of 1 is success, 0 is failure"),
     m("velero_backup_location_status_gauge", "gauge", ["backup_location_name"], "The status of backup location. A value of 1 is available, 0 is unavailable"),
+    // l.84-85, 350-365: counters of BackupRepository maintenance runs (pkg/controller/backup_repository_controller.go runMaintenanceIfDue).
+    m("velero_repo_maintenance_success_total", "counter", ["repository_name"], "Total number of successful repo maintenance"),
+    m("velero_repo_maintenance_failure_total", "counter", ["repository_name"], "Total number of failed repo maintenance"),
     m("velero_restore_total", "gauge", [], "Current number of existent restores"),
     m("velero_restore_attempt_total", "counter", SCHEDULE, "Total number of attempted restores"),
     m("velero_restore_success_total", "counter", SCHEDULE, "Total number of successful restores"),
@@ -126,8 +130,20 @@ const ZREPL: Exporter = {
   ],
 };
 
+/** The program's own zrepl sink check (components/zrepl/sink-check.sh), served by node_exporter's textfile collector in the sink pod. */
+const SINK_CHECK: Exporter = {
+  id: "zrepl-sink-check",
+  source: "cluster-backup components/zrepl/sink-check.sh (SINK_CHECK_METRICS), node_exporter v1.12.1 textfile collector",
+  metrics: [
+    m(SINK_CHECK_METRICS.readable, "gauge", ["dataset"], "1 when zfs list of the expected sink dataset succeeded, 0 when not"),
+    m(SINK_CHECK_METRICS.newestSnapshot, "gauge", ["dataset", "filesystem", "expected"], "creation time of the newest zrepl snapshot of the dataset (0: none)"),
+    m(SINK_CHECK_METRICS.snapshots, "gauge", ["dataset", "filesystem", "expected"], "zrepl snapshots of the dataset"),
+    m(SINK_CHECK_METRICS.lastRun, "gauge", [], "time of the sink check's last run"),
+  ],
+};
+
 /** Every exporter the backup system's metrics come from. */
-export const METRIC_CATALOG: readonly Exporter[] = [VELERO, KUBE_STATE_METRICS, ZREPL];
+export const METRIC_CATALOG: readonly Exporter[] = [VELERO, KUBE_STATE_METRICS, ZREPL, SINK_CHECK];
 
 /** The series names a Prometheus client library exposes for a family (histograms: `_bucket`, `_sum`, `_count`). */
 export function seriesNames(fact: MetricFact): string[] {

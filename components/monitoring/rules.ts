@@ -23,6 +23,8 @@
  */
 import { runbookUrl, type RunbookAnchor } from "../runbook-anchors";
 import { humanDuration } from "../schema/duration";
+import { repoMaintenanceRule, type RepoMaintenanceTarget } from "./repo-maintenance";
+import { zreplSinkRules, type ZreplSinkTarget } from "./zrepl-sink";
 
 /** Metric names the rules read. */
 export const METRICS = {
@@ -143,9 +145,13 @@ export interface AlertTargets {
   readonly locations: readonly LocationTarget[];
   /** Velero's node-agent; undefined without Velero. */
   readonly nodeAgent?: DaemonSetTarget;
+  /** Kopia repository maintenance (components/monitoring/repo-maintenance.ts); undefined without Velero. */
+  readonly repoMaintenance?: RepoMaintenanceTarget;
   readonly benji: readonly CronJobTarget[];
   readonly zrepl?: ZreplTarget;
   readonly zreplDaemonSets: readonly DaemonSetTarget[];
+  /** The zrepl sink check (components/monitoring/zrepl-sink.ts), when it runs. */
+  readonly zreplSink?: ZreplSinkTarget;
   readonly drills: readonly CronJobTarget[];
   /** The tenant opt-out CronJob (tenant-backup-optout), when it runs. */
   readonly optOut?: CronJobTarget;
@@ -401,10 +407,15 @@ export function buildAlertGroups(t: AlertTargets): RuleGroup[] {
     ...t.schedules.flatMap((s) => [...scheduleRules(s, t.veleroNamespace, base), itemsDropRule(s, t.veleroNamespace, base)]),
     ...t.locations.map((l) => locationRule(l, t.veleroNamespace, base)),
     ...(t.nodeAgent ? [daemonSetRule("VeleroNodeAgentNotReady", t.nodeAgent, base)] : []),
+    ...(t.repoMaintenance ? [repoMaintenanceRule(t.repoMaintenance, base)] : []),
     ...(t.optOut ? cronJobRules("TenantOptOutJob", t.optOut, base) : []),
   ];
   const benji = t.benji.flatMap((c) => cronJobRules(c.alertPrefix ?? "BenjiJob", c, base));
-  const zrepl = [...(t.zrepl ? zreplRules(t.zrepl, base) : []), ...t.zreplDaemonSets.map((d) => daemonSetRule("ZreplDaemonNotReady", d, base))];
+  const zrepl = [
+    ...(t.zrepl ? zreplRules(t.zrepl, base) : []),
+    ...t.zreplDaemonSets.map((d) => daemonSetRule("ZreplDaemonNotReady", d, base)),
+    ...(t.zreplSink ? zreplSinkRules(t.zreplSink, base) : []),
+  ];
   const drills = t.drills.flatMap((c) => cronJobRules("RestoreDrill", c, base));
   return [
     { name: GROUPS.velero, rules: velero },

@@ -3,6 +3,8 @@ import { humanDuration } from "../schema/duration";
 import { DRILL_NAMESPACE_PREFIX } from "../labels";
 import type { DrillSpec } from "../drills/spec";
 import { MONITORING_K8S } from "./alerts";
+import { repoMaintenanceNote } from "./repo-maintenance";
+import { zreplSinkNote } from "./zrepl-sink";
 import { ITEMS_DROP_RATIO, ITEMS_LOOKBACK_RUNS, UNAVAILABLE_FOR_SECONDS, ZREPL_FAILED_ATTEMPTS, type AlertTargets, type RuleGroup } from "./rules";
 
 /** Where the alerts go, or why there are none. */
@@ -40,6 +42,7 @@ export function monitoringSummaryNotes(targets: AlertTargets, groups: readonly R
       notes.push(`Alert TenantOptOutJob{Failed,Stale,NeverSucceeded} for CronJob \`${o.namespace}/${o.name}\` ('${o.cron}'): ${stale(o.staleAfterSeconds, o.intervalSeconds)}, runbook #${o.anchor}`);
     }
     if (targets.nodeAgent) notes.push(`Alert VeleroNodeAgentNotReady for DaemonSet \`${targets.nodeAgent.namespace}/${targets.nodeAgent.name}\`: pods not ready for ${humanDuration(UNAVAILABLE_FOR_SECONDS)}, runbook #${targets.nodeAgent.anchor}`);
+    if (targets.repoMaintenance) notes.push(repoMaintenanceNote(targets.repoMaintenance));
     for (const c of targets.benji) {
       notes.push(`Alert ${c.alertPrefix ?? "BenjiJob"}{Failed,Stale,NeverSucceeded} for CronJob \`${c.namespace}/${c.name}\` ('${c.cron}'): ${stale(c.staleAfterSeconds, c.intervalSeconds)}, runbook #${c.anchor}`);
     }
@@ -47,6 +50,7 @@ export function monitoringSummaryNotes(targets: AlertTargets, groups: readonly R
       const z = targets.zrepl;
       notes.push(`Alert ZreplReplication{Lagging,NeverSucceeded} for zrepl job \`${z.job}\`: no replication for ${humanDuration(z.lagSeconds)}; ZreplReplicationErrors: failing for ${humanDuration(ZREPL_FAILED_ATTEMPTS * z.intervalSeconds)}, runbook #${z.anchor}`);
     }
+    if (targets.zreplSink) notes.push(zreplSinkNote(targets.zreplSink));
     for (const d of targets.zreplDaemonSets) {
       notes.push(`Alert ZreplDaemonNotReady for DaemonSet \`${d.namespace}/${d.name}\`: pods not ready for ${humanDuration(UNAVAILABLE_FOR_SECONDS)}, runbook #${d.anchor}`);
     }
@@ -55,7 +59,9 @@ export function monitoringSummaryNotes(targets: AlertTargets, groups: readonly R
     }
   }
   for (const d of drills) {
-    const source = d.sourceNamespace ?? `a different tenant (${d.tenantGlob}) every run`;
+    const source =
+      d.sourceNamespace ??
+      `the tenants (${d.tenantGlob}) of one of ${d.rotationWeeks ?? 1} rotation groups each week, every tenant at least once per ${d.rotationWeeks ?? 1} weeks, each with its own Restore,`;
     const checks = d.postgresCheck
       ? `loads the dump and checks the databases${d.postgresCheck.query ? ` and the query on ${d.postgresCheck.database}` : ""} in the restored container \`${d.postgresCheck.container}\``
       : "checks phase, item counts, pod volume restores and bound PVCs";

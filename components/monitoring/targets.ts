@@ -33,6 +33,8 @@ export function alertTargetsOf(inventory: FlowInventory, runbookBaseUrl: string)
   const nodeAgent = ofKind(shared, "daemonset")[0];
   const optOut = ofKind(shared, "cronjob")[0];
   const zrepl = ofKind(watches, "zrepl-job")[0];
+  const repoMaintenance = ofKind(shared, "repo-maintenance")[0];
+  const zreplSink = ofKind(watches, "zrepl-sink")[0];
   return {
     veleroNamespace: inventory.veleroNamespace,
     schedules: ofKind(watches, "schedule").map((w) => ({
@@ -55,6 +57,8 @@ export function alertTargetsOf(inventory: FlowInventory, runbookBaseUrl: string)
     zreplDaemonSets: inventory.flows.filter((f) => f.mechanism === "zrepl").flatMap((f) => ofKind(f.watches, "daemonset").map(daemonSet)),
     // Velero's restore drills (Benji's verifications are among its CronJobs above).
     drills: inventory.flows.filter((f) => f.mechanism !== "benji-rbd").flatMap((f) => f.verifiedBy.filter((v) => v.kind === "drill").map((v) => cronJob(v.watch))),
+    ...(repoMaintenance ? { repoMaintenance: repoMaintenance.target } : {}),
+    ...(zreplSink ? { zreplSink: zreplSink.target } : {}),
     runbookBaseUrl,
   };
 }

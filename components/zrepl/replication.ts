@@ -21,6 +21,8 @@ import {
   ZREPL_TLS_FILES,
   type ZreplFilesystems,
 } from "./config";
+import { parseZreplDuration } from "./grid";
+import { sinkCheckDatasets, sinkCheckPodParts, sinkClientPrefix, SINK_CHECK_DEFAULT_INTERVAL } from "./sink-check";
 
 /** Kubernetes names, labels and annotations of this module. */
 export const ZREPL_K8S = {
@@ -85,6 +87,11 @@ export interface ZreplReplicationArgs {
   readonly keepSenderLastN?: number;
   /** Receiver retention grid. Default `1x1h(keep=all) | 24x1h | 30x1d | 6x30d`. */
   readonly receiverGrid?: string;
+  /**
+   * The sink readability check (components/zrepl/sink-check.ts): node_exporter image serving its result and the zrepl
+   * duration between two checks (default `5m`). Unset = no check.
+   */
+  readonly sinkCheck?: { readonly exporterImage: string; readonly interval?: string };
   /** Production: protect the CA key (a new CA re-issues both certificates; harmless, but rolls both DaemonSets). Default false. */
   readonly protect?: boolean;
 }
@@ -110,6 +117,8 @@ interface SideSpec {
   /** Public certificates only (CA + own cert): their hash rolls the pods on renewal without exposing the key. */
   readonly certs: pulumi.Output<string>;
   readonly listen: boolean;
+  /** Extra containers and volumes of the pod (the sink check). */
+  readonly extra?: { containers: k8s.types.input.core.v1.Container[]; volumes: k8s.types.input.core.v1.Volume[] };
 }
 
 export class ZreplReplication extends pulumi.ComponentResource {
@@ -129,6 +138,7 @@ export class ZreplReplication extends pulumi.ComponentResource {
     const namespace = args.namespace ?? ZREPL_DEFAULTS.namespace;
     const clientCn = args.clientCn ?? ZREPL_DEFAULTS.clientCn;
     const serverCn = args.serverCn ?? ZREPL_DEFAULTS.serverCn;
+    const sinkRootFs = args.sinkRootFs ?? ZREPL_DEFAULTS.sinkRootFs;
     if (args.sourceNode === args.sinkNode) {
       throw new Error(`ZreplReplication ${name}: sinkNode '${args.sinkNode}' is the source node; the replica must live on another node`);
     }
@@ -146,8 +156,24 @@ export class ZreplReplication extends pulumi.ComponentResource {
         receiverGrid: args.receiverGrid ?? ZREPL_DEFAULTS.receiverGrid,
       }),
     );
-    this.sinkConfigYaml = renderZreplConfig(buildZreplSinkConfig({ rootFs: args.sinkRootFs ?? ZREPL_DEFAULTS.sinkRootFs, clientCns: [clientCn] }));
+    this.sinkConfigYaml = renderZreplConfig(buildZreplSinkConfig({ rootFs: sinkRootFs, clientCns: [clientCn] }));
 
+    const checkInterval = args.sinkCheck?.interval ?? SINK_CHECK_DEFAULT_INTERVAL;
+    if (args.sinkCheck && parseZreplDuration(checkInterval) === undefined) {
+      throw new Error(`ZreplReplication ${name}: sink check interval '${checkInterval}' is no zrepl duration; expected e.g. '5m'`);
+    }
+    const sinkCheck = args.sinkCheck
+      ? sinkCheckPodParts(
+          {
+            image: args.image,
+            exporterImage: args.sinkCheck.exporterImage,
+            intervalSeconds: parseZreplDuration(checkInterval) ?? 0,
+            datasets: sinkCheckDatasets(args.sourceFilesystems ?? ZREPL_DEFAULTS.sourceFilesystems, sinkRootFs, clientCn),
+            clientPrefix: sinkClientPrefix(sinkRootFs, clientCn),
+          },
+          "dev-zfs",
+        )
+      : undefined;
     const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider };
     const ns = ownedNamespace(`${name}-namespace`, namespace, "privileged", k8sOpts, "zrepl");
 
@@ -252,12 +278,14 @@ export class ZreplReplication extends pulumi.ComponentResource {
                       { name: "run", mountPath: ZREPL_PATHS.runDir },
                     ],
                   },
+                  ...(spec.extra?.containers ?? []),
                 ],
                 volumes: [
                   { name: "dev-zfs", hostPath: { path: "/dev/zfs", type: "CharDevice" } },
                   { name: "config", configMap: { name: spec.name } },
                   { name: "tls", secret: { secretName: spec.tlsSecret, defaultMode: 0o400 } },
                   { name: "run", emptyDir: { medium: "Memory" } },
+                  ...(spec.extra?.volumes ?? []),
                 ],
               },
             },
@@ -268,7 +296,16 @@ export class ZreplReplication extends pulumi.ComponentResource {
     };
 
     side(
-      { side: "sink", name: ZREPL_K8S.sink, tlsSecret: ZREPL_K8S.sinkTls, node: args.sinkNode, yaml: this.sinkConfigYaml, certs: pulumi.concat(caCert.certPem, sinkPki.cert.certPem), listen: true },
+      {
+        side: "sink",
+        name: ZREPL_K8S.sink,
+        tlsSecret: ZREPL_K8S.sinkTls,
+        node: args.sinkNode,
+        yaml: this.sinkConfigYaml,
+        certs: pulumi.concat(caCert.certPem, sinkPki.cert.certPem),
+        listen: true,
+        ...(sinkCheck ? { extra: sinkCheck } : {}),
+      },
       sinkPki,
     );
 

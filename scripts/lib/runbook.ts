@@ -492,6 +492,18 @@ function nodeAgentSection(input: RunbookInput, n: Names): string[] {
   ];
 }
 
+/** The rotation of a drill without a fixed source (its container's ROTATION_WEEKS, components/drills/rotation.ts). */
+function rotationLines(drill: Obj): string[] {
+  const env = ((drill.spec.jobTemplate?.spec?.template?.spec?.containers ?? [])[0]?.env ?? []) as { name: string; value?: string }[];
+  const value = (name: string) => env.find((e) => e.name === name)?.value;
+  const weeks = value("ROTATION_WEEKS");
+  if (value("SOURCE_NAMESPACE") !== "" || weeks === undefined) return [];
+  return [
+    `\`${drill.metadata.name}\` rotates: every tenant is restored at least once per ${weeks} weeks. Each week it restores the tenants of one of ${weeks} groups (a hash of the namespace name, so a tenant's group never changes), one Restore and scratch namespace each; \`sh restore-drill.sh rotation <unix time> <tenant>...\` (ROTATION_WEEKS and ROTATION_OFFSET_SECONDS from the CronJob) prints the tenants of a week.`,
+    "",
+  ];
+}
+
 function drillsSection(n: Names): string[] {
   const drills = n.inventory.flows.flatMap((f) => f.verifiedBy.filter((v) => v.kind === "drill"));
   if (drills.length === 0) return [`No restore drills in stack \`${n.stack}\`.`, ""];
@@ -504,6 +516,7 @@ function drillsSection(n: Names): string[] {
     "| --- | --- | --- |",
     ...drills.map((d) => `| ${d.name} | \`${ns}/${d.watch.object.name}\` | \`${d.watch.cron}\` ${n.inventory.timeZone} |`),
     "",
+    ...drills.flatMap(rotationLines),
     "Run one now and read its outcome:",
     "",
     ...sh(`kubectl -n ${ns} create job --from=cronjob/${first} ${first}-manual-$(date +%Y%m%d%H%M)`, `kubectl -n ${ns} logs -f job/${first}-manual-<yyyymmddhhmm>`, `kubectl -n ${ns} get events --field-selector involvedObject.kind=CronJob --sort-by=.lastTimestamp`),

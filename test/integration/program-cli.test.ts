@@ -79,7 +79,7 @@ describe("the program under Pulumi's cmd/run (pulumi preview), per stack", () =>
         expect(found.filter((d) => d.enforcementLevel === "mandatory")).toEqual([]);
         const offline = policyReport(plans.get(stack)!.run).lines.map((line) => line.split(": ")[0]);
         expect(found.map((d) => `${d.enforcementLevel} ${d.policy} ${d.urn}`).sort()).toEqual(offline.sort());
-        expect(offline).toHaveLength(stack === "prod" ? 12 : 0);
+        expect(offline).toHaveLength(stack === "prod" ? 13 : 0);
       });
 
       it("sends the same inputs for every Kubernetes object as the plan", () => {
