@@ -69,7 +69,7 @@ describe("the dashboard in the prod plan (alerts deployed, so the dashboard too)
     expect(Object.keys(configMap.data)).toEqual(["backup-flows.json"]);
     const parsed = JSON.parse(configMap.data["backup-flows.json"]);
     expect(parsed).toEqual(JSON.parse(JSON.stringify(prodDashboard())));
-    expect([parsed.uid, parsed.title, parsed.panels.length]).toEqual(["cluster-backup-prod", "Backup flows (prod)", 85]);
+    expect([parsed.uid, parsed.title, parsed.panels.length]).toEqual(["cluster-backup-prod", "Backup flows (prod)", 88]);
   });
 
   it("validates against the Kubernetes ConfigMap schema", async () => {

@@ -49,6 +49,7 @@ describe("flow inventory drift check (prod)", () => {
       "BackupStorageLocation backup-system/postgres",
       "DaemonSet backup-system/node-agent",
       "CronJob backup-system/tenant-backup-optout",
+      "Deployment backup-system/velero",
     ]);
   });
 
@@ -82,9 +83,9 @@ describe("flow inventory drift check (prod)", () => {
     ]);
   });
 
-  it("objects the Velero chart renders (node-agent, the locations) need no registration of their own", () => {
+  it("objects the Velero chart renders (node-agent, the locations, the server) need no registration of their own", () => {
     expect(objects.some((o) => o.kind === "DaemonSet" && o.metadata.name === "node-agent")).toBe(false);
-    expect(inventory.infrastructure.filter((w) => w.object.renderedBy === "velero-chart").map((w) => w.object.name)).toEqual(["default", "system", "garage-backups", "postgres", "node-agent"]);
+    expect(inventory.infrastructure.filter((w) => w.object.renderedBy === "velero-chart").map((w) => w.object.name)).toEqual(["default", "system", "garage-backups", "postgres", "node-agent", "velero"]);
   });
 
   it("a run without the export has no flows and nothing to check", () => {

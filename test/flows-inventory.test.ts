@@ -91,7 +91,13 @@ describe("flow inventory", () => {
       'zrepl_replication_last_successful{zrepl_job="garage_push"}',
       'kube_daemonset_status_number_ready{namespace="zrepl",daemonset="zrepl-garage-push"}',
       'kube_daemonset_status_number_ready{namespace="zrepl",daemonset="zrepl-sink"}',
+      "cluster_backup_zrepl_sink_newest_snapshot_timestamp_seconds",
     ]);
+    // The sink check and the kopia maintenance: watches with the thresholds their alerts use.
+    const sink = byId.zrepl.watches.find((w) => w.kind === "zrepl-sink");
+    expect(sink?.kind === "zrepl-sink" && [sink.object.name, sink.target.datasets, sink.target.checkIntervalSeconds, sink.target.staleAfterSeconds]).toEqual(["zrepl-sink", ["wdc/zrepl/garage/tank/garage<"], 300, 600 + 3600]);
+    const maintenance = inv.infrastructure.find((w) => w.kind === "repo-maintenance");
+    expect(maintenance?.kind === "repo-maintenance" && [maintenance.object.kind, maintenance.object.name, maintenance.target.frequencySeconds, maintenance.target.staleAfterSeconds]).toEqual(["Deployment", "velero", 3600, 3600 + 4 * 3600]);
     expect([byId.benji.source, byId.zrepl.source]).toEqual([{ pools: ["replicapool"] }, { node: "node-garage-1", datasets: ["tank/garage<"] }]);
     expect(byId.benji.watches.map((w) => (w.kind === "cronjob" ? w.role : w.kind))).toEqual(["backup", "enforce", "cleanup", "metadata-backup"]);
     expect(byId.postgres.hooks).toEqual({ namespace: "postgres", workload: "postgres" });
@@ -111,6 +117,7 @@ describe("flow inventory", () => {
       "location BackupStorageLocation backup-system/postgres (velero-chart)",
       "daemonset DaemonSet backup-system/node-agent (velero-chart)",
       "cronjob CronJob backup-system/tenant-backup-optout",
+      "repo-maintenance Deployment backup-system/velero (velero-chart)",
     ]);
   });
 

@@ -16,6 +16,8 @@ export interface DrillRef {
   readonly intervalSeconds: number;
   /** drills.timeout: the Job's activeDeadlineSeconds. */
   readonly timeoutSeconds: number;
+  /** The tenants drill without a fixed namespace: every tenant restored at least once per this many weeks. */
+  readonly rotationWeeks?: number;
 }
 
 const DRILL_PURPOSES: Record<DrillRef["kind"], { key: StaleKey; purpose: string }> = {
@@ -42,5 +44,6 @@ export function drillVerifications(drills: readonly DrillRef[], veleroNamespace:
       severity: "warning",
       anchor: RUNBOOK_ANCHORS.drills,
     }),
+    ...(d.rotationWeeks === undefined ? {} : { rotationWeeks: d.rotationWeeks }),
   }));
 }

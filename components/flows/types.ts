@@ -179,6 +179,8 @@ export interface Verification {
   readonly purpose: string;
   /** The CronJob that runs it; its Jobs' status is the result. */
   readonly watch: CronJobWatch;
+  /** A drill that rotates through the flow's namespaces: each is restored at least once per this many weeks. */
+  readonly rotationWeeks?: number;
 }
 
 /** One backup flow: what it covers, how, when, where the copy lands, how its success is seen and proven. */

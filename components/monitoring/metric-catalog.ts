@@ -59,9 +59,6 @@ const VELERO: Exporter = {
     m("velero_backup_warning_total", "counter", SCHEDULE, "Total number of warned backups"),
     m("velero_backup_last_status", "gauge", SCHEDULE, "Last status of the backup. A value of 1 is success, 0 is failure"),
     m("velero_backup_location_status_gauge", "gauge", ["backup_location_name"], "The status of backup location. A value of 1 is available, 0 is unavailable"),
-    // l.84-85, 350-365: counters of BackupRepository maintenance runs (pkg/controller/backup_repository_controller.go runMaintenanceIfDue).
-    m("velero_repo_maintenance_success_total", "counter", ["repository_name"], "Total number of successful repo maintenance"),
-    m("velero_repo_maintenance_failure_total", "counter", ["repository_name"], "Total number of failed repo maintenance"),
     m("velero_restore_total", "gauge", [], "Current number of existent restores"),
     m("velero_restore_attempt_total", "counter", SCHEDULE, "Total number of attempted restores"),
     m("velero_restore_success_total", "counter", SCHEDULE, "Total number of successful restores"),

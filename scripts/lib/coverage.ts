@@ -84,6 +84,8 @@ export interface VerifiedBy {
   readonly object: string;
   /** Its cron with the time zone, as the flow's schedule is written. */
   readonly schedule: string;
+  /** A rotating drill: every tenant restored at least once per this many weeks. */
+  readonly rotationWeeks?: number;
 }
 
 /** A class of data docs/design.md §1 says must be backed up. */
@@ -252,7 +254,13 @@ function rowOf(f: Flow, input: CoverageInput, timeZone: string): FlowRow {
       f.destination.kind === "node-local" || f.destination.kind === "zfs-sink"
         ? f.destination.immutability
         : bucketImmutability(destination, f.mechanism === "benji-rbd" ? "by design: Benji's cleanup must free space" : undefined),
-    verifiedBy: f.verifiedBy.map((v) => ({ kind: v.kind, name: v.name, object: objectRefText(v.watch.object), schedule: `\`${v.watch.cron}\` ${timeZone}` })),
+    verifiedBy: f.verifiedBy.map((v) => ({
+      kind: v.kind,
+      name: v.name,
+      object: objectRefText(v.watch.object),
+      schedule: `\`${v.watch.cron}\` ${timeZone}`,
+      ...(v.rotationWeeks === undefined ? {} : { rotationWeeks: v.rotationWeeks }),
+    })),
   };
 }
 
@@ -482,7 +490,8 @@ export function coverageMermaid(c: Coverage): string {
 
 /** The "verified by" cell: each drill or scrub with its CronJob and schedule, or `none`. */
 export function verifiedByText(f: FlowRow): string {
-  return f.verifiedBy.length ? f.verifiedBy.map((v) => `${v.kind} \`${v.object.replace(/^CronJob /, "")}\` (${v.schedule})`).join("<br>") : "none";
+  const rotation = (v: VerifiedBy) => (v.rotationWeeks === undefined ? "" : `; every tenant at least once per ${v.rotationWeeks} weeks`);
+  return f.verifiedBy.length ? f.verifiedBy.map((v) => `${v.kind} \`${v.object.replace(/^CronJob /, "")}\` (${v.schedule}${rotation(v)})`).join("<br>") : "none";
 }
 
 /** coverage.md. */

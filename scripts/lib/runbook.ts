@@ -15,7 +15,7 @@ import { RUNBOOK_ANCHORS, type RunbookAnchor } from "../../components/runbook-an
 import { credentialSecretName, CREDENTIALS_KEY, REPO_CREDENTIALS_SECRET, REPO_PASSWORD_KEY } from "../../components/velero/values";
 import { flowInventoryOf, matchLabelsText, splitVeleroCron, type Coverage } from "./coverage";
 import { objectRefText } from "../../components/flows/watches";
-import type { Flow, FlowInventory, ObjectRef } from "../../components/flows/types";
+import type { Flow, FlowInventory, ObjectRef, Verification } from "../../components/flows/types";
 import { ZREPL_SNAPSHOT_PREFIX } from "../../components/zrepl/config";
 import type { Registration } from "./run-program";
 import { copyNamespaceName } from "./restore/args";
@@ -492,20 +492,19 @@ function nodeAgentSection(input: RunbookInput, n: Names): string[] {
   ];
 }
 
-/** The rotation of a drill without a fixed source (its container's ROTATION_WEEKS, components/drills/rotation.ts). */
-function rotationLines(drill: Obj): string[] {
-  const env = ((drill.spec.jobTemplate?.spec?.template?.spec?.containers ?? [])[0]?.env ?? []) as { name: string; value?: string }[];
-  const value = (name: string) => env.find((e) => e.name === name)?.value;
-  const weeks = value("ROTATION_WEEKS");
-  if (value("SOURCE_NAMESPACE") !== "" || weeks === undefined) return [];
+/** The rotation of a drill without a fixed source (the inventory's rotationWeeks, components/drills/rotation.ts). */
+function rotationLines(drill: Verification): string[] {
+  const weeks = drill.rotationWeeks;
+  if (weeks === undefined) return [];
   return [
-    `\`${drill.metadata.name}\` rotates: every tenant is restored at least once per ${weeks} weeks. Each week it restores the tenants of one of ${weeks} groups (a hash of the namespace name, so a tenant's group never changes), one Restore and scratch namespace each; \`sh restore-drill.sh rotation <unix time> <tenant>...\` (ROTATION_WEEKS and ROTATION_OFFSET_SECONDS from the CronJob) prints the tenants of a week.`,
+    `\`${drill.watch.object.name}\` rotates: every tenant is restored at least once per ${weeks} weeks. Each week it restores the tenants of one of ${weeks} groups (a hash of the namespace name, so a tenant's group never changes), one Restore and scratch namespace each; \`sh restore-drill.sh rotation <unix time> <tenant>...\` (ROTATION_WEEKS and ROTATION_OFFSET_SECONDS from the CronJob) prints the tenants of a week.`,
     "",
   ];
 }
 
 function drillsSection(n: Names): string[] {
-  const drills = n.inventory.flows.flatMap((f) => f.verifiedBy.filter((v) => v.kind === "drill"));
+  // Velero's restore drills; Benji's drill has its own steps in the Benji section.
+  const drills = n.inventory.flows.filter((f) => f.mechanism !== "benji-rbd").flatMap((f) => f.verifiedBy.filter((v) => v.kind === "drill"));
   if (drills.length === 0) return [`No restore drills in stack \`${n.stack}\`.`, ""];
   const ns = drills[0].watch.object.namespace;
   const first = drills[0].watch.object.name;
