@@ -241,7 +241,7 @@ describe("coverage follows the stack's configuration", () => {
   it("verified by: each flow's drills in coverage.md, and a flow whose drill is switched off becomes an unverified gap", async () => {
     const prod = coverageOf(await planStack("prod"), "prod");
     expect(prod.flows.map((f) => [f.flow, verifiedByText(f)])).toEqual([
-      ["tenants", "drill `backup-system/restore-drill-tenants` (`0 10 * * 6` UTC)"],
+      ["tenants", "drill `backup-system/restore-drill-tenants` (`0 10 * * 6` UTC; every tenant at least once per 4 weeks)"],
       ["system", "none"],
       ["garage-meta-ceph", "none"],
       ["garage-data-zfs", "none"],
@@ -249,7 +249,7 @@ describe("coverage follows the stack's configuration", () => {
       ["benji", "scrub `benji/benji-deep-scrub` (`0 1 * * *` UTC)<br>drill `benji/benji-restore-drill` (`0 12 * * 6` UTC)"],
       ["zrepl", "none"],
     ]);
-    expect(prod.flows[0].verifiedBy).toEqual([{ kind: "drill", name: "tenants", object: "CronJob backup-system/restore-drill-tenants", schedule: "`0 10 * * 6` UTC" }]);
+    expect(prod.flows[0].verifiedBy).toEqual([{ kind: "drill", name: "tenants", object: "CronJob backup-system/restore-drill-tenants", schedule: "`0 10 * * 6` UTC", rotationWeeks: 4 }]);
     const md = coverageMarkdown(prod).split("\n");
     expect(md).toContain("| flow | objects | selects | mechanism | schedule | RPO | retention | oldest restore point | destination | encryption | immutability | verified by |");
     expect(md.find((l) => l.startsWith("| postgres |"))?.endsWith(" | drill `backup-system/restore-drill-postgres` (`0 11 * * 6` UTC) |")).toBe(true);

@@ -10,39 +10,19 @@
  * with Prometheus's grammar and checks its metric names). Template variables appear only inside label matchers'
  * string literals, so each query stays valid PromQL before Grafana interpolates it.
  */
-import {
-  BigValueColorMode,
-  BigValueGraphMode,
-  BigValueJustifyMode,
-  BigValueTextMode,
-  defaultDashboard,
-  defaultDashboardLink,
-  defaultFieldConfigSource,
-  defaultPanel,
-  defaultRowPanel,
-  defaultVariableModel,
-  GraphDrawStyle,
-  LegendDisplayMode,
-  MappingType,
-  SortOrder,
-    ThresholdsMode,
-  TooltipDisplayMode,
-  VariableHide,
-  VariableRefresh,
-  VariableSort,
-  VizOrientation,
-  type Dashboard,
-  type DashboardLink,
-  type DataQuery,
-  type DataSourceRef,
-  type FieldConfigSource,
-  type Panel,
-  type RowPanel,
-  type ThresholdsConfig,
-  type ValueMapping,
-  type VariableModel,
+import type {
+  Dashboard,
+  DashboardLink,
+  DataQuery,
+  DataSourceRef,
+  FieldConfigSource,
+  Panel,
+  RowPanel,
+  ThresholdsConfig,
+  ValueMapping,
+  VariableModel,
 } from "@grafana/schema";
-import { defaultOptions as defaultStatOptions, type Options as StatOptions } from "@grafana/schema/dist/esm/raw/composable/stat/panelcfg/x/StatPanelCfg_types.gen";
+import type { Options as StatOptions } from "@grafana/schema/dist/esm/raw/composable/stat/panelcfg/x/StatPanelCfg_types.gen";
 import type { Options as TimeSeriesOptions } from "@grafana/schema/dist/esm/raw/composable/timeseries/panelcfg/x/TimeSeriesPanelCfg_types.gen";
 import type { CronJobWatch, DaemonSetWatch, Flow, FlowInventory, LocationWatch, RepoMaintenanceWatch, ScheduleWatch, Verification, Watch, ZreplJobWatch, ZreplSinkWatch } from "../flows/types";
 import { REPO_MAINTENANCE_METRICS } from "./repo-maintenance";
@@ -51,6 +31,17 @@ import { humanDuration } from "../schema/duration";
 import { runbookUrl, type RunbookAnchor } from "../runbook-anchors";
 import { cronJobJobNames, promDuration, selector } from "./rules";
 
+type GrafanaSchema = typeof import("@grafana/schema");
+type StatPanelCfg = typeof import("@grafana/schema/dist/esm/raw/composable/stat/panelcfg/x/StatPanelCfg_types.gen");
+let schema: GrafanaSchema | undefined;
+let statCfg: StatPanelCfg | undefined;
+/** @grafana/schema 13.2.3 (its defaults and enums), loaded on first use: a stack without the dashboard never loads it. */
+function grafana(): GrafanaSchema {
+  return (schema ??= require("@grafana/schema") as GrafanaSchema);
+}
+function statPanelCfg(): StatPanelCfg {
+  return (statCfg ??= require("@grafana/schema/dist/esm/raw/composable/stat/panelcfg/x/StatPanelCfg_types.gen") as StatPanelCfg);
+}
 /** Plain settings of the dashboard (components/stack-args.ts derives them from the stack). */
 export interface DashboardSettings {
   /** Grafana uid: at most 40 letters, digits, `-` and `_`. */
@@ -110,30 +101,30 @@ const RED = "red";
 const BLUE = "blue";
 
 function thresholds(redFrom?: number): ThresholdsConfig {
-  return { mode: ThresholdsMode.Absolute, steps: [{ color: GREEN, value: null }, ...(redFrom !== undefined ? [{ color: RED, value: redFrom }] : [])] };
+  return { mode: grafana().ThresholdsMode.Absolute, steps: [{ color: GREEN, value: null }, ...(redFrom !== undefined ? [{ color: RED, value: redFrom }] : [])] };
 }
 
 /** Values shown as words (what "no data" shows is the field's `noValue`). */
 function valueMap(entries: Record<string, { text: string; color: string }>): ValueMapping[] {
-  return [{ type: MappingType.ValueToText, options: Object.fromEntries(Object.entries(entries).map(([value, r], index) => [value, { ...r, index }])) }];
+  return [{ type: grafana().MappingType.ValueToText, options: Object.fromEntries(Object.entries(entries).map(([value, r], index) => [value, { ...r, index }])) }];
 }
 
 function fieldConfig(defaults: FieldConfigSource["defaults"]): FieldConfigSource {
-  return { ...defaultFieldConfigSource, defaults, overrides: [] };
+  return { ...grafana().defaultFieldConfigSource, defaults, overrides: [] };
 }
 
 function stat(title: string, description: string, expr: string, defaults: FieldConfigSource["defaults"]): Sized {
   const options: StatOptions = {
-    ...(defaultStatOptions as StatOptions),
-    colorMode: BigValueColorMode.Background,
-    graphMode: BigValueGraphMode.None,
-    justifyMode: BigValueJustifyMode.Auto,
-    textMode: BigValueTextMode.Value,
-    orientation: VizOrientation.Auto,
+    ...(statPanelCfg().defaultOptions as StatOptions),
+    colorMode: grafana().BigValueColorMode.Background,
+    graphMode: grafana().BigValueGraphMode.None,
+    justifyMode: grafana().BigValueJustifyMode.Auto,
+    textMode: grafana().BigValueTextMode.Value,
+    orientation: grafana().VizOrientation.Auto,
     reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false },
   };
   const panel: Panel = {
-    ...defaultPanel,
+    ...grafana().defaultPanel,
     type: "stat",
     title,
     description,
@@ -145,19 +136,19 @@ function stat(title: string, description: string, expr: string, defaults: FieldC
   return { panel, ...STAT };
 }
 
-function series(title: string, description: string, unit: string, list: readonly { expr: string; legend: string }[], size = SERIES, drawStyle = GraphDrawStyle.Line): Sized {
+function series(title: string, description: string, unit: string, list: readonly { expr: string; legend: string }[], size = SERIES, drawStyle = grafana().GraphDrawStyle.Line): Sized {
   const options: TimeSeriesOptions = {
-    legend: { displayMode: LegendDisplayMode.List, placement: "bottom", showLegend: true, calcs: [] },
-    tooltip: { mode: TooltipDisplayMode.Multi, sort: SortOrder.None },
+    legend: { displayMode: grafana().LegendDisplayMode.List, placement: "bottom", showLegend: true, calcs: [] },
+    tooltip: { mode: grafana().TooltipDisplayMode.Multi, sort: grafana().SortOrder.None },
   };
   const panel: Panel = {
-    ...defaultPanel,
+    ...grafana().defaultPanel,
     type: "timeseries",
     title,
     description,
     datasource: DATASOURCE,
     targets: queries("range", list),
-    fieldConfig: fieldConfig({ unit, min: 0, custom: { drawStyle, lineWidth: 1, fillOpacity: drawStyle === GraphDrawStyle.Bars ? 80 : 10, showPoints: "auto", spanNulls: true } }),
+    fieldConfig: fieldConfig({ unit, min: 0, custom: { drawStyle, lineWidth: 1, fillOpacity: drawStyle === grafana().GraphDrawStyle.Bars ? 80 : 10, showPoints: "auto", spanNulls: true } }),
     options: options as unknown as Record<string, unknown>,
   };
   return { panel, ...size };
@@ -197,7 +188,7 @@ function schedulePanels(w: ScheduleWatch): Sized[] {
         { expr: `increase(${s("velero_backup_validation_failure_total")}[${window}])`, legend: "failed validation" },
       ],
       SERIES,
-      GraphDrawStyle.Bars,
+      grafana().GraphDrawStyle.Bars,
     ),
     series(`${name}: items`, "Items (Kubernetes objects) in the latest backup, and the errors it hit.", "none", [
       { expr: s("velero_backup_items_total"), legend: "items" },
@@ -232,7 +223,7 @@ function cronJobPanels(w: CronJobWatch, label: string): Sized[] {
     ]),
     series(`${label}: failed Jobs`, "Failed Jobs of the CronJob still kept by its history (failedJobsHistoryLimit).", "none", [
       { expr: `sum(${jobs("kube_job_failed", { condition: "true" })}) or vector(0)`, legend: "failed Jobs" },
-    ], SERIES, GraphDrawStyle.Bars),
+    ], SERIES, grafana().GraphDrawStyle.Bars),
   ];
 }
 
@@ -291,7 +282,7 @@ function repoMaintenancePanels(w: RepoMaintenanceWatch): Sized[] {
         { expr: `sum by (repository_name) (increase(${failure}[${window}]))`, legend: "{{repository_name}} failed" },
       ],
       SERIES,
-      GraphDrawStyle.Bars,
+      grafana().GraphDrawStyle.Bars,
     ),
   ];
 }
@@ -342,7 +333,7 @@ function verificationPanels(v: Verification): Sized[] {
 function withRunbook(panels: Sized[], anchor: RunbookAnchor, baseUrl: string | undefined): Sized[] {
   if (!baseUrl) return panels;
   const link: DashboardLink = {
-    ...defaultDashboardLink,
+    ...grafana().defaultDashboardLink,
     asDropdown: false,
     includeVars: false,
     keepTime: false,
@@ -371,7 +362,7 @@ function layout(rows: readonly { title: string; groups: readonly (readonly Sized
   let id = 1;
   let y = 0;
   for (const row of rows) {
-    const rowPanel: RowPanel = { ...defaultRowPanel, type: "row", id: id++, title: row.title, collapsed: false, panels: [], gridPos: { x: 0, y, w: GRID_WIDTH, h: 1 } };
+    const rowPanel: RowPanel = { ...grafana().defaultRowPanel, type: "row", id: id++, title: row.title, collapsed: false, panels: [], gridPos: { x: 0, y, w: GRID_WIDTH, h: 1 } };
     out.push(rowPanel);
     y += 1;
     let x = 0;
@@ -401,7 +392,7 @@ function flowRowTitle(f: Flow): string {
 
 function customVariable(name: string, label: string, values: readonly string[]): VariableModel {
   return {
-    ...defaultVariableModel,
+    ...grafana().defaultVariableModel,
     type: "custom",
     name,
     label,
@@ -411,7 +402,7 @@ function customVariable(name: string, label: string, values: readonly string[]):
     allValue: ".*",
     current: { text: ["All"], value: ["$__all"] },
     options: [],
-    hide: VariableHide.dontHide,
+    hide: grafana().VariableHide.dontHide,
   };
 }
 
@@ -420,16 +411,16 @@ function variables(inventory: FlowInventory): VariableModel[] {
   const schedules = [...new Set(watches.filter((w) => w.kind === "schedule").map((w) => w.object.name))];
   const namespaces = [...new Set(watches.filter((w) => w.kind === "cronjob" || w.kind === "daemonset").map((w) => w.object.namespace))].sort();
   const datasource: VariableModel = {
-    ...defaultVariableModel,
+    ...grafana().defaultVariableModel,
     type: "datasource",
     name: DASHBOARD_VARIABLES.datasource,
     label: "Data source",
     query: "prometheus",
     regex: "",
-    refresh: VariableRefresh.onDashboardLoad,
-    sort: VariableSort.disabled,
+    refresh: grafana().VariableRefresh.onDashboardLoad,
+    sort: grafana().VariableSort.disabled,
     options: [],
-    hide: VariableHide.dontHide,
+    hide: grafana().VariableHide.dontHide,
   };
   return [
     datasource,
@@ -447,7 +438,7 @@ export function buildDashboard(inventory: FlowInventory, settings: DashboardSett
     ...(inventory.infrastructure.length ? [{ title: "shared: backup storage locations, node-agent, opt-out sync", groups: inventory.infrastructure.map(ofWatch) }] : []),
   ];
   return {
-    ...defaultDashboard,
+    ...grafana().defaultDashboard,
     uid: settings.uid,
     title: settings.title,
     tags: [...settings.tags],
@@ -461,13 +452,4 @@ export function buildDashboard(inventory: FlowInventory, settings: DashboardSett
   };
 }
 
-/** Type token of the component shipping the dashboard (components/monitoring/grafana-dashboard.ts); `plan` finds its ConfigMap by it. */
-export const DASHBOARD_COMPONENT_TYPE = "cluster-backup:monitoring:Dashboard";
-
-/** The ConfigMap's name and its one data key (the file name Grafana's sidecar writes, and `plan`'s dashboards/<key>). */
-export const DASHBOARD_K8S = { configMap: "cluster-backup-dashboard", dataKey: "backup-flows.json" } as const;
-
-/** The dashboard JSON as the ConfigMap holds it. */
-export function dashboardJson(dashboard: Dashboard): string {
-  return `${JSON.stringify(dashboard, null, 2)}\n`;
-}
+export { DASHBOARD_COMPONENT_TYPE, DASHBOARD_K8S, dashboardJson } from "./dashboard-names";

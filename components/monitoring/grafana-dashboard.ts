@@ -8,7 +8,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { objectMeta, requireProvider } from "../k8s";
-import { DASHBOARD_COMPONENT_TYPE, DASHBOARD_K8S, dashboardJson } from "./dashboard";
+import { DASHBOARD_COMPONENT_TYPE, DASHBOARD_K8S, dashboardJson } from "./dashboard-names";
 import type { Dashboard } from "@grafana/schema";
 
 export interface GrafanaDashboardArgs {

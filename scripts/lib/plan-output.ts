@@ -7,7 +7,7 @@ import type { ProgramRun, Registration } from "./run-program";
 import { Redactor } from "./redact";
 import { buildCoverage, coverageMarkdown, coverageSummaryTable } from "./coverage";
 import { buildRunbook } from "./runbook";
-import { DASHBOARD_COMPONENT_TYPE } from "../../components/monitoring/dashboard";
+import { DASHBOARD_COMPONENT_TYPE } from "../../components/monitoring/dashboard-names";
 
 export interface PlanFiles {
   /** Relative path → file content. */
