@@ -95,11 +95,16 @@ describe("under the Pulumi runtime's source-mapped formatter (cmd/run: source-ma
   });
 });
 
+/** Installs `format` (undefined: none, as in plain node) as Error.prepareStackTrace. */
+function setFormatter(format: unknown): void {
+  (Error as { prepareStackTrace?: unknown }).prepareStackTrace = format;
+}
+
 describe("formatPromiseTracesPlainly", () => {
   const saved = Error.prepareStackTrace;
-  let traces: typeof import("../components/promise-stack-traces");
+  let traces: typeof import("../components/promise-stack-traces.ts");
   beforeAll(async () => {
-    traces = await import("../components/promise-stack-traces");
+    traces = await import("../components/promise-stack-traces.ts");
     Error.prepareStackTrace = saved;
   });
   afterAll(() => {
@@ -107,7 +112,7 @@ describe("formatPromiseTracesPlainly", () => {
   });
 
   it("leaves plain node alone: with no formatter installed it installs none", () => {
-    Error.prepareStackTrace = undefined;
+    setFormatter(undefined);
     expect(traces.formatPromiseTracesPlainly()).toBe(false);
     expect(Error.prepareStackTrace).toBeUndefined();
     Error.prepareStackTrace = saved;
@@ -116,7 +121,7 @@ describe("formatPromiseTracesPlainly", () => {
   it("formats exactly as V8's default", () => {
     // The same error from the same frames, once with V8's own formatting and once with its callsites.
     const [v8, raw] = [undefined, (_e: Error, callsites: NodeJS.CallSite[]) => callsites].map((format) => {
-      Error.prepareStackTrace = format;
+      setFormatter(format);
       const err = new TypeError("bad value");
       return { err, stack: err.stack as unknown };
     });
