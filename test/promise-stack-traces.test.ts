@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "./harness";
@@ -23,6 +23,7 @@ function markedLine(name: string): number {
 }
 
 interface ProbeOutput {
+  sourceMapSupport: string[];
   wrapped: boolean;
   sameWrapperAfterReload: boolean;
   promiseTrace: string;
@@ -54,6 +55,12 @@ describe("under the Pulumi runtime's source-mapped formatter (cmd/run: source-ma
   beforeAll(() => {
     out = probe();
     without = probe("--without");
+  });
+
+  it("the emulation installs source-map-support as @pulumi/pulumi's cmd/run does for every program", () => {
+    const cmdRun = require.resolve("@pulumi/pulumi/cmd/run/index.js");
+    expect(readFileSync(cmdRun, "utf8")).toContain('require("source-map-support/register");');
+    expect(out.sourceMapSupport).toEqual([require.resolve("source-map-support/register", { paths: [dirname(cmdRun)] })]);
   });
 
   it("a debuggablePromise trace is formatted without the mapped formatter, as V8 does by default", () => {
