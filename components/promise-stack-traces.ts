@@ -4,7 +4,7 @@
  * (source-mapped) formatter.
  *
  * Why (@pulumi/pulumi 3.270.0): `runtime/debuggable.js:253` `debuggablePromise` stores `new Error().stack` on each
- * promise it wraps (about 3,500 in a prod evaluation); the trace is only printed for promises still pending at exit
+ * promise it wraps (3,705 in a prod evaluation); the trace is only printed for promises still pending at exit
  * (`promiseDebugString`, debuggable.js:238, used by `leakedPromises`). `cmd/run/index.js:30` requires
  * `source-map-support/register` for every program and ts-node 10.9.2 installs `@cspotcode/source-map-support` on top
  * (ts-node dist/index.js:276), so each of those traces was mapped frame by frame: the largest cost of an evaluation.
