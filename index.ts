@@ -2,6 +2,7 @@
  * cluster-backup: reads the stack config once, wires the components, exports what other stacks read.
  */
 import "./components/compile-cache";
+import "./components/promise-stack-traces";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./components/config";
 import { provisionStorage, type S3Target } from "./components/storage";

@@ -4,7 +4,8 @@
  *
  * pulumi-language-nodejs (sdk/nodejs/cmd/pulumi-language-nodejs/main.go, parseOptions and Run) turns
  * `runtime.options.typescript` into PULUMI_NODEJS_TYPESCRIPT=true and `runtime.options.tsconfig` into
- * PULUMI_NODEJS_TSCONFIG_PATH; @pulumi/pulumi 3.270.0 cmd/run/run.js then
+ * PULUMI_NODEJS_TSCONFIG_PATH; @pulumi/pulumi 3.270.0 cmd/run/index.js:30 requires `source-map-support/register` (the
+ * SDK's own dependency, for every program), then cmd/run/run.js
  *   - :241-242 takes that path (default tsconfig.json, relative to the program directory),
  *   - :280-299 reads the file's own compilerOptions with tsutils.loadTypeScriptCompilerOptions (no `extends`) and sets
  *     ts-node's transpileOnly from PULUMI_NODEJS_TRANSPILE_ONLY when set, else from compilerOptions.noCheck (unset:
@@ -21,7 +22,7 @@
  *      node scripts/lib/pulumi-runtime.cjs --require <file>  only loads the file.
  */
 const { existsSync, readFileSync } = require("node:fs");
-const { join, resolve } = require("node:path");
+const { dirname, join, resolve } = require("node:path");
 
 const ROOT = resolve(__dirname, "..", "..");
 
@@ -32,9 +33,11 @@ function runtimeOptions(root = ROOT) {
   return (project.runtime && project.runtime.options) || {};
 }
 
-/** Registers ts-node as cmd/run does; returns what it decided. */
+/** Installs source-map-support and registers ts-node as cmd/run does; returns what it decided. */
 function registerLikePulumi(root = ROOT) {
   const options = runtimeOptions(root);
+  // cmd/run/index.js:30, before anything else of the program's: the formatter ts-node's own then wraps.
+  require(require.resolve("source-map-support/register", { paths: [dirname(require.resolve("@pulumi/pulumi/cmd/run"))] }));
   if (options.typescript === false) return { typescript: false };
   const tsConfigPath = join(root, options.tsconfig || "tsconfig.json");
   if (!existsSync(tsConfigPath)) throw new Error(`tsconfig path was set to ${tsConfigPath} but the file was not found`);
@@ -78,7 +81,7 @@ function loadedModules(files = Object.keys(require.cache)) {
   return [...found].sort();
 }
 
-module.exports = { runtimeOptions };
+module.exports = { runtimeOptions, registerLikePulumi };
 
 if (require.main === module) {
   const [flag, value, ...rest] = process.argv.slice(2);
