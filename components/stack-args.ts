@@ -21,7 +21,7 @@ import { ZREPL_K8S, zreplSinkAddress, type ZreplReplicationArgs } from "./zrepl/
 import { benjiCronJobsByRole } from "./flows/benji";
 import { buildFlowInventory, type FlowInventoryArgs } from "./flows/inventory";
 import type { FlowInventory } from "./flows/types";
-import { alertTargetsOf } from "./monitoring/targets";
+import { alertTargetsOf } from "./flows/alert-targets";
 import { sinkCheckDatasets } from "./zrepl/sink-check";
 import { parseZreplDuration } from "./zrepl/grid";
 import type { StaleKey } from "./monitoring/stale";
@@ -36,8 +36,8 @@ import type { SnapshotClassesArgs } from "./velero/snapshot-classes";
 import { postgresHookOptions, type PostgresBackupArgs } from "./postgres/postgres-backup";
 import type { DemoArgs } from "./demo/demo";
 import type { BackupAlertsArgs } from "./monitoring/alerts";
-import { buildDashboard } from "./monitoring/dashboard";
-import type { GrafanaDashboardArgs } from "./monitoring/grafana-dashboard";
+import { buildDashboard } from "./dashboard/dashboard";
+import type { GrafanaDashboardArgs } from "./dashboard/grafana-dashboard";
 
 /** `kubernetes` → the cluster provider's access. */
 export function clusterAccess(cfg: Pick<StackConfig, "kubernetes">): ClusterAccess {

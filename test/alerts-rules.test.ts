@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseStackConfig, type StackConfig } from "../components/config";
 import { buildDrillSpecs } from "../components/drills/spec";
 import { buildAlertGroups, cronJobRules, daemonSetExpr, GROUPS, itemsDropRule, promDuration, scheduleRules, selector, type AlertRule, type RuleGroup } from "../components/monitoring/rules";
-import { scheduleCron, staleAfterSeconds, VELERO_NODE_AGENT_DAEMONSET } from "../components/monitoring/targets";
+import { scheduleCron, staleAfterSeconds, VELERO_NODE_AGENT_DAEMONSET } from "../components/flows/alert-targets";
 import { alertTargetsFromConfig } from "../components/stack-args";
 import { RUNBOOK_ANCHORS, runbookUrl } from "../components/runbook-anchors";
 import { cronMaxIntervalSeconds } from "../components/schema/cron";

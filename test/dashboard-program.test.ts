@@ -1,13 +1,13 @@
 /**
- * The dashboard ConfigMap for Grafana's sidecar (components/monitoring/grafana-dashboard.ts) in the stacks' plans:
+ * The dashboard ConfigMap for Grafana's sidecar (components/dashboard/grafana-dashboard.ts) in the stacks' plans:
  * exact labels, annotations and data, the JSON equal to the dashboard built from the stack's flow inventory, `plan`'s
  * dashboards/backup-flows.json equal to the ConfigMap's data, and the `monitoring.dashboard` keys at work.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseStackConfig } from "../components/config";
 import { buildDrillSpecs } from "../components/drills/spec";
-import { buildDashboard, DASHBOARD_K8S, dashboardJson } from "../components/monitoring/dashboard";
-import { CONFIGMAP_MAX_BYTES, dashboardConfigMap } from "../components/monitoring/grafana-dashboard";
+import { buildDashboard, DASHBOARD_K8S, dashboardJson } from "../components/dashboard/dashboard";
+import { CONFIGMAP_MAX_BYTES, dashboardConfigMap } from "../components/dashboard/grafana-dashboard";
 import { flowInventoryFromConfig } from "../components/stack-args";
 import { buildScheduleSpecs } from "../components/velero/schedule-specs";
 import { readStackFile } from "../scripts/lib/stack-file";

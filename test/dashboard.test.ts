@@ -1,15 +1,15 @@
 /**
- * The Grafana dashboard generated from the flow inventory (components/monitoring/dashboard.ts): exact panels and
+ * The Grafana dashboard generated from the flow inventory (components/dashboard/dashboard.ts): exact panels and
  * thresholds for the prod stack, every query valid PromQL reading only metrics the deployed exporters serve
- * (components/monitoring/metric-catalog.ts), any number of watches and verifications per flow, and the catalog itself.
+ * (components/dashboard/metric-catalog.ts), any number of watches and verifications per flow, and the catalog itself.
  */
 import { describe, expect, it } from "vitest";
 import { defaultDashboard, type Panel, type RowPanel } from "@grafana/schema";
 import { parseStackConfig, type StackConfig } from "../components/config";
 import { buildDrillSpecs } from "../components/drills/spec";
 import type { FlowInventory, Verification } from "../components/flows/types";
-import { buildDashboard, dashboardJson, withMatcher, type DashboardSettings } from "../components/monitoring/dashboard";
-import { exportedSeries, METRIC_CATALOG, seriesNames, unexportedRuleMetrics } from "../components/monitoring/metric-catalog";
+import { buildDashboard, dashboardJson, withMatcher, type DashboardSettings } from "../components/dashboard/dashboard";
+import { exportedSeries, METRIC_CATALOG, seriesNames, unexportedRuleMetrics } from "../components/dashboard/metric-catalog";
 import { METRICS } from "../components/monitoring/rules";
 import { RUNBOOK_ANCHORS } from "../components/runbook-anchors";
 import { flowInventoryFromConfig } from "../components/stack-args";

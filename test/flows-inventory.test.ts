@@ -9,7 +9,7 @@ import { buildDrillSpecs } from "../components/drills/spec";
 import { readFileSync } from "node:fs";
 import type { AlertTargets } from "../components/monitoring/rules";
 import { join } from "node:path";
-import { alertTargetsOf } from "../components/monitoring/targets";
+import { alertTargetsOf } from "../components/flows/alert-targets";
 import { flowInventoryArgsFromConfig, flowInventoryFromConfig } from "../components/stack-args";
 import { buildFlowInventory } from "../components/flows";
 import { buildScheduleSpecs } from "../components/velero/schedule-specs";
@@ -30,7 +30,7 @@ function inventoryOf(cfg: StackConfig): FlowInventory {
 
 describe("flow inventory", () => {
   it.each(["dev", "prod"])("%s: the alert targets read off the inventory are the ones the per-component derivation computed", (stack) => {
-    // test/fixtures/flows/alert-targets-<stack>.json: the targets components/monitoring/targets.ts derived from the
+    // test/fixtures/flows/alert-targets-<stack>.json: the targets components/flows/alert-targets.ts derived from the
     // component args before the inventory replaced it (and the plan's alert rules are byte-identical to then).
     // The Benji CronJobs compare by name: the inventory lists the integrity watches before the verifications.
     const byName = (t: AlertTargets): AlertTargets => ({ ...t, benji: [...t.benji].sort((a, b) => a.name.localeCompare(b.name)) });

@@ -237,7 +237,9 @@ for (const shell of SHELLS) {
   describe.skipIf(!shell.present)(`sink-check.sh every under ${shell.name}: SIGTERM ends it at once`, () => {
     it("exits 143 on SIGTERM while it sleeps, and stops its sleep too", async () => {
       const dir = workspace(LISTING);
-      const child = spawn(shell.argv[0], [...shell.argv.slice(1), join(dir, "script.sh"), "every", "3593", ...once(dir, `${ROOT}<`).slice(1)], {
+      // An hour-long interval no other process of this machine is likely to sleep: 3000 to 3996 s by this worker's pid and the shell.
+      const interval = String(3000 + ((process.pid * 3 + SHELLS.indexOf(shell)) % 997));
+      const child = spawn(shell.argv[0], [...shell.argv.slice(1), join(dir, "script.sh"), "every", interval, ...once(dir, `${ROOT}<`).slice(1)], {
         env: { PATH: `${join(dir, "bin")}:${process.env.PATH}`, FAKE_ZFS_DIR: dir },
       });
       const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
@@ -246,8 +248,8 @@ for (const shell of SHELLS) {
       expect(existsSync(join(dir, "out", "zrepl-sink.prom"))).toBe(true);
       child.kill("SIGTERM");
       expect(await exited).toBe(143);
-      // No `sleep 3593` (an interval no other process uses) is left behind.
-      const left = spawnSync("sh", ["-c", "ps -eo ppid,args | grep -c '^ *1 sleep 3593$' || true"], { encoding: "utf8" }).stdout.trim();
+      // No `sleep <interval>` is left behind (an interval of this run alone, so a concurrent or earlier run's sleep does not count).
+      const left = spawnSync("sh", ["-c", `ps -eo ppid,args | grep -c '^ *1 sleep ${interval}$' || true`], { encoding: "utf8" }).stdout.trim();
       expect(left).toBe("0");
     });
   });

@@ -191,7 +191,7 @@ export const BENJI_DRILL_SCRIPT = [
 ].join("\n");
 
 /**
- * How the alerts watch each integrity CronJob (components/monitoring/targets.ts): its `monitoring.staleAfter` key, alert
+ * How the alerts watch each integrity CronJob (components/flows/alert-targets.ts): its `monitoring.staleAfter` key, alert
  * name prefix, purpose, severities and what a failed Job means. Benji exports no metric of its own without a
  * Pushgateway (benji-k8s `helpers/prometheus.py` pushes only when PROM_PUSH_GATEWAY is set), so a failed Job
  * (kube-state-metrics) is the signal.

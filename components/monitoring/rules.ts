@@ -1,7 +1,7 @@
 /**
  * The alerting rules of the backup system (docs/design.md §3.8), built as typed PrometheusRule groups by pure functions.
  *
- * Every threshold comes from the targets (components/monitoring/targets.ts reads them off the flow inventory's watches,
+ * Every threshold comes from the targets (components/flows/alert-targets.ts reads them off the flow inventory's watches,
  * components/flows), which derive it from the cron of the Schedule or CronJob it watches (interval between runs +
  * grace); nothing here is a hand-typed number of hours.
  *

@@ -7,7 +7,7 @@ import type { ProgramRun, Registration } from "./run-program";
 import { Redactor } from "./redact";
 import { buildCoverage, coverageMarkdown, coverageSummaryTable } from "./coverage";
 import { buildRunbook } from "./runbook";
-import { DASHBOARD_COMPONENT_TYPE } from "../../components/monitoring/dashboard-names";
+import { DASHBOARD_COMPONENT_TYPE } from "../../components/dashboard/dashboard-names";
 
 export interface PlanFiles {
   /** Relative path → file content. */
@@ -85,7 +85,7 @@ export function veleroValuesFile(registrations: readonly Registration[], redacto
 /** Folder of the plan holding the Grafana dashboards, one file per data key of the dashboard component's ConfigMaps. */
 export const DASHBOARDS_DIR = "dashboards";
 
-/** `dashboards/<data key>` → the dashboard JSON, from the ConfigMaps the dashboard component (components/monitoring/grafana-dashboard.ts) applies. */
+/** `dashboards/<data key>` → the dashboard JSON, from the ConfigMaps the dashboard component (components/dashboard/grafana-dashboard.ts) applies. */
 export function dashboardFiles(manifests: readonly Manifest[]): Map<string, string> {
   const files = new Map<string, string>();
   for (const m of manifests) {

@@ -7,7 +7,7 @@
  * §3.7. Pure.
  */
 import { BACKUP_LABEL, BACKUP_THIS_PVC_LABEL, BENJI_INSTANCE_LABEL, DRILL_LABEL, DRILL_NAMESPACE_PREFIX, RESTORED_FROM_LABEL, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_ANNOTATIONS, VELERO_EXCLUDE_LABEL } from "../../components/labels";
-import { VELERO_NODE_AGENT_DAEMONSET } from "../../components/monitoring/targets";
+import { VELERO_NODE_AGENT_DAEMONSET } from "../../components/flows/alert-targets";
 import { BENJI_DRILL_IMAGE_PREFIX, benjiInvalidVersionsFilter } from "../../components/benji/integrity";
 import { DUMP_PATH, PG_DUMP_COMPLETE_LINE } from "../../components/postgres/hooks";
 import { globToRegExp } from "../../components/schema/namespace-glob";

@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import type { Panel } from "@grafana/schema";
 import { parseStackConfig } from "../../components/config";
 import { buildDrillSpecs } from "../../components/drills/spec";
-import { buildDashboard } from "../../components/monitoring/dashboard";
+import { buildDashboard } from "../../components/dashboard/dashboard";
 import { flowInventoryFromConfig } from "../../components/stack-args";
 import { buildScheduleSpecs } from "../../components/velero/schedule-specs";
 import { readStackFile } from "../../scripts/lib/stack-file";

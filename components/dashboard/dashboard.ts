@@ -4,9 +4,9 @@
  * since the last success against the alert threshold, run duration, size or items over time, failures, the last
  * drill's or scrub's result), one row of shared infrastructure (locations, node-agent, opt-out sync), and variables
  * for the data source, the Velero schedule and the namespace. Pure: `JSON.stringify` of the result is the dashboard
- * JSON the ConfigMap ships (components/monitoring/grafana-dashboard.ts).
+ * JSON the ConfigMap ships (components/dashboard/grafana-dashboard.ts).
  *
- * Every query reads only metrics of components/monitoring/metric-catalog.ts (test/dashboard.test.ts parses each one
+ * Every query reads only metrics of components/dashboard/metric-catalog.ts (test/dashboard.test.ts parses each one
  * with Prometheus's grammar and checks its metric names). Template variables appear only inside label matchers'
  * string literals, so each query stays valid PromQL before Grafana interpolates it.
  */
@@ -25,11 +25,11 @@ import type {
 import type { Options as StatOptions } from "@grafana/schema/dist/esm/raw/composable/stat/panelcfg/x/StatPanelCfg_types.gen";
 import type { Options as TimeSeriesOptions } from "@grafana/schema/dist/esm/raw/composable/timeseries/panelcfg/x/TimeSeriesPanelCfg_types.gen";
 import type { CronJobWatch, DaemonSetWatch, Flow, FlowInventory, LocationWatch, RepoMaintenanceWatch, ScheduleWatch, Verification, Watch, ZreplJobWatch, ZreplSinkWatch } from "../flows/types";
-import { REPO_MAINTENANCE_METRICS } from "./repo-maintenance";
+import { REPO_MAINTENANCE_METRICS } from "../monitoring/repo-maintenance";
 import { SINK_CHECK_METRICS } from "../zrepl/sink-check";
 import { humanDuration } from "../schema/duration";
 import { runbookUrl, type RunbookAnchor } from "../runbook-anchors";
-import { cronJobJobNames, promDuration, selector } from "./rules";
+import { cronJobJobNames, promDuration, selector } from "../monitoring/rules";
 
 type GrafanaSchema = typeof import("@grafana/schema");
 type StatPanelCfg = typeof import("@grafana/schema/dist/esm/raw/composable/stat/panelcfg/x/StatPanelCfg_types.gen");

@@ -13,7 +13,7 @@
  * - zrepl v0.7.0 (tag commit 38c9354b) `internal/daemon/job/active.go` (`zrepl_replication_*`, const label
  *   `zrepl_job`), scraped by the zrepl PodMonitor (components/monitoring/alerts.ts).
  */
-import { METRICS } from "./rules";
+import { METRICS } from "../monitoring/rules";
 import { SINK_CHECK_METRICS } from "../zrepl/sink-check";
 
 export type MetricType = "counter" | "gauge" | "histogram";

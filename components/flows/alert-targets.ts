@@ -4,10 +4,10 @@
  * each with the threshold the inventory derived from its cron (components/schema/cron.ts) plus `monitoring.grace`,
  * unless `monitoring.staleAfter.<key>` sets it; config rules refuse a threshold shorter than the interval.
  */
-import type { CronJobWatch, DaemonSetWatch, FlowInventory, Watch } from "../flows/types";
-import type { AlertTargets, CronJobTarget, DaemonSetTarget } from "./rules";
-export { staleAfterSeconds, type StaleKey } from "./stale";
-export { scheduleCron, VELERO_NODE_AGENT_DAEMONSET } from "../flows/velero";
+import type { CronJobWatch, DaemonSetWatch, FlowInventory, Watch } from "./types";
+import type { AlertTargets, CronJobTarget, DaemonSetTarget } from "../monitoring/rules";
+export { staleAfterSeconds, type StaleKey } from "../monitoring/stale";
+export { scheduleCron, VELERO_NODE_AGENT_DAEMONSET } from "./velero";
 
 /**
  * What the alerts watch, read off the flow inventory (components/flows): the flows' watches, the drills' watches

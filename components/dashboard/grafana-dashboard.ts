@@ -1,5 +1,5 @@
 /**
- * The flows' Grafana dashboard (components/monitoring/dashboard.ts) as a ConfigMap for Grafana's dashboard sidecar:
+ * The flows' Grafana dashboard (components/dashboard/dashboard.ts) as a ConfigMap for Grafana's dashboard sidecar:
  * the sidecar (kiwigrid k8s-sidecar in the grafana chart, `sidecar.dashboards`) watches ConfigMaps carrying its label,
  * writes each data key to a file in its dashboards directory, in the sub-directory named by the folder annotation
  * (k8s-sidecar 2.10.1 README: FOLDER_ANNOTATION, a relative value is below FOLDER), and Grafana's file provider loads
