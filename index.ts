@@ -153,8 +153,8 @@ const drillSpecs = drillArgs?.drills ?? [];
  * The flow inventory (components/flows): one record per backup flow (id, config path, mechanism, the objects that
  * implement it, selection, schedule, RPO, retention, destination as a location or store key into `buckets` and
  * `backupStorageLocations`, encryption, the watches Prometheus alerts on, the drills that verify it, the metrics that
- * prove it ran, runbook anchor) and the watches the flows share. Plain data, no secrets. Alerts, coverage.md,
- * RESTORE.md and the plan summary derive from it.
+ * prove it ran, runbook anchor) and the watches the flows share. Plain data, no secrets. Alerts, the Grafana
+ * dashboard, coverage.md, RESTORE.md and the plan summary derive from it.
  */
 export const flows = flowInventoryFromConfig(cfg, scheduleSpecs, drillSpecs);
 const watched = alertTargetsOf(flows, cfg.monitoring.runbookBaseUrl);
