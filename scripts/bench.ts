@@ -17,6 +17,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+const { runtimeOptions } = require("./lib/pulumi-runtime.cjs") as { runtimeOptions: () => { nodeargs?: string } };
 
 const ROOT = resolve(__dirname, "..");
 const runsArg = process.argv.indexOf("--runs");
@@ -30,6 +31,8 @@ const work = mkdtempSync(join(tmpdir(), "bench-"));
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string>; scripts: Record<string, string> };
 
 interface Case {
+  /** Arguments to node itself, before the script (the evaluation cases: Pulumi.yaml `runtime.options.nodeargs`). */
+  nodeArgs?: string[];
   args: string[];
   cwd?: string;
   env?: Record<string, string>;
@@ -44,12 +47,15 @@ function npmScript(name: string, extra: string[]): string[] {
   return [require.resolve("ts-node/dist/bin.js"), ...args, ...extra];
 }
 
+/** Pulumi.yaml `runtime.options.nodeargs`, which the Node.js language host puts before the program on node's command line. */
+const RUNTIME_NODE_ARGS = String(runtimeOptions().nodeargs ?? "").split(/\s+/).filter(Boolean);
+
 const BARE = "bare @pulumi/pulumi import";
 const cases: Record<string, Case> = {
   [BARE]: { args: ["-e", "require('@pulumi/pulumi')"] },
   "all dependencies import": { args: ["-e", Object.keys(pkg.dependencies).map((d) => `require(${JSON.stringify(d)});`).join("")] },
-  "program evaluation dev": { args: [join(ROOT, "scripts", "lib", "pulumi-runtime.cjs"), "--stack", "dev"] },
-  "program evaluation prod": { args: [join(ROOT, "scripts", "lib", "pulumi-runtime.cjs"), "--stack", "prod"] },
+  "program evaluation dev": { nodeArgs: RUNTIME_NODE_ARGS, args: [join(ROOT, "scripts", "lib", "pulumi-runtime.cjs"), "--stack", "dev"] },
+  "program evaluation prod": { nodeArgs: RUNTIME_NODE_ARGS, args: [join(ROOT, "scripts", "lib", "pulumi-runtime.cjs"), "--stack", "prod"] },
   "plan dev": { args: npmScript("plan", ["--stack", "dev", "--out", join(work, "dev")]) },
   "plan prod": { args: npmScript("plan", ["--stack", "prod", "--out", join(work, "prod")]) },
   "policy pack start-up": {
@@ -74,7 +80,7 @@ function measure(name: string, c: Case, run: number): Promise<Sample> {
     let ms: number | undefined;
     let stdout = "";
     let stderr = "";
-    const child = spawn(process.execPath, ["-r", join(ROOT, "scripts", "lib", "peak-rss.cjs"), ...c.args], {
+    const child = spawn(process.execPath, [...(c.nodeArgs ?? []), "-r", join(ROOT, "scripts", "lib", "peak-rss.cjs"), ...c.args], {
       cwd: c.cwd ?? ROOT,
       env: { ...process.env, ...c.env, BENCH_RSS_FILE: rssFile },
     });

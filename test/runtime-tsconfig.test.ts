@@ -16,8 +16,8 @@ const { runtimeOptions } = require("../scripts/lib/pulumi-runtime.cjs") as { run
 const { loadTypeScriptCompilerOptions } = require("@pulumi/pulumi/tsutils") as { loadTypeScriptCompilerOptions: (path: string) => Record<string, unknown> };
 
 describe("the Pulumi runtime path does not type-check", () => {
-  it("Pulumi.yaml names tsconfig.runtime.json in runtime.options, with TypeScript on", () => {
-    expect(runtimeOptions()).toMatchObject({ typescript: true, tsconfig: "tsconfig.runtime.json" });
+  it("Pulumi.yaml names tsconfig.runtime.json in runtime.options, with TypeScript on, and caps V8's young generation", () => {
+    expect(runtimeOptions()).toMatchObject({ typescript: true, tsconfig: "tsconfig.runtime.json", nodeargs: "--max-semi-space-size=8" });
   });
 
   it("the runtime tsconfig's own compilerOptions (not inherited) have noCheck, and it extends the strict one", () => {
