@@ -21,11 +21,9 @@ import { ZREPL_K8S, zreplSinkAddress, type ZreplReplicationArgs } from "./zrepl/
 import { benjiCronJobsByRole } from "./flows/benji";
 import { buildFlowInventory, type FlowInventoryArgs } from "./flows/inventory";
 import type { FlowInventory } from "./flows/types";
-import { alertTargetsOf } from "./flows/alert-targets";
 import { sinkCheckDatasets } from "./zrepl/sink-check";
 import { parseZreplDuration } from "./zrepl/grid";
 import type { StaleKey } from "./monitoring/stale";
-import type { AlertTargets } from "./monitoring/rules";
 import { buildScheduleSpecs, type ScheduleSpec } from "./velero/schedule-specs";
 import type { DrillSpec } from "./drills/spec";
 import { restoreDrillsArgs, type RestoreDrillsArgs } from "./drills/drills";
@@ -246,11 +244,6 @@ export function zreplArgsFromConfig(flow: ZreplFlowConfig, production: boolean):
 type ConfigStaleKey = keyof StackConfig["monitoring"]["staleAfter"];
 /** Compile-time check: the schema's `monitoring.staleAfter` keys are monitoring's `STALE_KEYS`, no more, no fewer. */
 export const STALE_KEYS_MATCH_SCHEMA: [ConfigStaleKey] extends [StaleKey] ? ([StaleKey] extends [ConfigStaleKey] ? true : never) : never = true;
-
-/** What the alerts watch, for this stack: read off {@link flowInventoryFromConfig} (index.ts reads the inventory it exports). */
-export function alertTargetsFromConfig(cfg: StackConfig, schedules: readonly ScheduleSpec[], drills: readonly DrillSpec[]): AlertTargets {
-  return alertTargetsOf(flowInventoryFromConfig(cfg, schedules, drills), cfg.monitoring.runbookBaseUrl);
-}
 
 /**
  * Velero Schedules ← `timeZone`, `velero.namespace`, `flows.{tenants,system,garageMetaCeph,garageDataZfs,postgres}.*`

@@ -3,7 +3,9 @@
  * the program exports and checked against what it registers, and how it reacts when flows are switched off or changed.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { benjiRetentionSpanSeconds, buildCoverage, coverageMarkdown, coverageMermaid, roughDuration, splitVeleroCron, verifiedByText, type Coverage } from "../scripts/lib/coverage";
+import { buildCoverage, coverageMarkdown, coverageMermaid, splitVeleroCron, verifiedByText, type Coverage } from "../scripts/lib/coverage";
+import { benjiRetentionSpanSeconds } from "../components/flows/benji";
+import { roughDuration } from "../components/flows/text";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { ROOT, planStack, planWith, type Plan } from "./harness";
 

@@ -6,7 +6,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseStackConfig } from "../components/config";
 import { buildDrillSpecs } from "../components/drills/spec";
-import { buildDashboard, DASHBOARD_K8S, dashboardJson } from "../components/dashboard/dashboard";
+import { buildDashboard } from "../components/dashboard/dashboard";
+import { DASHBOARD_K8S, dashboardJson } from "../components/dashboard/dashboard-names";
 import { CONFIGMAP_MAX_BYTES, dashboardConfigMap } from "../components/dashboard/grafana-dashboard";
 import { flowInventoryFromConfig } from "../components/stack-args";
 import { buildScheduleSpecs } from "../components/velero/schedule-specs";

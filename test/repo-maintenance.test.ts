@@ -6,7 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { buildAlertGroups } from "../components/monitoring/rules";
 import { repoMaintenanceExpr, repoMaintenanceFrequencySeconds, repoMaintenanceTarget } from "../components/monitoring/repo-maintenance";
-import { alertTargetsFromConfig, scheduleSpecsFromConfig } from "../components/stack-args";
+import { scheduleSpecsFromConfig } from "../components/stack-args";
+import { alertTargetsFromConfig } from "./lib/alert-targets";
 import { parseStackConfig } from "../components/config";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { ROOT } from "./harness";

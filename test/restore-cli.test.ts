@@ -11,9 +11,9 @@ import { join } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../scripts/lib/restore/exit-codes";
-import type { VeleroBackup, VeleroRestore } from "../scripts/lib/restore/velero-types";
+import type { VeleroBackup } from "../scripts/lib/restore/velero-types";
 import { restore, type EnvChanges } from "./lib/commands";
-import { fixture, startFakeApiServer, type FakeApiServer } from "./restore-fake";
+import { completedRestoreRecording, fixture, startFakeApiServer, type FakeApiServer } from "./restore-fake";
 
 const tmp = mkdtempSync(join(tmpdir(), "restore-cli-"));
 
@@ -136,17 +136,7 @@ describe("npm run restore: guards", () => {
 describe("npm run restore end to end against a loopback API server with recorded Velero objects", () => {
   let server: FakeApiServer;
   beforeAll(async () => {
-    const completed = fixture<{ polls: VeleroRestore[] }>("restore-cust-1001-completed.json");
-    server = await startFakeApiServer(
-      {
-        backups: fixture<{ items: VeleroBackup[] }>("backups-tenants-daily.json").items,
-        bsls: [fixture("bsl-default-available.json")],
-        namespaces: [fixture("namespace-cust-1001.json")],
-        polls: [completed.polls[2], completed.polls[4]],
-        pvrLists: fixture("podvolumerestores-cust-1001.json").slice(3),
-      },
-      tmp,
-    );
+    server = await startFakeApiServer(completedRestoreRecording(), tmp);
   });
   afterAll(() => server.close());
 

@@ -245,6 +245,21 @@ export async function startFakeApiServer(rec: Recording, dir: string): Promise<F
 }
 
 /** What one `npm run restore` did against a {@link FakeVeleroApi}: exit code, error message, output, calls, sleeps. */
+/**
+ * The recorded cluster of a tenant restore that completes: the tenants-daily backups, an available default location,
+ * an existing cust-1001 namespace, and a Restore of it that the server reports running, then Completed.
+ */
+export function completedRestoreRecording(): Recording {
+  const completed = fixture<{ polls: VeleroRestore[] }>("restore-cust-1001-completed.json");
+  return {
+    backups: fixture<{ items: VeleroBackup[] }>("backups-tenants-daily.json").items,
+    bsls: [fixture("bsl-default-available.json")],
+    namespaces: [fixture("namespace-cust-1001.json")],
+    polls: [completed.polls[2], completed.polls[4]],
+    pvrLists: fixture("podvolumerestores-cust-1001.json").slice(3),
+  };
+}
+
 export interface FakeRestoreRun {
   readonly code: number;
   readonly error: string;

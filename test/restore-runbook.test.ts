@@ -32,6 +32,12 @@ describe("RESTORE.md of the prod stack", () => {
     md = runbookOf(plan, "prod");
   });
 
+  it("lists Velero's drills in the restore-drills section, and leaves Benji's to the Benji section", () => {
+    const rows = section(md, RUNBOOK_ANCHORS.drills).split("\n").filter((l) => /^\| [\w-]+ \| `[\w-]+\/[\w-]+` \| `/.test(l));
+    expect(rows).toEqual(["| tenants | `backup-system/restore-drill-tenants` | `0 10 * * 6` UTC |", "| postgres | `backup-system/restore-drill-postgres` | `0 11 * * 6` UTC |"]);
+    expect(section(md, RUNBOOK_ANCHORS.benji)).toContain("CronJob `benji/benji-restore-drill`");
+  });
+
   it("has exactly one section per alert anchor, each listed in the contents", () => {
     for (const anchor of Object.values(RUNBOOK_ANCHORS)) {
       expect(md.split(`<a id="${anchor}"></a>`)).toHaveLength(2);

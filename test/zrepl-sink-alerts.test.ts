@@ -8,8 +8,9 @@ import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../components/config";
 import { zreplPodMonitorSpec } from "../components/monitoring/alerts";
 import { buildAlertGroups, GROUPS } from "../components/monitoring/rules";
-import { zreplSinkRules, zreplSinkTarget } from "../components/monitoring/zrepl-sink";
-import { alertTargetsFromConfig, scheduleSpecsFromConfig } from "../components/stack-args";
+import { zreplSinkRules } from "../components/monitoring/zrepl-sink";
+import { scheduleSpecsFromConfig } from "../components/stack-args";
+import { alertTargetsFromConfig } from "./lib/alert-targets";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { ROOT, stackConfigProblems } from "./harness";
 import { promqlErrors } from "./lib/promql";
@@ -122,17 +123,8 @@ describe("zrepl sink alerts in the prod stack", () => {
 });
 
 describe.skipIf(!HAS_PROMTOOL)("zrepl sink alerts evaluated by Prometheus (promtool, samples every minute from t=0)", () => {
-  const target = zreplSinkTarget({
-    namespace: "zrepl",
-    daemonSet: "zrepl-sink",
-    pushDaemonSet: "zrepl-garage-push",
-    pushJob: "garage_push",
-    datasets: ["wdc/zrepl/garage/tank/garage<"],
-    checkIntervalSeconds: 300,
-    snapshotIntervalSeconds: 600,
-    lagSeconds: 3600,
-    anchor: "garage-data-zrepl",
-  });
+  // The prod stack's target (its exact values are asserted above).
+  const target = alertTargetsFromConfig(cfg, scheduleSpecsFromConfig(cfg), []).zreplSink!;
   const [stale, unreadable, notRunning] = zreplSinkRules(target, "RESTORE.md");
   const sink = "wdc/zrepl/garage/tank/garage";
   const newest = (ds: string, fs: string, expected: boolean, values: string): InputSeries => ({

@@ -452,4 +452,3 @@ export function buildDashboard(inventory: FlowInventory, settings: DashboardSett
   };
 }
 
-export { DASHBOARD_COMPONENT_TYPE, DASHBOARD_K8S, dashboardJson } from "./dashboard-names";

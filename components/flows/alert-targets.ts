@@ -6,8 +6,6 @@
  */
 import type { CronJobWatch, DaemonSetWatch, FlowInventory, Watch } from "./types";
 import type { AlertTargets, CronJobTarget, DaemonSetTarget } from "../monitoring/rules";
-export { staleAfterSeconds, type StaleKey } from "../monitoring/stale";
-export { scheduleCron, VELERO_NODE_AGENT_DAEMONSET } from "./velero";
 
 /**
  * What the alerts watch, read off the flow inventory (components/flows): the flows' watches, the drills' watches

@@ -14,8 +14,6 @@ import { matchLabelsText, roughDuration } from "../../components/flows/text";
 import { objectRefText } from "../../components/flows/watches";
 import type { Flow, FlowInventory, Mechanism, ObjectRef, Selection } from "../../components/flows/types";
 import { DRILL_KINDS } from "../../components/drills/spec";
-export { benjiRetentionSpanSeconds } from "../../components/flows/benji";
-export { matchLabelsText, roughDuration } from "../../components/flows/text";
 export type { Selection } from "../../components/flows/types";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

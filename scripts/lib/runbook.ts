@@ -7,13 +7,14 @@
  * §3.7. Pure.
  */
 import { BACKUP_LABEL, BACKUP_THIS_PVC_LABEL, BENJI_INSTANCE_LABEL, DRILL_LABEL, DRILL_NAMESPACE_PREFIX, RESTORED_FROM_LABEL, TENANT_LABEL, TENANT_NAMESPACE_PREFIX, VELERO_ANNOTATIONS, VELERO_EXCLUDE_LABEL } from "../../components/labels";
-import { VELERO_NODE_AGENT_DAEMONSET } from "../../components/flows/alert-targets";
+import { VELERO_NODE_AGENT_DAEMONSET } from "../../components/flows/velero";
 import { BENJI_DRILL_IMAGE_PREFIX, benjiInvalidVersionsFilter } from "../../components/benji/integrity";
 import { DUMP_PATH, PG_DUMP_COMPLETE_LINE } from "../../components/postgres/hooks";
 import { globToRegExp } from "../../components/schema/namespace-glob";
 import { RUNBOOK_ANCHORS, type RunbookAnchor } from "../../components/runbook-anchors";
 import { credentialSecretName, CREDENTIALS_KEY, REPO_CREDENTIALS_SECRET, REPO_PASSWORD_KEY } from "../../components/velero/values";
-import { flowInventoryOf, matchLabelsText, splitVeleroCron, type Coverage } from "./coverage";
+import { flowInventoryOf, splitVeleroCron, type Coverage } from "./coverage";
+import { matchLabelsText } from "../../components/flows/text";
 import { objectRefText } from "../../components/flows/watches";
 import type { Flow, FlowInventory, ObjectRef, Verification } from "../../components/flows/types";
 import { ZREPL_SNAPSHOT_PREFIX } from "../../components/zrepl/config";
@@ -503,8 +504,8 @@ function rotationLines(drill: Verification): string[] {
 }
 
 function drillsSection(n: Names): string[] {
-  // Velero's restore drills; Benji's drill has its own steps in the Benji section.
-  const drills = n.inventory.flows.filter((f) => f.mechanism !== "benji-rbd").flatMap((f) => f.verifiedBy.filter((v) => v.kind === "drill"));
+  // The drills whose alerts link here (Velero's); Benji's drill links to, and has its steps in, the Benji section.
+  const drills = n.inventory.flows.flatMap((f) => f.verifiedBy.filter((v) => v.kind === "drill" && v.watch.anchor === RUNBOOK_ANCHORS.drills));
   if (drills.length === 0) return [`No restore drills in stack \`${n.stack}\`.`, ""];
   const ns = drills[0].watch.object.namespace;
   const first = drills[0].watch.object.name;

@@ -11,10 +11,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PLAN_MARKER } from "../../scripts/lib/plan-out-dir";
 import { EXIT } from "../../scripts/lib/restore/exit-codes";
-import type { VeleroBackup, VeleroRestore } from "../../scripts/lib/restore/velero-types";
 import { ROOT } from "../harness";
 import { allFixtureResources, COMPONENT, FIXTURES } from "../policy-fixtures";
-import { fixture, startFakeApiServer, type FakeApiServer } from "../restore-fake";
+import { completedRestoreRecording, startFakeApiServer, type FakeApiServer } from "../restore-fake";
 
 const TS_NODE = join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
 const BIN = join(ROOT, "node_modules", ".bin");
@@ -74,17 +73,7 @@ describe("npm run policy as a process", () => {
 describe("npm run restore as a process, against a loopback API server with recorded Velero objects", () => {
   let server: FakeApiServer;
   beforeAll(async () => {
-    const completed = fixture<{ polls: VeleroRestore[] }>("restore-cust-1001-completed.json");
-    server = await startFakeApiServer(
-      {
-        backups: fixture<{ items: VeleroBackup[] }>("backups-tenants-daily.json").items,
-        bsls: [fixture("bsl-default-available.json")],
-        namespaces: [fixture("namespace-cust-1001.json")],
-        polls: [completed.polls[2], completed.polls[4]],
-        pvrLists: fixture("podvolumerestores-cust-1001.json").slice(3),
-      },
-      tmp,
-    );
+    server = await startFakeApiServer(completedRestoreRecording(), tmp);
   });
   afterAll(() => server.close());
 

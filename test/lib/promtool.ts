@@ -24,24 +24,25 @@ export interface ExprCase {
   readonly samples: readonly { readonly labels: string; readonly value: number }[];
 }
 
-/** promtool's exit status and output for the cases; status 0 = every case returned exactly its samples. */
-export function checkPromql(expr: string, input: readonly InputSeries[], cases: readonly ExprCase[], interval = "5m"): { status: number | null; output: string } {
+/** `promtool test rules` over one rule file (its groups) and one test of the input series at `interval`. */
+function promtoolTest(groups: readonly object[], input: readonly InputSeries[], interval: string, cases: Record<string, unknown>): { status: number | null; output: string } {
   const dir = mkdtempSync(join(tmpdir(), "promtool-"));
-  writeFileSync(join(dir, "rules.yaml"), stringify({ groups: [] }));
+  writeFileSync(join(dir, "rules.yaml"), stringify({ groups }));
   const test = {
     rule_files: ["rules.yaml"],
     evaluation_interval: interval,
-    tests: [
-      {
-        interval,
-        input_series: input.map((s) => ({ series: s.series, values: s.values })),
-        promql_expr_test: cases.map((c) => ({ expr, eval_time: c.at, exp_samples: c.samples.map((s) => ({ labels: s.labels, value: s.value })) })),
-      },
-    ],
+    tests: [{ interval, input_series: input.map((s) => ({ series: s.series, values: s.values })), ...cases }],
   };
   writeFileSync(join(dir, "test.yaml"), stringify(test));
   const r = spawnSync("promtool", ["test", "rules", "test.yaml"], { cwd: dir, encoding: "utf8", timeout: 60_000 });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+/** promtool's exit status and output for the cases; status 0 = every case returned exactly its samples. */
+export function checkPromql(expr: string, input: readonly InputSeries[], cases: readonly ExprCase[], interval = "5m"): { status: number | null; output: string } {
+  return promtoolTest([], input, interval, {
+    promql_expr_test: cases.map((c) => ({ expr, eval_time: c.at, exp_samples: c.samples.map((s) => ({ labels: s.labels, value: s.value })) })),
+  });
 }
 
 /** A rule as the PrometheusRule holds it (annotations are left out of the test file: promtool would compare them). */
@@ -60,21 +61,8 @@ export interface AlertCase {
 
 /** promtool's verdict on the rule's alerts over the input series (`alert_rule_test`, so `for` is honoured). */
 export function checkAlerts(rule: RuleUnderTest, input: readonly InputSeries[], cases: readonly AlertCase[], interval = "1m"): { status: number | null; output: string } {
-  const dir = mkdtempSync(join(tmpdir(), "promtool-"));
   const { alert, expr, labels } = rule;
-  writeFileSync(join(dir, "rules.yaml"), stringify({ groups: [{ name: "test", rules: [{ alert, expr, ...(rule.for ? { for: rule.for } : {}), labels }] }] }));
-  const test = {
-    rule_files: ["rules.yaml"],
-    evaluation_interval: interval,
-    tests: [
-      {
-        interval,
-        input_series: input.map((s) => ({ series: s.series, values: s.values })),
-        alert_rule_test: cases.map((c) => ({ eval_time: c.at, alertname: alert, exp_alerts: c.firing.map((l) => ({ exp_labels: { ...labels, ...l } })) })),
-      },
-    ],
-  };
-  writeFileSync(join(dir, "test.yaml"), stringify(test));
-  const r = spawnSync("promtool", ["test", "rules", "test.yaml"], { cwd: dir, encoding: "utf8", timeout: 60_000 });
-  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  return promtoolTest([{ name: "test", rules: [{ alert, expr, ...(rule.for ? { for: rule.for } : {}), labels }] }], input, interval, {
+    alert_rule_test: cases.map((c) => ({ eval_time: c.at, alertname: alert, exp_alerts: c.firing.map((l) => ({ exp_labels: { ...labels, ...l } })) })),
+  });
 }
