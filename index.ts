@@ -1,7 +1,6 @@
 /**
  * cluster-backup: reads the stack config once, wires the components, exports what other stacks read.
  */
-import "./components/compile-cache";
 import "./components/promise-stack-traces";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./components/config";

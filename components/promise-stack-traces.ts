@@ -1,7 +1,6 @@
 /**
- * Imported by index.ts right after the compile cache: formats the stack trace @pulumi/pulumi takes for every promise it
- * tracks the cheap way V8 does by default, without source maps, and leaves every other trace to the installed
- * (source-mapped) formatter.
+ * Imported first by index.ts: formats the stack trace @pulumi/pulumi takes for every promise it tracks the cheap way
+ * V8 does by default, without source maps, and leaves every other trace to the installed (source-mapped) formatter.
  *
  * Why (@pulumi/pulumi 3.270.0): `runtime/debuggable.js:253` `debuggablePromise` stores `new Error().stack` on each
  * promise it wraps (3,705 in a prod evaluation); the trace is only printed for promises still pending at exit

@@ -17,7 +17,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-const { runtimeOptions } = require("./lib/pulumi-runtime.cjs") as { runtimeOptions: () => { nodeargs?: string } };
+const { nodeArgs } = require("./lib/pulumi-runtime.cjs") as { nodeArgs: () => string[] };
 
 const ROOT = resolve(__dirname, "..");
 const runsArg = process.argv.indexOf("--runs");
@@ -40,15 +40,15 @@ interface Case {
   until?: RegExp;
 }
 
-/** `ts-node --swc scripts/plan.ts` of package.json as node arguments. */
+/** The `node …` command of a package.json script (`npm run plan`) as node's arguments, with `extra` after them. */
 function npmScript(name: string, extra: string[]): string[] {
   const [bin, ...args] = pkg.scripts[name].split(/\s+/);
-  if (bin !== "ts-node") throw new Error(`bench: script ${name} no longer starts with ts-node: ${pkg.scripts[name]}`);
-  return [require.resolve("ts-node/dist/bin.js"), ...args, ...extra];
+  if (bin !== "node") throw new Error(`bench: script ${name} no longer starts with node: ${pkg.scripts[name]}`);
+  return [...args, ...extra];
 }
 
 /** Pulumi.yaml `runtime.options.nodeargs`, which the Node.js language host puts before the program on node's command line. */
-const RUNTIME_NODE_ARGS = String(runtimeOptions().nodeargs ?? "").split(/\s+/).filter(Boolean);
+const RUNTIME_NODE_ARGS = nodeArgs();
 
 const BARE = "bare @pulumi/pulumi import";
 const cases: Record<string, Case> = {

@@ -4,20 +4,46 @@
  * transpiles with swc, while the main tsconfig stays strict.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "./harness";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const { runtimeOptions } = require("../scripts/lib/pulumi-runtime.cjs") as { runtimeOptions: (root?: string) => Record<string, any> };
+const { runtimeOptions, nodeArgs } = require("../scripts/lib/pulumi-runtime.cjs") as { runtimeOptions: (root?: string) => Record<string, any>; nodeArgs: (root?: string) => string[] };
+const TRANSPILER = "./runtime/swc-transpile-cache.cjs";
 // The function cmd/run itself calls (run.js:283).
 const { loadTypeScriptCompilerOptions } = require("@pulumi/pulumi/tsutils") as { loadTypeScriptCompilerOptions: (path: string) => Record<string, unknown> };
 
 describe("the Pulumi runtime path does not type-check", () => {
-  it("Pulumi.yaml names tsconfig.runtime.json in runtime.options, with TypeScript on, and caps V8's young generation", () => {
-    expect(runtimeOptions()).toMatchObject({ typescript: true, tsconfig: "tsconfig.runtime.json", nodeargs: "--max-semi-space-size=8" });
+  it("Pulumi.yaml names tsconfig.runtime.json in runtime.options, with TypeScript on, caps V8's young generation and preloads the compile cache", () => {
+    expect(runtimeOptions()).toMatchObject({ typescript: true, tsconfig: "tsconfig.runtime.json", nodeargs: "--max-semi-space-size=8 --require ./runtime/compile-cache.cjs" });
+    expect(nodeArgs()).toEqual(["--max-semi-space-size=8", "--require", "./runtime/compile-cache.cjs"]);
+  });
+
+  it("nodeargs are split at whitespace as shlex splits them; quoting, escapes and comments are refused, not split differently", () => {
+    const root = mkdtempSync(join(tmpdir(), "nodeargs-"));
+    const project = (nodeargs: string) => writeFileSync(join(root, "Pulumi.yaml"), `name: x\nruntime:\n  name: nodejs\n  options:\n    nodeargs: ${JSON.stringify(nodeargs)}\n`);
+    project("  --a=1\t--b  ./c.cjs ");
+    expect(nodeArgs(root)).toEqual(["--a=1", "--b", "./c.cjs"]);
+    project("--require './my file.cjs'");
+    expect(() => nodeArgs(root)).toThrow(`Pulumi.yaml runtime.options.nodeargs: quotes, backslashes and '#' are not split here as shlex would (got "--require './my file.cjs'")`);
+  });
+
+  it("node runs the program in the project root, where the preload's relative path resolves: main is a file there", () => {
+    // pulumi pkg/engine/project.go getPwdMain: the working directory is main's directory when main is a file.
+    const main = String(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8").match(/^main:\s*(\S+)$/m)?.[1]);
+    expect(main).toBe("index.ts");
+    expect(statSync(join(ROOT, main)).isFile()).toBe(true);
+    expect(statSync(join(ROOT, "runtime", "compile-cache.cjs")).isFile()).toBe(true);
+  });
+
+  it("npm run plan, policy and restore start node with Pulumi.yaml's nodeargs, then ts-node's registration", () => {
+    const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    for (const name of ["plan", "policy", "restore"]) {
+      expect(scripts[name], name).toBe(["node", ...nodeArgs(), "--require", "ts-node/register", `scripts/${name}.ts`].join(" "));
+    }
   });
 
   it("the runtime tsconfig's own compilerOptions (not inherited) have noCheck, and it extends the strict one", () => {
@@ -25,16 +51,17 @@ describe("the Pulumi runtime path does not type-check", () => {
     expect(loadTypeScriptCompilerOptions(path).noCheck).toBe(true);
     const raw = readFileSync(path, "utf8");
     expect(raw).toMatch(/"extends":\s*"\.\/tsconfig\.json"/);
-    expect(raw).toMatch(/"ts-node":\s*\{\s*"swc":\s*true\s*\}/);
+    expect(JSON.parse(raw.replace(/^\s*\/\/.*$/gm, ""))["ts-node"]).toEqual({ transpileOnly: true, transpiler: TRANSPILER });
   });
 
-  it("tsc stays strict: the main tsconfig neither skips checks nor loosens strict", () => {
+  it("tsc stays strict: the main tsconfig neither skips checks nor loosens strict; ts-node (the npm scripts) only transpiles, as the runtime does", () => {
     const main = loadTypeScriptCompilerOptions(join(ROOT, "tsconfig.json"));
     expect(main.noCheck).toBeUndefined();
     expect(main.strict).toBe(true);
+    expect(JSON.parse(readFileSync(join(ROOT, "tsconfig.json"), "utf8"))["ts-node"]).toEqual({ transpileOnly: true, transpiler: TRANSPILER });
   });
 
-  it("a file with a type error loads under the runtime's registration, with swc and no type check", () => {
+  it("a file with a type error loads under the runtime's registration, with the cached swc transpiler and no type check", () => {
     const dir = mkdtempSync(join(tmpdir(), "runtime-tsconfig-"));
     const file = join(dir, "type-error.ts");
     writeFileSync(file, 'const n: number = "not a number";\nconsole.log(`loaded ${n}`);\n');
@@ -42,17 +69,18 @@ describe("the Pulumi runtime path does not type-check", () => {
     expect(result.stderr).toBe("");
     const [loaded, mode] = result.stdout.trim().split("\n");
     expect(loaded).toBe("loaded not a number");
-    expect(JSON.parse(mode)).toEqual({ typescript: true, tsconfig: join(ROOT, "tsconfig.runtime.json"), transpileOnly: true, swc: true, typeCheck: false });
+    expect(JSON.parse(mode)).toEqual({ typescript: true, tsconfig: join(ROOT, "tsconfig.runtime.json"), transpileOnly: true, transpiler: TRANSPILER, typeCheck: false });
     expect(result.status).toBe(0);
   });
   it("evaluating the dev stack that way loads exactly the packages it uses (no unused provider SDK, no policy pack, restore or plan-output code) and fills the compile cache", () => {
-    // The compile cache goes to <os tmpdir>/node-compile-cache (components/compile-cache.ts): a fresh TMPDIR, no
-    // NODE_COMPILE_CACHE from outside, so only the program's own call can fill it.
+    // Started with Pulumi.yaml's nodeargs, as the language host does. The compile cache goes to
+    // <os tmpdir>/node-compile-cache (runtime/compile-cache.cjs): a fresh TMPDIR, no NODE_COMPILE_CACHE from outside,
+    // so only the preload's call can fill it.
     const tmp = mkdtempSync(join(tmpdir(), "runtime-cache-"));
     const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp };
     delete env.NODE_COMPILE_CACHE;
     delete env.NODE_DISABLE_COMPILE_CACHE;
-    const result = spawnSync(process.execPath, [join(ROOT, "scripts", "lib", "pulumi-runtime.cjs"), "--stack", "dev"], { cwd: ROOT, encoding: "utf8", env });
+    const result = spawnSync(process.execPath, [...nodeArgs(), join(ROOT, "scripts", "lib", "pulumi-runtime.cjs"), "--stack", "dev"], { cwd: ROOT, encoding: "utf8", env });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     const [count, loaded, programLoaded] = result.stdout.trim().split("\n");
@@ -79,10 +107,5 @@ describe("the Pulumi runtime path does not type-check", () => {
     const cacheDir = join(tmp, "node-compile-cache");
     const entries = readdirSync(cacheDir, { recursive: true });
     expect(entries.length).toBeGreaterThan(100);
-  });
-
-  it("index.ts turns the compile cache on before anything else it imports", () => {
-    const firstImport = /^import\s[^;]*;/m.exec(readFileSync(join(ROOT, "index.ts"), "utf8"))?.[0];
-    expect(firstImport).toBe('import "./components/compile-cache";');
   });
 });

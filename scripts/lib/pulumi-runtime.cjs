@@ -33,6 +33,18 @@ function runtimeOptions(root = ROOT) {
   return (project.runtime && project.runtime.options) || {};
 }
 
+/**
+ * `runtime.options.nodeargs` as the arguments node receives: pulumi-language-nodejs splits the option with
+ * github.com/google/shlex (main.go execRuntime, `shlex.Split(opts.nodeargs)`), which for words without quotes,
+ * backslashes or `#` is a split at whitespace; an option using those is refused here rather than split differently.
+ */
+function nodeArgs(root = ROOT) {
+  const value = runtimeOptions(root).nodeargs ?? "";
+  if (typeof value !== "string") throw new Error(`Pulumi.yaml runtime.options.nodeargs must be a string (got ${JSON.stringify(value)})`);
+  if (/["'\\#]/.test(value)) throw new Error(`Pulumi.yaml runtime.options.nodeargs: quotes, backslashes and '#' are not split here as shlex would (got ${JSON.stringify(value)})`);
+  return value.split(/\s+/).filter(Boolean);
+}
+
 /** Installs source-map-support and registers ts-node as cmd/run does; returns what it decided. */
 function registerLikePulumi(root = ROOT) {
   const options = runtimeOptions(root);
@@ -54,7 +66,8 @@ function registerLikePulumi(root = ROOT) {
     skipProject: false,
     compilerOptions: { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", sourceMap: "true", ...compilerOptions },
   });
-  return { typescript: true, tsconfig: tsConfigPath, transpileOnly, swc: Boolean(service.options.swc), typeCheck: !service.options.transpileOnly && !service.options.swc };
+  const transpiler = service.options.transpiler ?? (service.options.swc ? "swc" : "typescript");
+  return { typescript: true, tsconfig: tsConfigPath, transpileOnly, transpiler, typeCheck: !service.options.transpileOnly && !service.options.swc };
 }
 
 /** The files of the module tree a loaded module pulled in (itself and what it required first), e.g. the SDK's index. */
@@ -81,7 +94,7 @@ function loadedModules(files = Object.keys(require.cache)) {
   return [...found].sort();
 }
 
-module.exports = { runtimeOptions, registerLikePulumi };
+module.exports = { runtimeOptions, nodeArgs, registerLikePulumi };
 
 if (require.main === module) {
   const [flag, value, ...rest] = process.argv.slice(2);
@@ -104,7 +117,8 @@ if (require.main === module) {
         const loaded = loadedModules();
         console.log(`loaded: ${loaded.join(" ")}`);
         const sdk = new Set(loadedModules(modulesUnder(require.resolve("@pulumi/pulumi"))));
-        console.log(`program loaded: ${loaded.filter((m) => !runtimeLoaded.has(m) && !sdk.has(m) && !m.startsWith("scripts/")).join(" ")}`);
+        // @swc/core is the runtime's transpiler, loaded when a file is not in the transpile cache yet (runtime/swc-transpile-cache.cjs).
+        console.log(`program loaded: ${loaded.filter((m) => !runtimeLoaded.has(m) && !sdk.has(m) && !m.startsWith("scripts/") && !m.startsWith("@swc/")).join(" ")}`);
       },
       (err) => {
         console.error(err instanceof Error ? err.message : String(err));

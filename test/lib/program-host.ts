@@ -14,6 +14,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { startFakeEngine, type LogLine } from "./fake-engine";
+const { nodeArgs } = require("../../scripts/lib/pulumi-runtime.cjs") as { nodeArgs: (root: string) => string[] };
 import { startFakeMonitor, type MonitorRegistration } from "./fake-monitor";
 
 /** What Pulumi.yaml says about running the program. */
@@ -92,7 +93,7 @@ export async function runThroughCli(options: CliRunOptions): Promise<CliRun> {
   try {
     const entry = createRequire(join(options.root, "package.json")).resolve("@pulumi/pulumi/cmd/run");
     const args = [
-      ...(project.options.nodeargs ? project.options.nodeargs.split(/\s+/).filter(Boolean) : []),
+      ...nodeArgs(options.root),
       entry,
       "--monitor", monitor.address,
       "--engine", engine.address,
