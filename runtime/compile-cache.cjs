@@ -8,9 +8,11 @@
  * by file name and content hash, so a changed file is compiled afresh; NODE_DISABLE_COMPILE_CACHE=1 turns it off. It
  * never throws: a cache that cannot be written is skipped, and a Node.js without the function just runs without it.
  *
- * A relative path: node resolves it from its working directory, which for the program is the project root (Pulumi
- * runs the language host, and it node, in the directory of `main`: pulumi pkg/engine/project.go getPwdMain,
- * pkg/host/host.go NewLanguageRuntime(..., ctx.Pwd)), and for an npm script the package's directory.
+ * A relative path: node resolves it from its working directory, which for the program is the project root (the
+ * engine takes the directory of `main` as the working directory, pulumi pkg/engine/project.go getPwdMain; the
+ * language host is started there, sdk/go/common/resource/plugin/plugin.go newPlugin `cmd.Dir = pwd`, and starts
+ * node without changing it, sdk/nodejs/cmd/pulumi-language-nodejs/main.go execRuntime), and for an npm script the
+ * package's directory.
  */
 "use strict";
 
