@@ -288,6 +288,12 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: failures", () => {
     expect(pvc.state.events[0].message).toMatch(/^tenants drill failed at step 'check PVCs': only 0 of the 1 PVCs used by restored pods are Bound in drill-cust-a-\d{12} /);
   });
 
+  it("a Restore that has not ended within the wait budget fails the drill, naming its phase (New while it has none)", () => {
+    const run = runDrill("tenants", { ...baseState(), restoreStatus: { progress: { itemsRestored: 3, totalItems: 12 } } }, { WAIT_SECONDS: "0" });
+    expect(run.status).toBe(1);
+    expect(run.state.events[0].message).toMatch(/^tenants drill failed at step 'wait for restore': the Restore (drill-cust-a-\d{12}) is still New after the drill's wait budget \(schedule tenants-daily; .*; scratch \1; scratch namespace deleted\)$/);
+  });
+
   it("no Completed backup: fails before creating anything", () => {
     const run = runDrill("tenants", { ...baseState(), backups: [backup("tenants-daily-1", "Failed", T0)] });
     expect(run.status).toBe(1);
@@ -386,6 +392,12 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: a PartiallyFailed nightly backup sti
     expect(restoreOf(unreadable).spec.backupName).toBe("tenants-daily-20260102010000");
     const none = runDrill("tenants", withResults({ errors: {} }), { SOURCE_NAMESPACE: "cust-a" });
     expect(none.stderr).toContain(`skipping the PartiallyFailed backup ${PARTIAL}: its results place no error in any namespace\n`);
+    const garbled = runDrill("tenants", { ...baseState(), backupResultsText: { [PARTIAL]: "{\"errors\": " } }, { SOURCE_NAMESPACE: "cust-a" });
+    expect(garbled.stderr).toContain(`skipping the PartiallyFailed backup ${PARTIAL}: its results file is not JSON\n`);
+    expect(restoreOf(garbled).spec.backupName).toBe("tenants-daily-20260102010000");
+    // Errors placed under something other than namespace names place none.
+    const malformed = runDrill("tenants", withResults({ errors: { namespaces: "cust-b" } }), { SOURCE_NAMESPACE: "cust-a" });
+    expect(malformed.stderr).toContain(`skipping the PartiallyFailed backup ${PARTIAL}: its results place no error in any namespace\n`);
   });
 });
 

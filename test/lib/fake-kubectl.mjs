@@ -3,8 +3,8 @@
 // pods, pvcs and workloads (by namespace), events, cronjob uids, RoleBindings and NetworkPolicies created, workloads
 // scaled. A created Restore gets `restoreStatus` of the state as its status (and PodVolumeRestores labelled with its
 // name from `podVolumeRestores`; the target namespace gets `restoredPods`, `restoredPvcs` and `restoredWorkloads`).
-// `networkPolicyFailures` makes that many NetworkPolicy creations fail first (RBAC propagation). Anything else fails
-// like kubectl would.
+// `backupResults` holds backups' results files (as JSON; `backupResultsText`: as text). `networkPolicyFailures`
+// makes that many NetworkPolicy creations fail first (RBAC propagation). Anything else fails like kubectl would.
 //
 // One process serves all calls of a drill run (a node start per kubectl call would cost more than the drill): the
 // `kubectl` on the script's PATH is test/lib/fake-kubectl.sh, which writes its arguments (and, for `-f -`, its
@@ -119,6 +119,9 @@ function call(args, stdin) {
       const file = join(dir, `${target}-results.gz`);
       const results = (state.backupResults ?? {})[target];
       if (results !== undefined) writeFileSync(file, gzipSync(JSON.stringify(results)));
+      // A results file that is not JSON at all, as is.
+      const raw = (state.backupResultsText ?? {})[target];
+      if (raw !== undefined) writeFileSync(file, gzipSync(raw));
       out(`file://${file}`);
     }
     let items;
