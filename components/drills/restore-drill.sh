@@ -39,8 +39,9 @@ WEEK_SECONDS=604800
 
 EXIT_FAILED=1
 EXIT_REFUSED=3
-# Attempts at the NetworkPolicy, 2 s apart, while the new RoleBinding reaches the authorizer.
+# Attempts at the NetworkPolicy, 2 s apart (both settable), while the new RoleBinding reaches the authorizer.
 ISOLATE_TRIES=${ISOLATE_TRIES:-10}
+ISOLATE_RETRY_SECONDS=${ISOLATE_RETRY_SECONDS:-2}
 # A Kubernetes namespace name is a DNS label: at most 63 characters.
 NAME_MAX=63
 STAMP_LENGTH=12
@@ -89,12 +90,13 @@ remaining() {
 # delete_scratch NAME: deletes a scratch namespace of this drill and waits until it is gone.
 delete_scratch() {
   require_scratch "$1"
-  if [ -z "$(kubectl get namespace "$1" --ignore-not-found -o name)" ]; then
-    return 0
-  fi
-  ns_json=$(kubectl get namespace "$1" -o json)
-  owner=$(printf '%s' "$ns_json" | jq -r --arg k "$DRILL_LABEL" '.metadata.labels[$k] // ""')
-  if [ "$owner" != "$DRILL_KIND" ]; then
+  # One read: `<name>=<value of the drill label>`, nothing when the namespace does not exist. kubectl's JSONPath
+  # (k8s.io/client-go/util/jsonpath parser.go: `\.` escapes a dot in a key) prints a missing label as nothing
+  # (--allow-missing-template-keys, true by default); get --ignore-not-found prints nothing for a missing object
+  # (k8s.io/kubectl/pkg/cmd/get/get.go printGeneric).
+  found=$(kubectl get namespace "$1" --ignore-not-found -o "jsonpath={.metadata.name}={.metadata.labels.$drill_label_path}")
+  [ -n "$found" ] || return 0
+  if [ "${found#*=}" != "$DRILL_KIND" ]; then
     log "refusing to delete namespace $1: it does not carry $DRILL_LABEL=$DRILL_KIND"
     exit "$EXIT_REFUSED"
   fi
@@ -315,7 +317,7 @@ drill_source() {
   until kubectl create -f "$work/networkpolicy.json" >/dev/null; do
     tries=$((tries + 1))
     [ "$tries" -lt "$ISOLATE_TRIES" ] || fail "could not create the deny-all NetworkPolicy in $scratch"
-    sleep 2
+    sleep "$ISOLATE_RETRY_SECONDS"
   done
 
   step="create restore"
@@ -433,6 +435,8 @@ run() {
   detail=""
   deadline=$(($(date +%s) + WAIT_SECONDS))
   work=$(mktemp -d)
+  # The drill label as a JSONPath key: its dots escaped.
+  drill_label_path=$(printf '%s' "$DRILL_LABEL" | sed 's/\./\\./g')
   trap on_exit EXIT
   trap 'exit 143' TERM INT
 
