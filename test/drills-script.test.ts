@@ -346,7 +346,7 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: refuses to touch anything but a scra
   it("deletes a leftover only while it carries this drill's label: one that lost it, or carries another drill's, is kept and the drill fails", () => {
     for (const labels of [{}, { "cluster-backup.io/drill": "postgres" }]) {
       // Listed as a tenants drill's leftover, changed before the drill reads it again.
-      const state = { ...baseState(), listedLabels: { "drill-cust-b-202512270100": { "cluster-backup.io/drill": "tenants" } } };
+      const state: Obj = { ...baseState(), listedLabels: { "drill-cust-b-202512270100": { "cluster-backup.io/drill": "tenants" } } };
       state.namespaces[5].metadata.labels = labels;
       const run = runDrill("tenants", state);
       expect(run.status).toBe(1);
