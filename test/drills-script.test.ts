@@ -12,17 +12,12 @@ import { parseStackConfig } from "../components/config";
 import { drillAdmissionPolicySpec } from "../components/drills/access";
 import { buildDrillSpecs, drillConfigMapData, drillEnv, DRILL_EXIT_REFUSED, DRILL_FILES, scratchNamespaceName, type DrillSpec } from "../components/drills/spec";
 import { admit } from "./lib/vap";
+import { interpreterKey, SHELLS } from "./lib/shells";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { ROOT, type Obj } from "./harness";
 
 /** The drill scripts need jq (the drill image has it); CI installs it, so there a missing jq fails instead of skipping. */
 const HAS_JQ = spawnSync("jq", ["--version"]).status === 0 || Boolean(process.env.CI);
-/** Shells the main cases run under: the system sh, dash and busybox sh (CI installs both; elsewhere a missing one is skipped). */
-const SHELLS: { name: string; argv: string[]; present: boolean }[] = [
-  { name: "sh", argv: ["sh"], present: true },
-  { name: "dash", argv: ["dash"], present: spawnSync("dash", ["-c", "exit 0"]).status === 0 || Boolean(process.env.CI) },
-  { name: "busybox sh", argv: ["busybox", "sh"], present: spawnSync("busybox", ["sh", "-c", "exit 0"]).status === 0 || Boolean(process.env.CI) },
-];
 const FAKE_KUBECTL = resolve(__dirname, "lib", "fake-kubectl.mjs");
 const FAKE_KUBECTL_CLIENT = resolve(__dirname, "lib", "fake-kubectl.sh");
 const DRILLS = join(ROOT, "components", "drills");
@@ -108,15 +103,18 @@ function baseState(): Obj {
   };
 }
 
-/** Runs of the drill so far, by their inputs: a run with the same inputs is shared (each caller gets its own copy). */
+/**
+ * Runs of the drill so far, by their inputs: a run with the same inputs is shared (each caller gets its own copy). The
+ * shell counts as the interpreter it starts: under Debian's sh (dash) and under dash is one run.
+ */
 const runs = new Map<string, Run>();
 
 /**
- * Runs the drill script with the CronJob's environment (poll 0 s, the week of 2025-12-27: rotation group 0 of 4, cust-a) against the state, with the fake
+ * Runs the drill script with the CronJob's environment (poll 0 s, NetworkPolicy retries 0 s apart, the week of 2025-12-27: rotation group 0 of 4, cust-a) against the state, with the fake
  * kubectl (test/lib/fake-kubectl.mjs) serving its calls. Runs with the same inputs are made once.
  */
 function runDrill(kind: DrillSpec["kind"], state: Obj, env: Record<string, string> = {}, args: string[] = ["run"], shell: string[] = ["sh"]): Run {
-  const key = JSON.stringify([kind, state, env, args, shell]);
+  const key = JSON.stringify([kind, state, env, args, interpreterKey(shell)]);
   if (!runs.has(key)) runs.set(key, runDrillOnce(kind, state, env, args, shell));
   return structuredClone(runs.get(key)!);
 }
@@ -140,6 +138,7 @@ function runDrillOnce(kind: DrillSpec["kind"], state: Obj, env: Record<string, s
         TMPDIR: w.dir,
         POD_NAME: "restore-drill-tenants-29000000-abcde",
         POLL_SECONDS: "0",
+        ISOLATE_RETRY_SECONDS: "0",
         ROTATION_NOW: String(WEEK_2920),
         FAKE_KUBECTL_DIR: w.dir,
         ...env,
@@ -288,6 +287,12 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: failures", () => {
     expect(pvc.state.events[0].message).toMatch(/^tenants drill failed at step 'check PVCs': only 0 of the 1 PVCs used by restored pods are Bound in drill-cust-a-\d{12} /);
   });
 
+  it("a Restore that has not ended within the wait budget fails the drill, naming its phase (New while it has none)", () => {
+    const run = runDrill("tenants", { ...baseState(), restoreStatus: { progress: { itemsRestored: 3, totalItems: 12 } } }, { WAIT_SECONDS: "0" });
+    expect(run.status).toBe(1);
+    expect(run.state.events[0].message).toMatch(/^tenants drill failed at step 'wait for restore': the Restore (drill-cust-a-\d{12}) is still New after the drill's wait budget \(schedule tenants-daily; .*; scratch \1; scratch namespace deleted\)$/);
+  });
+
   it("no Completed backup: fails before creating anything", () => {
     const run = runDrill("tenants", { ...baseState(), backups: [backup("tenants-daily-1", "Failed", T0)] });
     expect(run.status).toBe(1);
@@ -338,6 +343,19 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: refuses to touch anything but a scra
     expect(run.state.events[0].message).toBe("tenants drill failed at step 'remove leftovers': could not remove the leftover namespace cust-evil (schedule tenants-daily)");
   });
 
+  it("deletes a leftover only while it carries this drill's label: one that lost it, or carries another drill's, is kept and the drill fails", () => {
+    for (const labels of [{}, { "cluster-backup.io/drill": "postgres" }]) {
+      // Listed as a tenants drill's leftover, changed before the drill reads it again.
+      const state: Obj = { ...baseState(), listedLabels: { "drill-cust-b-202512270100": { "cluster-backup.io/drill": "tenants" } } };
+      state.namespaces[5].metadata.labels = labels;
+      const run = runDrill("tenants", state);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain("refusing to delete namespace drill-cust-b-202512270100: it does not carry cluster-backup.io/drill=tenants\n");
+      expect(run.state.deleted).toEqual([]);
+      expect(run.state.events[0].message).toBe("tenants drill failed at step 'remove leftovers': could not remove the leftover namespace drill-cust-b-202512270100 (schedule tenants-daily)");
+    }
+  });
+
   it("a tenant source that does not match the tenant glob is refused", () => {
     const run = runDrill("tenants", baseState(), { SOURCE_NAMESPACE: "kube-system" });
     expect(run.status).toBe(1);
@@ -386,6 +404,12 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: a PartiallyFailed nightly backup sti
     expect(restoreOf(unreadable).spec.backupName).toBe("tenants-daily-20260102010000");
     const none = runDrill("tenants", withResults({ errors: {} }), { SOURCE_NAMESPACE: "cust-a" });
     expect(none.stderr).toContain(`skipping the PartiallyFailed backup ${PARTIAL}: its results place no error in any namespace\n`);
+    const garbled = runDrill("tenants", { ...baseState(), backupResultsText: { [PARTIAL]: "{\"errors\": " } }, { SOURCE_NAMESPACE: "cust-a" });
+    expect(garbled.stderr).toContain(`skipping the PartiallyFailed backup ${PARTIAL}: its results file is not JSON\n`);
+    expect(restoreOf(garbled).spec.backupName).toBe("tenants-daily-20260102010000");
+    // Errors placed under something other than namespace names place none.
+    const malformed = runDrill("tenants", withResults({ errors: { namespaces: "cust-b" } }), { SOURCE_NAMESPACE: "cust-a" });
+    expect(malformed.stderr).toContain(`skipping the PartiallyFailed backup ${PARTIAL}: its results place no error in any namespace\n`);
   });
 });
 

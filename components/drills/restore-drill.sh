@@ -39,11 +39,14 @@ WEEK_SECONDS=604800
 
 EXIT_FAILED=1
 EXIT_REFUSED=3
-# Attempts at the NetworkPolicy, 2 s apart, while the new RoleBinding reaches the authorizer.
+# Attempts at the NetworkPolicy, 2 s apart (both settable), while the new RoleBinding reaches the authorizer.
 ISOLATE_TRIES=${ISOLATE_TRIES:-10}
+ISOLATE_RETRY_SECONDS=${ISOLATE_RETRY_SECONDS:-2}
 # A Kubernetes namespace name is a DNS label: at most 63 characters.
 NAME_MAX=63
 STAMP_LENGTH=12
+NL='
+'
 
 log() {
   printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2
@@ -87,12 +90,13 @@ remaining() {
 # delete_scratch NAME: deletes a scratch namespace of this drill and waits until it is gone.
 delete_scratch() {
   require_scratch "$1"
-  if [ -z "$(kubectl get namespace "$1" --ignore-not-found -o name)" ]; then
-    return 0
-  fi
-  ns_json=$(kubectl get namespace "$1" -o json)
-  owner=$(printf '%s' "$ns_json" | jq -r --arg k "$DRILL_LABEL" '.metadata.labels[$k] // ""')
-  if [ "$owner" != "$DRILL_KIND" ]; then
+  # One read: `<name>=<value of the drill label>`, nothing when the namespace does not exist. kubectl's JSONPath
+  # (k8s.io/client-go/util/jsonpath parser.go: `\.` escapes a dot in a key) prints a missing label as nothing
+  # (--allow-missing-template-keys, true by default); get --ignore-not-found prints nothing for a missing object
+  # (k8s.io/kubectl/pkg/cmd/get/get.go printGeneric).
+  found=$(kubectl get namespace "$1" --ignore-not-found -o "jsonpath={.metadata.name}={.metadata.labels.$drill_label_path}")
+  [ -n "$found" ] || return 0
+  if [ "${found#*=}" != "$DRILL_KIND" ]; then
     log "refusing to delete namespace $1: it does not carry $DRILL_LABEL=$DRILL_KIND"
     exit "$EXIT_REFUSED"
   fi
@@ -152,11 +156,15 @@ download() {
 # pkg/cmd/util/downloadrequest/downloadrequest.go.
 partial_errors() {
   pvbs=$(kubectl -n "$VELERO_NAMESPACE" get podvolumebackups.velero.io -l "velero.io/backup-name=$1" -o json) || { echo "its PodVolumeBackups cannot be listed"; return 1; }
-  failed_pvbs=$(printf '%s' "$pvbs" | jq -r '.items[] | select(.status.phase == "Failed") | .spec.pod.namespace')
   request="$1-drill-$(date -u +%Y%m%d%H%M%S)"
-  jq -n --arg name "$request" --arg ns "$VELERO_NAMESPACE" --arg backup "$1" \
-    '{apiVersion: "velero.io/v1", kind: "DownloadRequest", metadata: {name: $name, namespace: $ns}, spec: {target: {kind: "BackupResults", name: $backup}}}' \
-    | kubectl create -f - >/dev/null || { echo "a DownloadRequest for its results cannot be created"; return 1; }
+  # One jq: the DownloadRequest on the first line (written before the list is read), then the namespaces of the
+  # Failed PodVolumeBackups.
+  answer=$(printf '%s' "$pvbs" | jq -n -r --arg name "$request" --arg ns "$VELERO_NAMESPACE" --arg backup "$1" \
+    '({apiVersion: "velero.io/v1", kind: "DownloadRequest", metadata: {name: $name, namespace: $ns}, spec: {target: {kind: "BackupResults", name: $backup}}} | tojson),
+     (input | .items[] | select(.status.phase == "Failed") | .spec.pod.namespace)')
+  failed_pvbs=""
+  case "$answer" in *"$NL"*) failed_pvbs=${answer#*"$NL"} ;; esac
+  printf '%s\n' "${answer%%"$NL"*}" | kubectl create -f - >/dev/null || { echo "a DownloadRequest for its results cannot be created"; return 1; }
   url=""
   tries=0
   while [ -z "$url" ]; do
@@ -167,9 +175,15 @@ partial_errors() {
     sleep 1
   done
   download "$url" | gunzip >"$work/results-$1.json" 2>/dev/null || { echo "its results file cannot be downloaded from the object store"; return 1; }
-  unplaced=$(jq -r '[(.errors.velero // [])[], (.errors.cluster // [])[]] | length' "$work/results-$1.json") || { echo "its results file is not JSON"; return 1; }
+  # One jq: the number of errors not placed in a namespace on the first line, then the namespaces with errors (those
+  # read before a malformed entry, if any).
+  found=$(jq -r '([(.errors.velero // [])[], (.errors.cluster // [])[]] | length),
+    try (.errors.namespaces // {} | to_entries[] | select(.value | length > 0) | .key)' "$work/results-$1.json") || { echo "its results file is not JSON"; return 1; }
+  unplaced=${found%%"$NL"*}
   [ "$unplaced" -eq 0 ] || { echo "$unplaced of its errors are not recorded against a namespace"; return 1; }
-  placed=$( (jq -r '.errors.namespaces // {} | to_entries[] | select(.value | length > 0) | .key' "$work/results-$1.json"; printf '%s\n' "$failed_pvbs") | grep -v '^$' | sort -u)
+  placed=""
+  case "$found" in *"$NL"*) placed=${found#*"$NL"} ;; esac
+  placed=$(printf '%s\n%s\n' "$placed" "$failed_pvbs" | grep -v '^$' | sort -u)
   [ -n "$placed" ] || { echo "its results place no error in any namespace"; return 1; }
   printf '%s\n' "$placed"
 }
@@ -275,37 +289,43 @@ drill_source() {
   # becomes baseline (the admission policy refuses a privileged scratch namespace). No other label is copied.
   source_json=$(kubectl get namespace "$source" --ignore-not-found -o json)
   [ -n "$source_json" ] || source_json='{}'
-  copied=$(printf '%s' "$source_json" | jq -c --arg p "$COPY_LABEL_PREFIX" '.metadata.labels // {} | with_entries(select(.key | startswith($p)))
-    | with_entries(if (.key == ($p + "enforce") or .key == ($p + "audit") or .key == ($p + "warn")) and .value != "restricted" then .value = "baseline" else . end)')
   scratch=$target
-  jq --arg name "$scratch" --arg source "$source" --arg backup "$backup" --argjson copied "$copied" \
-    --arg source_key "$SOURCE_ANNOTATION" --arg backup_key "$BACKUP_ANNOTATION" \
-    '.metadata.name = $name | .metadata.labels = .metadata.labels + $copied
-     | .metadata.annotations[$source_key] = $source | .metadata.annotations[$backup_key] = $backup' \
-    "$TEMPLATE_DIR/$DRILL_KIND-namespace.json" >"$work/namespace.json"
+  # The four objects of this source from their templates, one jq for all, one compact JSON per line: the scratch
+  # namespace (with the copied labels), its RoleBinding and NetworkPolicy, and the Restore (named as the namespace).
+  printf '%s' "$source_json" | jq -n -c --arg name "$scratch" --arg source "$source" --arg backup "$backup" \
+    --arg p "$COPY_LABEL_PREFIX" --arg source_key "$SOURCE_ANNOTATION" --arg backup_key "$BACKUP_ANNOTATION" \
+    --slurpfile namespace "$TEMPLATE_DIR/$DRILL_KIND-namespace.json" --slurpfile rolebinding "$TEMPLATE_DIR/scratch-rolebinding.json" \
+    --slurpfile networkpolicy "$TEMPLATE_DIR/scratch-networkpolicy.json" --slurpfile restore "$TEMPLATE_DIR/$DRILL_KIND-restore.json" \
+    '(input | .metadata.labels // {} | with_entries(select(.key | startswith($p)))
+      | with_entries(if (.key == ($p + "enforce") or .key == ($p + "audit") or .key == ($p + "warn")) and .value != "restricted" then .value = "baseline" else . end)) as $copied
+     | ($namespace[0] | .metadata.name = $name | .metadata.labels = .metadata.labels + $copied
+        | .metadata.annotations[$source_key] = $source | .metadata.annotations[$backup_key] = $backup),
+       ($rolebinding[0] | .metadata.namespace = $name),
+       ($networkpolicy[0] | .metadata.namespace = $name),
+       ($restore[0] | .metadata.name = $name | .spec.backupName = $backup | .spec.includedNamespaces = [$source]
+        | .spec.namespaceMapping = {($source): $name})' >"$work/objects.json"
+  { read -r namespace_json; read -r rolebinding_json; read -r networkpolicy_json; read -r restore_json; } <"$work/objects.json"
+  printf '%s\n' "$namespace_json" >"$work/namespace.json"
   kubectl create -f "$work/namespace.json" >/dev/null
   created=yes
 
   step="isolate scratch namespace"
-  jq --arg ns "$scratch" '.metadata.namespace = $ns' "$TEMPLATE_DIR/scratch-rolebinding.json" | kubectl create -f - >/dev/null
-  jq --arg ns "$scratch" '.metadata.namespace = $ns' "$TEMPLATE_DIR/scratch-networkpolicy.json" >"$work/networkpolicy.json"
+  printf '%s\n' "$rolebinding_json" | kubectl create -f - >/dev/null
+  printf '%s\n' "$networkpolicy_json" >"$work/networkpolicy.json"
   # The RoleBinding just created may take a moment to reach the API server's authorizer.
   tries=0
   until kubectl create -f "$work/networkpolicy.json" >/dev/null; do
     tries=$((tries + 1))
     [ "$tries" -lt "$ISOLATE_TRIES" ] || fail "could not create the deny-all NetworkPolicy in $scratch"
-    sleep 2
+    sleep "$ISOLATE_RETRY_SECONDS"
   done
 
   step="create restore"
   restore=$scratch
-  jq --arg name "$restore" --arg backup "$backup" --arg source "$source" --arg target "$scratch" \
-    '.metadata.name = $name | .spec.backupName = $backup | .spec.includedNamespaces = [$source]
-     | .spec.namespaceMapping = {($source): $target}' \
-    "$TEMPLATE_DIR/$DRILL_KIND-restore.json" | kubectl create -f - >/dev/null
+  printf '%s\n' "$restore_json" | kubectl create -f - >/dev/null
 
   step="wait for restore"
-  wait_for_restore >/dev/null
+  wait_for_restore
 
   step="scale down"
   scale_down
@@ -326,32 +346,36 @@ drill_source() {
   scratch=""
 }
 
+# wait_for_restore: polls the Restore until it has ended and sets phase, restored, total, warnings, errors, attempted
+# and failed from the status it ended with, which check_restore judges: Velero writes the hook counts while Finalizing,
+# before the final phase, and no controller changes an ended Restore (v1.18 pkg/controller/restore_finalizer_controller.go).
 wait_for_restore() {
   while :; do
     json=$(kubectl -n "$VELERO_NAMESPACE" get restores.velero.io "$restore" -o json)
-    phase=$(printf '%s' "$json" | jq -r '.status.phase // "New"')
+    # One jq for all fields: shell assignments quoted by jq's @sh, each value as `jq -r` would print it. The defaults
+    # are assigned first too, so every variable is set whatever the jq prints.
+    phase=New restored=0 total=0 warnings=0 errors=0 attempted=0 failed=0
+    fields=$(printf '%s' "$json" | jq -r '.status
+      | @sh "phase=\(.phase // "New" | tostring)",
+        @sh "restored=\(.progress.itemsRestored // 0 | tostring) total=\(.progress.totalItems // 0 | tostring)",
+        @sh "warnings=\(.warnings // 0 | tostring) errors=\(.errors // 0 | tostring)",
+        @sh "attempted=\(.hookStatus.hooksAttempted // 0 | tostring) failed=\(.hookStatus.hooksFailed // 0 | tostring)"')
+    eval "$fields"
     case "$phase" in
-      Completed | PartiallyFailed | Failed | FailedValidation) echo "$phase"; return 0 ;;
+      Completed | PartiallyFailed | Failed | FailedValidation) return 0 ;;
     esac
     [ "$(remaining)" -gt 0 ] || fail "the Restore $restore is still $phase after the drill's wait budget"
     sleep "$POLL_SECONDS"
   done
 }
 
+# check_restore: judges the status of the ended Restore that wait_for_restore read.
 check_restore() {
-  json=$(kubectl -n "$VELERO_NAMESPACE" get restores.velero.io "$restore" -o json)
-  phase=$(printf '%s' "$json" | jq -r '.status.phase // "New"')
-  restored=$(printf '%s' "$json" | jq -r '.status.progress.itemsRestored // 0')
-  total=$(printf '%s' "$json" | jq -r '.status.progress.totalItems // 0')
-  warnings=$(printf '%s' "$json" | jq -r '.status.warnings // 0')
-  errors=$(printf '%s' "$json" | jq -r '.status.errors // 0')
   summary="$summary; restore $phase, $restored/$total items, $warnings warnings, $errors errors"
   [ "$phase" = Completed ] || fail "the Restore $restore ended $phase (velero -n $VELERO_NAMESPACE restore describe $restore --details; velero -n $VELERO_NAMESPACE restore logs $restore)"
   [ "$total" -gt 0 ] || fail "the Restore $restore restored nothing: the backup holds no items of $source"
   [ "$restored" -eq "$total" ] || fail "the Restore $restore restored $restored of $total items"
   if [ "$EXPECT_HOOKS" -gt 0 ]; then
-    attempted=$(printf '%s' "$json" | jq -r '.status.hookStatus.hooksAttempted // 0')
-    failed=$(printf '%s' "$json" | jq -r '.status.hookStatus.hooksFailed // 0')
     summary="$summary; check hooks attempted $attempted, failed $failed"
     [ "$attempted" -ge "$EXPECT_HOOKS" ] || fail "the post-restore check ran $attempted times, expected $EXPECT_HOOKS: no restored pod has the checked container"
     [ "$failed" -eq 0 ] || fail "the post-restore check failed (velero -n $VELERO_NAMESPACE restore logs $restore shows its output)"
@@ -411,6 +435,8 @@ run() {
   detail=""
   deadline=$(($(date +%s) + WAIT_SECONDS))
   work=$(mktemp -d)
+  # The drill label as a JSONPath key: its dots escaped.
+  drill_label_path=$(printf '%s' "$DRILL_LABEL" | sed 's/\./\\./g')
   trap on_exit EXIT
   trap 'exit 143' TERM INT
 

@@ -3,8 +3,10 @@
 // pods, pvcs and workloads (by namespace), events, cronjob uids, RoleBindings and NetworkPolicies created, workloads
 // scaled. A created Restore gets `restoreStatus` of the state as its status (and PodVolumeRestores labelled with its
 // name from `podVolumeRestores`; the target namespace gets `restoredPods`, `restoredPvcs` and `restoredWorkloads`).
-// `networkPolicyFailures` makes that many NetworkPolicy creations fail first (RBAC propagation). Anything else fails
-// like kubectl would.
+// `backupResults` holds backups' results files (as JSON; `backupResultsText`: as text). `networkPolicyFailures`
+// makes that many NetworkPolicy creations fail first (RBAC propagation). `listedLabels` are the labels a label selector
+// sees on a namespace instead of its own (it changed between a list and a later read). Anything else fails like
+// kubectl would.
 //
 // One process serves all calls of a drill run (a node start per kubectl call would cost more than the drill): the
 // `kubectl` on the script's PATH is test/lib/fake-kubectl.sh, which writes its arguments (and, for `-f -`, its
@@ -39,11 +41,24 @@ function die(message) {
 
 function matches(obj, sel) {
   if (!sel) return true;
-  const labels = obj.metadata.labels ?? {};
+  const labels = state.listedLabels?.[obj.metadata.name] ?? obj.metadata.labels ?? {};
   return sel.split(",").every((term) => {
     const [k, v] = term.split("=");
     return labels[k] === v;
   });
+}
+/**
+ * kubectl's JSONPath output, field paths only: `{.a.b}` with `\.` escaping a dot in a key, text outside braces as is,
+ * a missing key as nothing (kubectl get's --allow-missing-template-keys default). Anything else is refused.
+ */
+function jsonpath(obj, template) {
+  const text = template.replace(/\{\.((?:[^{}.\\]|\\.|\.(?!\.))*)\}/g, (_, path) => {
+    let value = obj;
+    for (const key of path.split(/(?<!\\)\./)) value = value?.[key.replace(/\\(.)/g, "$1")];
+    return value === undefined || value === null ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
+  });
+  if (/[{}]/.test(text)) die(`unsupported JSONPath ${template}`);
+  return text;
 }
 function list(items) {
   return JSON.stringify({ apiVersion: "v1", kind: "List", items });
@@ -119,6 +134,9 @@ function call(args, stdin) {
       const file = join(dir, `${target}-results.gz`);
       const results = (state.backupResults ?? {})[target];
       if (results !== undefined) writeFileSync(file, gzipSync(JSON.stringify(results)));
+      // A results file that is not JSON at all, as is.
+      const raw = (state.backupResultsText ?? {})[target];
+      if (raw !== undefined) writeFileSync(file, gzipSync(raw));
       out(`file://${file}`);
     }
     let items;
@@ -133,6 +151,7 @@ function call(args, stdin) {
       }
       if (output === "name") out(`namespace/${name}\n`);
       if (output === "json") out(JSON.stringify(found));
+      if (output?.startsWith("jsonpath=")) out(jsonpath(found, output.slice("jsonpath=".length)));
       die(`unsupported output ${output}`);
     }
     const selected = items.filter((o) => matches(o, selector));
