@@ -2,7 +2,8 @@
  * npm run bench [-- --runs N]
  * Where users wait, each case a fresh process, interleaved in one run so machine load affects all alike; prints the
  * median wall time, its ratio to the bare `@pulumi/pulumi` import (the floor every Pulumi program pays), the median
- * peak RSS, and whether the goals hold (program evaluation and plan prod ≤ 2.5 × the bare import and ≤ 300 MB).
+ * peak RSS, and whether the goals hold (program evaluation and plan prod ≤ 2.5 × the bare import and ≤ 300 MB; the
+ * type check of the program, `tsc --noEmit`, ≤ 8 s).
  * It also prints the median CPU time (user + system) and its ratio: on a machine other processes keep busy, wall
  * time stretches with the load while CPU time much less, so that ratio is the one to compare between runs there.
  *
@@ -13,6 +14,7 @@
  * - the first run of the prod evaluation and plan: an empty compile cache (NODE_COMPILE_CACHE, a new directory each
  *   run) and the transpile cache off, what a fresh checkout or the first run after `npm ci` pays; the other cases
  *   run with the caches their earlier runs filled, as a developer's second `pulumi preview` does;
+ * - type check: `tsc --noEmit` of the program (tsconfig.json), what `npm run typecheck` and CI run first;
  * - policy pack start-up: @pulumi/pulumi's cmd/run-policy-pack started in policy/ as the CLI does (TypeScript on),
  *   until it prints its port.
  */
@@ -65,6 +67,7 @@ const cases: Record<string, Case> = {
   "plan prod": { args: npmScript("plan", ["--stack", "prod", "--out", join(work, "prod")]) },
   "program evaluation prod, first run": { nodeArgs: RUNTIME_NODE_ARGS, args: [join(ROOT, "scripts", "lib", "pulumi-runtime.cjs"), "--stack", "prod"], cold: true },
   "plan prod, first run": { args: npmScript("plan", ["--stack", "prod", "--out", join(work, "prod-cold")]), cold: true },
+  "type check (tsc --noEmit)": { args: [require.resolve("typescript/bin/tsc"), "--noEmit", "-p", ROOT] },
   "policy pack start-up": {
     args: [require.resolve("@pulumi/pulumi/cmd/run-policy-pack"), "127.0.0.1:0", "."],
     cwd: join(ROOT, "policy"),
@@ -73,6 +76,8 @@ const cases: Record<string, Case> = {
   },
 };
 const GOALS = ["program evaluation dev", "program evaluation prod", "plan prod"];
+const TYPE_CHECK = "type check (tsc --noEmit)";
+const TYPE_CHECK_GOAL_MS = 8000;
 
 interface Sample {
   ms: number;
@@ -137,7 +142,11 @@ async function main(): Promise<void> {
     const ms = median(xs.map((s) => s.ms));
     const rss = median(xs.map((s) => s.rssMb));
     const cpu = median(xs.map((s) => s.cpuMs));
-    const goal = GOALS.includes(name) ? `   goal ≤ ×2.50, ≤ 300 MB: ${ms / bare <= 2.5 && rss <= 300 ? "met" : "NOT met"}` : "";
+    const goal = GOALS.includes(name)
+      ? `   goal ≤ ×2.50, ≤ 300 MB: ${ms / bare <= 2.5 && rss <= 300 ? "met" : "NOT met"}`
+      : name === TYPE_CHECK
+        ? `   goal ≤ ${TYPE_CHECK_GOAL_MS / 1000} s: ${ms <= TYPE_CHECK_GOAL_MS ? "met" : "NOT met"}`
+        : "";
     console.log(`${name.padEnd(WIDTH)} ${ms.toFixed(0).padStart(6)} ms  ×${(ms / bare).toFixed(2).padEnd(5)} ${rss.toFixed(0).padStart(5)} MB   (min ${Math.min(...xs.map((s) => s.ms)).toFixed(0)}, max ${Math.max(...xs.map((s) => s.ms)).toFixed(0)} ms)   CPU ${cpu.toFixed(0).padStart(5)} ms ×${(cpu / bareCpu).toFixed(2)}${goal}`);
   }
 }

@@ -2,7 +2,7 @@
  * Object storage entry point: one component per backend and consumer (Velero, Benji), each bucket created once, and
  * one S3Target per Velero location and for Benji.
  */
-import type * as aws from "@pulumi/aws";
+import type { Provider as AwsProvider } from "@pulumi/aws/provider";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Backend } from "../schema/backends";
@@ -112,7 +112,7 @@ export function provisionStorage(args: StorageArgs, provider: k8s.Provider): Sto
   const credentials: StorageTargets["credentials"] = {};
   const credentialNotes: string[] = [];
   let devMinio: DevMinio | undefined;
-  let awsProvider: aws.Provider | undefined;
+  let awsProvider: AwsProvider | undefined;
 
   for (const { backend, consumer, buckets } of bucketRequests(args)) {
     const name = `${backend}-${consumer}`;
@@ -138,7 +138,7 @@ export function provisionStorage(args: StorageArgs, provider: k8s.Provider): Sto
       }
       case "aws": {
         const a = args.backends.aws!;
-        awsProvider ??= new (loadAws().Provider)("aws", { region: a.region as aws.Region });
+        awsProvider ??= new (loadAws().Provider)("aws", { region: a.region });
         component = new AwsBucket(name, {
           consumer,
           buckets,

@@ -103,8 +103,9 @@ export class ScalewayBucket extends pulumi.ComponentResource implements Consumer
 
   constructor(name: string, args: ScalewayBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cluster-backup:storage:ScalewayBucket", name, {}, opts);
-    // Loaded on first use: only stacks with a Scaleway location need the provider SDK.
-    const scaleway: typeof import("@pulumiverse/scaleway") = require("@pulumiverse/scaleway");
+    // Loaded on first use: only stacks with a Scaleway location need the provider SDK. Typed by the two modules used,
+    // not the package index, whose declarations (every Scaleway product) would be checked by tsc.
+    const scaleway: { readonly iam: typeof import("@pulumiverse/scaleway/iam"); readonly object: typeof import("@pulumiverse/scaleway/object") } = require("@pulumiverse/scaleway");
     checkBucketArgs("ScalewayBucket", name, args);
     const production = args.production ?? false;
     const noncurrentDays = args.noncurrentVersionDays ?? 14;
