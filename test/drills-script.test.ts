@@ -3,11 +3,11 @@
  * drill image's shell) against stand-ins for kubectl, psql and pg_isready: what the drill creates, checks, deletes and
  * records, and what it refuses to touch. What the drill created also goes through its admission policy's CEL.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, closeSync, constants, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { chmodSync, closeSync, constants, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseStackConfig } from "../components/config";
 import { drillAdmissionPolicySpec } from "../components/drills/access";
 import { buildDrillSpecs, drillConfigMapData, drillEnv, DRILL_EXIT_REFUSED, DRILL_FILES, scratchNamespaceName, type DrillSpec } from "../components/drills/spec";
@@ -44,10 +44,41 @@ function workspace(): { dir: string; bin: string; templates: string } {
   for (const [file, content] of Object.entries(drillConfigMapData(specs, "backup-system"))) writeFileSync(join(templates, file), content);
   copyFileSync(FAKE_KUBECTL_CLIENT, join(bin, "kubectl"));
   chmodSync(join(bin, "kubectl"), 0o755);
-  const fifos = spawnSync("mkfifo", [join(dir, "request"), join(dir, "response")]);
-  if (fifos.status !== 0) throw new Error(`mkfifo: ${fifos.stderr}`);
+  mkfifo(join(dir, "response"));
+  symlinkSync(fakeKubectl().requests, join(dir, "request"));
   return { dir, bin, templates };
 }
+
+function mkfifo(path: string): void {
+  const made = spawnSync("mkfifo", [path], { encoding: "utf8" });
+  if (made.status !== 0) throw new Error(`mkfifo: ${made.stderr}`);
+}
+
+/** The fake kubectl (test/lib/fake-kubectl.mjs) serving every run of this file: started on the first run. */
+let server: { process: ChildProcess; requests: string; log: string } | undefined;
+function fakeKubectl(): NonNullable<typeof server> {
+  if (!server) {
+    const dir = mkdtempSync(join(tmpdir(), "fake-kubectl-"));
+    const requests = join(dir, "request");
+    mkfifo(requests);
+    const log = join(dir, "fake-kubectl.log");
+    const fd = openSync(log, "w");
+    const child = spawn(process.execPath, [FAKE_KUBECTL, requests], { stdio: ["ignore", "ignore", fd] });
+    closeSync(fd);
+    child.unref();
+    server = { process: child, requests, log };
+  }
+  return server;
+}
+/** Throws when the server failed: it logged an error or ended. */
+function checkServer(): void {
+  const { process: child, log } = fakeKubectl();
+  const logged = readFileSync(log, "utf8");
+  if (logged || child.exitCode !== null || child.signalCode !== null) throw new Error(`the fake kubectl failed (exit ${child.exitCode ?? child.signalCode}): ${logged}`);
+}
+afterAll(() => {
+  server?.process.kill();
+});
 
 const T0 = "2026-01-02T01:00:00Z";
 /** Saturday 2025-12-27 10:00 UTC, a run of the prod drill: rotation week 2920, group 0 of 4 (cust-a's; cust-b is in group 1). */
@@ -124,9 +155,8 @@ function runDrillOnce(kind: DrillSpec["kind"], state: Obj, env: Record<string, s
   const stateFile = join(w.dir, "state.json");
   writeFileSync(stateFile, JSON.stringify(state));
   const specEnv = Object.fromEntries(drillEnv(spec(kind), "backup-system", "UTC").filter((e) => "value" in e).map((e) => [e.name, e.value as string]));
-  const log = openSync(join(w.dir, "fake-kubectl.log"), "w");
-  const server = spawn(process.execPath, [FAKE_KUBECTL, w.dir], { stdio: ["ignore", "ignore", log] });
-  closeSync(log);
+  // A server that died would leave every call of this run waiting.
+  checkServer();
   let result;
   try {
     result = spawnSync(shell[0], [...shell.slice(1), join(w.templates, DRILL_FILES.script), ...args], {
@@ -147,9 +177,9 @@ function runDrillOnce(kind: DrillSpec["kind"], state: Obj, env: Record<string, s
       timeout: 60_000,
     });
   } finally {
-    server.kill();
-    // A kubectl call left waiting on a FIFO (the server died, or the script was killed) is released.
-    for (const [fifo, flags] of [["request", constants.O_RDONLY], ["response", constants.O_WRONLY]] as const) {
+    // A kubectl call left waiting on a FIFO (the server died, or the script was killed) is released, and so is the
+    // server answering a call whose kubectl was killed.
+    for (const [fifo, flags] of [["request", constants.O_RDONLY], ["response", constants.O_WRONLY], ["response", constants.O_RDONLY]] as const) {
       try {
         closeSync(openSync(join(w.dir, fifo), flags | constants.O_NONBLOCK));
       } catch {
@@ -157,8 +187,7 @@ function runDrillOnce(kind: DrillSpec["kind"], state: Obj, env: Record<string, s
       }
     }
   }
-  const serverLog = readFileSync(join(w.dir, "fake-kubectl.log"), "utf8");
-  if (serverLog) throw new Error(`the fake kubectl failed: ${serverLog}`);
+  checkServer();
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, state: JSON.parse(readFileSync(stateFile, "utf8")) };
 }
 
