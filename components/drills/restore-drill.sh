@@ -190,7 +190,10 @@ partial_errors() {
 
 # in_list NAME LIST: NAME is one of the lines of LIST.
 in_list() {
-  printf '%s\n' "$2" | grep -qx -- "$1"
+  case "$NL$2$NL" in
+    *"$NL$1$NL"*) return 0 ;;
+  esac
+  return 1
 }
 
 # find_backup: sets backup and started to the newest backup of the schedule the drill can use, and tainted to the
@@ -233,22 +236,28 @@ matches_glob() {
   return 1
 }
 
-# rotation NOW CANDIDATE...: sets week, group and picked (space-separated) for the run at Unix time NOW: the sorted
-# candidates whose rotation group (a hash of the name alone, (h * 31 + code point) mod 1000003 over its characters,
-# modulo ROTATION_WEEKS) is week mod ROTATION_WEEKS, or, when none is, the candidate at week mod count. Every tenant is
-# in one group by its own name, so every tenant that stays a candidate for ROTATION_WEEKS weeks is picked in one of
-# them, whatever other tenants come and go (components/drills/rotation.ts explains the bound).
+# The rotation group of the name jq has as input: a hash of the name alone, (h * 31 + code point) mod 1000003 over its
+# characters, modulo $n (ROTATION_WEEKS). As `<name>:<group>`, the form rotation takes.
+# shellcheck disable=SC2016
+ROTATION_ENTRY='"\(.):\((reduce explode[] as $c (0; (. * 31 + $c) % 1000003)) % $n)"'
+
+# rotation NOW NAME:GROUP...: sets week, group and picked (space-separated) for the run at Unix time NOW: the sorted
+# candidates whose rotation group (ROTATION_ENTRY) is week mod ROTATION_WEEKS, or, when none is, the candidate at week
+# mod count. Every tenant is in one group by its own name, so every tenant that stays a candidate for ROTATION_WEEKS
+# weeks is picked in one of them, whatever other tenants come and go (components/drills/rotation.ts explains the bound).
 rotation() {
   week=$((($1 - ROTATION_OFFSET_SECONDS) / WEEK_SECONDS))
   group=$((week % ROTATION_WEEKS))
   shift
   picked=""
-  [ "$#" -gt 0 ] || return 0
-  picked=$(printf '%s\n' "$@" | jq -R -r --argjson n "$ROTATION_WEEKS" --argjson g "$group" \
-    'select((reduce explode[] as $c (0; (. * 31 + $c) % 1000003)) % $n == $g)' | tr '\n' ' ' | sed 's/ $//')
-  if [ -z "$picked" ]; then
+  for entry; do
+    [ "${entry##*:}" != "$group" ] || picked="$picked ${entry%:*}"
+  done
+  picked=${picked# }
+  if [ -z "$picked" ] && [ "$#" -gt 0 ]; then
     index=$((week % $# + 1))
-    eval "picked=\${$index}"
+    eval "entry=\${$index}"
+    picked=${entry%:*}
   fi
 }
 
@@ -262,18 +271,23 @@ choose_sources() {
   fi
   tenants=$(kubectl get namespaces -l "$TENANT_SELECTOR" -o json)
   candidates=""
-  for ns in $(printf '%s' "$tenants" | jq -r --arg prefix "$TENANT_PREFIX" --arg before "$started" --arg ex "$EXCLUDE_LABEL" \
-    '.items[] | select((.metadata.name | startswith($prefix)) and .metadata.creationTimestamp < $before
-                       and (.metadata.labels[$ex] // "") != "true") | .metadata.name' | sort); do
-    if matches_glob "$ns" && ! in_list "$ns" "$tainted"; then candidates="$candidates $ns"; fi
+  # One jq: the tenants in name order (jq sorts strings by their bytes, as sort does under LC_ALL=C), each with its
+  # rotation group.
+  for entry in $(printf '%s' "$tenants" | jq -r --arg prefix "$TENANT_PREFIX" --arg before "$started" --arg ex "$EXCLUDE_LABEL" \
+    --argjson n "$ROTATION_WEEKS" '[.items[] | select((.metadata.name | startswith($prefix)) and .metadata.creationTimestamp < $before
+                       and (.metadata.labels[$ex] // "") != "true") | .metadata.name] | sort[] | '"$ROTATION_ENTRY"); do
+    ns=${entry%:*}
+    if matches_glob "$ns" && ! in_list "$ns" "$tainted"; then candidates="$candidates $entry"; fi
   done
   # shellcheck disable=SC2086
   set -- $candidates
   [ "$#" -gt 0 ] || fail "no tenant namespace matching $TENANT_GLOB existed when $backup started"
   rotation "${ROTATION_NOW:-$(date +%s)}" "$@"
   sources=$picked
-  count=$(printf '%s\n' $sources | grep -c .)
-  summary="$summary; rotation week $week, group $group of $ROTATION_WEEKS: $count of $# tenants"
+  tenant_count=$#
+  # shellcheck disable=SC2086
+  set -- $sources
+  summary="$summary; rotation week $week, group $group of $ROTATION_WEEKS: $# of $tenant_count tenants"
 }
 
 # drill_source: steps 4-6 for $source (scratch namespace, Restore, checks, clean-up); fails the run on the first problem.
@@ -482,6 +496,14 @@ case "${1:-}" in
     shift
     now=${1:?unix time}
     shift
+    entries=""
+    [ "$#" -eq 0 ] || entries=$(printf '%s\n' "$@" | jq -R -r --argjson n "$ROTATION_WEEKS" "$ROTATION_ENTRY")
+    # One candidate per line, as given.
+    set -f
+    IFS=$NL
+    # shellcheck disable=SC2086
+    set -- $entries
+    IFS=' 	'"$NL"
     rotation "$now" "$@"
     printf 'week %s group %s: %s\n' "$week" "$group" "$picked"
     ;;
