@@ -365,16 +365,15 @@ drill_source() {
 # before the final phase, and no controller changes an ended Restore (v1.18 pkg/controller/restore_finalizer_controller.go).
 wait_for_restore() {
   while :; do
-    json=$(kubectl -n "$VELERO_NAMESPACE" get restores.velero.io "$restore" -o json)
-    # One jq for all fields: shell assignments quoted by jq's @sh, each value as `jq -r` would print it. The defaults
-    # are assigned first too, so every variable is set whatever the jq prints.
-    phase=New restored=0 total=0 warnings=0 errors=0 attempted=0 failed=0
-    fields=$(printf '%s' "$json" | jq -r '.status
-      | @sh "phase=\(.phase // "New" | tostring)",
-        @sh "restored=\(.progress.itemsRestored // 0 | tostring) total=\(.progress.totalItems // 0 | tostring)",
-        @sh "warnings=\(.warnings // 0 | tostring) errors=\(.errors // 0 | tostring)",
-        @sh "attempted=\(.hookStatus.hooksAttempted // 0 | tostring) failed=\(.hookStatus.hooksFailed // 0 | tostring)"')
-    eval "$fields"
+    # One read of all fields, `|`-separated (a phase or a number holds none). kubectl's JSONPath prints a missing field
+    # as nothing (get's --allow-missing-template-keys, true by default; k8s.io/client-go util/jsonpath/jsonpath.go
+    # evalField), so a field Velero has not written yet is empty here and takes its default below.
+    fields=$(kubectl -n "$VELERO_NAMESPACE" get restores.velero.io "$restore" -o 'jsonpath={.status.phase}|{.status.progress.itemsRestored}|{.status.progress.totalItems}|{.status.warnings}|{.status.errors}|{.status.hookStatus.hooksAttempted}|{.status.hookStatus.hooksFailed}')
+    IFS='|' read -r phase restored total warnings errors attempted failed <<EOF
+$fields
+EOF
+    phase=${phase:-New} restored=${restored:-0} total=${total:-0} warnings=${warnings:-0} errors=${errors:-0}
+    attempted=${attempted:-0} failed=${failed:-0}
     case "$phase" in
       Completed | PartiallyFailed | Failed | FailedValidation) return 0 ;;
     esac
