@@ -504,10 +504,11 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: a scratch namespace is isolated, nev
     expect(scale).toBeGreaterThan(restoreRead);
     expect(calls.filter((c) => c.includes(" scale ") && !c.startsWith(`-n ${scratch} `))).toEqual([]);
     expect(run.stderr).toMatch(/; 2 workloads scaled to zero; .*; 1 PVCs bound \(2 restored\); /);
-    const none = runDrill("tenants", { ...baseState(), restoredWorkloads: [] });
+    // A tenant without workloads and without pod volumes.
+    const none = runDrill("tenants", { ...baseState(), restoredWorkloads: [], podVolumeRestores: [] });
     expect(none.status).toBe(0);
     expect((none.state.calls as string[]).filter((c) => c.includes(" scale "))).toEqual([]);
-    expect(none.stderr).toMatch(/; 0 workloads scaled to zero; /);
+    expect(none.stderr).toMatch(/; 0 workloads scaled to zero; .*; 0\/0 pod volume restores completed; /);
   });
 
   it("lowers a privileged source to baseline, keeps restricted, defaults to baseline", () => {

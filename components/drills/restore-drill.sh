@@ -396,10 +396,19 @@ check_restore() {
 }
 
 check_pod_volumes() {
-  pvrs=$(kubectl -n "$VELERO_NAMESPACE" get podvolumerestores.velero.io -l "velero.io/restore-name=$restore" -o json)
-  counts=$(printf '%s' "$pvrs" | jq -r '[(.items | length), ([.items[] | select(.status.phase == "Completed")] | length)] | @tsv')
-  pvr_total=$(printf '%s' "$counts" | cut -f1)
-  pvr_done=$(printf '%s' "$counts" | cut -f2)
+  # One line per PodVolumeRestore, <name>=<phase> (a phase not written yet is empty; kubectl's JSONPath range, as in
+  # kubectl's JSONPath documentation).
+  pvrs=$(kubectl -n "$VELERO_NAMESPACE" get podvolumerestores.velero.io -l "velero.io/restore-name=$restore" \
+    -o 'jsonpath={range .items[*]}{.metadata.name}={.status.phase}{"\n"}{end}')
+  pvr_total=0
+  pvr_done=0
+  while read -r pvr; do
+    [ -n "$pvr" ] || continue
+    pvr_total=$((pvr_total + 1))
+    [ "${pvr##*=}" != Completed ] || pvr_done=$((pvr_done + 1))
+  done <<EOF
+$pvrs
+EOF
   summary="$summary; $pvr_done/$pvr_total pod volume restores completed"
   [ "$pvr_done" -eq "$pvr_total" ] || fail "only $pvr_done of $pvr_total pod volume restores of $restore completed"
 }
