@@ -63,15 +63,26 @@ export class Plan {
   }
 }
 
+/** The trace @pulumi/pulumi's `debuggablePromise` takes for each promise it wraps, kept in tests instead of it. */
+export const UNFORMATTED_PROMISE_TRACE = "Error (the trace of a promise the SDK tracks is not formatted in an evaluation of the tests: test/harness.ts)";
+
 /**
  * Runs `evaluate` with stack traces of at most 10 frames (V8's default depth) formatted as V8 does, without the test
  * runner's source maps. The SDK formats a stack trace of unlimited depth for every resource (its source position) and
  * one for every promise it tracks; mapping all those frames through source maps cost a third of an evaluation. The
- * mocks ignore source positions: nothing in a ProgramRun holds them.
+ * mocks ignore source positions: nothing in a ProgramRun holds them. A promise's trace is printed only for a promise
+ * still pending when the process exits (components/promise-stack-traces.ts): it is not formatted at all (a fifth of an
+ * evaluation's CPU), and this formatter carries the mark that keeps components/promise-stack-traces.ts, which index.ts
+ * loads, from wrapping it.
  */
 async function withPlainStackTraces<T>(evaluate: () => Promise<T>): Promise<T> {
   const mapped = Error.prepareStackTrace;
-  Error.prepareStackTrace = (err, frames) => [String(err), ...frames.slice(0, 10).map((f) => `    at ${f}`)].join("\n");
+  const plain = (err: Error, frames: NodeJS.CallSite[]) =>
+    frames[0]?.getFunctionName() === "debuggablePromise" && /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]debuggable\.js$/.test(frames[0].getFileName() ?? "")
+      ? UNFORMATTED_PROMISE_TRACE
+      : [String(err), ...frames.slice(0, 10).map((f) => `    at ${f}`)].join("\n");
+  Object.defineProperty(plain, Symbol.for("cluster-backup.promise-stack-traces"), { value: true });
+  Error.prepareStackTrace = plain;
   try {
     return await evaluate();
   } finally {

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "./harness";
+import { planProgram, ROOT, UNFORMATTED_PROMISE_TRACE } from "./harness";
 
 const FIXTURE = join(ROOT, "test", "fixtures", "stack-traces");
 const COMPONENT = join(FIXTURE, "probe-component.ts");
@@ -146,6 +146,24 @@ describe("formatPromiseTracesPlainly", () => {
     expect(traces.isDebuggablePromiseTrace([site("fail", COMPONENT), site("debuggablePromise", SDK_DEBUGGABLE)])).toBe(false);
     expect(traces.isDebuggablePromiseTrace([site(null, undefined)])).toBe(false);
     expect(traces.isDebuggablePromiseTrace([])).toBe(false);
+  });
+});
+
+describe("the tests' evaluations (test/harness.ts)", () => {
+  it("leave the SDK's promise traces unformatted, also after the module is loaded as index.ts loads it; other traces stay formatted", async () => {
+    const traces = await import("../components/promise-stack-traces.ts");
+    // @internal in the SDK's typings, present in runtime/debuggable.js (as in test/fixtures/stack-traces/probe-component.ts).
+    const { debuggablePromise } = (await import("@pulumi/pulumi/runtime/debuggable.js")) as unknown as { debuggablePromise: <T>(p: Promise<T>, ctx: string) => Promise<T> };
+    const plan = await planProgram("dev", () => {
+      const harnessFormatter = Error.prepareStackTrace;
+      const marked = traces.formatPromiseTracesPlainly();
+      const tracked = Promise.resolve(1);
+      void debuggablePromise(tracked, "probe");
+      return { marked, unwrapped: Error.prepareStackTrace === harnessFormatter, promiseTrace: (tracked as unknown as { _debugStackTrace: string })._debugStackTrace, errorTrace: new Error("probe").stack };
+    });
+    expect([plan.exports.marked, plan.exports.unwrapped]).toEqual([true, true]);
+    expect(plan.exports.promiseTrace).toBe(UNFORMATTED_PROMISE_TRACE);
+    expect(plan.exports.errorTrace).toMatch(/^Error: probe\n {4}at .*promise-stack-traces\.test\.ts:\d+:\d+/);
   });
 });
 
