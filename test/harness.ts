@@ -4,6 +4,7 @@
  * program (planStack, planWith, planConfig) are evaluated once per configuration and version of the sources and
  * shared across test files (test/lib/plan-cache.ts); planProgram always runs.
  */
+import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { vi } from "vitest";
 import { ConfigError, parseStackConfig } from "../components/config";
@@ -63,29 +64,54 @@ export class Plan {
   }
 }
 
-/** The trace @pulumi/pulumi's `debuggablePromise` takes for each promise it wraps, kept in tests instead of it. */
-export const UNFORMATTED_PROMISE_TRACE = "Error (the trace of a promise the SDK tracks is not formatted in an evaluation of the tests: test/harness.ts)";
+/** What an evaluation of the tests keeps as the trace of each promise @pulumi/pulumi's `debuggablePromise` tracks. */
+export const UNFORMATTED_PROMISE_TRACE = "Error (no trace: a promise the SDK tracks in an evaluation of the tests, test/harness.ts)";
+
+/** The SDK's promise tracker (@internal, not in its typings); the SDK's modules call it through this exports object. */
+const debuggable = createRequire(__filename)("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: string) => Promise<T> };
+/** Evaluations under way in this worker (they may overlap). */
+let evaluations = 0;
+/**
+ * While an evaluation is under way, `debuggablePromise` (@pulumi/pulumi 3.270.0 runtime/debuggable.js:247) captures
+ * no stack trace for the promise it tracks, and keeps {@link UNFORMATTED_PROMISE_TRACE} as its trace: it takes one
+ * (`new Error().stack`) for each of the thousands of promises of an evaluation, about a quarter of its CPU, and prints
+ * it only for a promise still pending when the process exits. Errors and everything else keep their traces.
+ */
+function trackPromisesWithoutTraces(): void {
+  const track = debuggable.debuggablePromise;
+  if ((track as { [UNTRACED]?: true })[UNTRACED]) return;
+  const untraced = <T>(p: Promise<T>, ctx: string): Promise<T> => {
+    if (evaluations === 0) return track(p, ctx);
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return track(p, ctx);
+    } finally {
+      Error.stackTraceLimit = limit;
+      (p as Promise<T> & { _debugStackTrace?: string })._debugStackTrace = UNFORMATTED_PROMISE_TRACE;
+    }
+  };
+  Object.defineProperty(untraced, UNTRACED, { value: true });
+  debuggable.debuggablePromise = untraced;
+}
+const UNTRACED = Symbol.for("cluster-backup.test-harness.untraced-promises");
 
 /**
  * Runs `evaluate` with stack traces of at most 10 frames (V8's default depth) formatted as V8 does, without the test
- * runner's source maps. The SDK formats a stack trace of unlimited depth for every resource (its source position) and
- * one for every promise it tracks; mapping all those frames through source maps cost a third of an evaluation. The
- * mocks ignore source positions: nothing in a ProgramRun holds them. A promise's trace is printed only for a promise
- * still pending when the process exits (components/promise-stack-traces.ts): it is not formatted at all (a fifth of an
- * evaluation's CPU), and this formatter carries the mark that keeps components/promise-stack-traces.ts, which index.ts
- * loads, from wrapping it.
+ * runner's source maps, and the SDK's tracked promises without traces ({@link trackPromisesWithoutTraces}). The SDK
+ * formats a stack trace of unlimited depth for every resource (its source position) and one for every promise it
+ * tracks; mapping all those frames through source maps cost a third of an evaluation. The mocks ignore source
+ * positions: nothing in a ProgramRun holds them.
  */
 async function withPlainStackTraces<T>(evaluate: () => Promise<T>): Promise<T> {
+  trackPromisesWithoutTraces();
   const mapped = Error.prepareStackTrace;
-  const plain = (err: Error, frames: NodeJS.CallSite[]) =>
-    frames[0]?.getFunctionName() === "debuggablePromise" && /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]debuggable\.js$/.test(frames[0].getFileName() ?? "")
-      ? UNFORMATTED_PROMISE_TRACE
-      : [String(err), ...frames.slice(0, 10).map((f) => `    at ${f}`)].join("\n");
-  Object.defineProperty(plain, Symbol.for("cluster-backup.promise-stack-traces"), { value: true });
-  Error.prepareStackTrace = plain;
+  Error.prepareStackTrace = (err, frames) => [String(err), ...frames.slice(0, 10).map((f) => `    at ${f}`)].join("\n");
+  evaluations += 1;
   try {
     return await evaluate();
   } finally {
+    evaluations -= 1;
     Error.prepareStackTrace = mapped;
   }
 }
