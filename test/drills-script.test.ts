@@ -504,11 +504,11 @@ describe.skipIf(!HAS_JQ)("restore-drill.sh: a scratch namespace is isolated, nev
     expect(scale).toBeGreaterThan(restoreRead);
     expect(calls.filter((c) => c.includes(" scale ") && !c.startsWith(`-n ${scratch} `))).toEqual([]);
     expect(run.stderr).toMatch(/; 2 workloads scaled to zero; .*; 1 PVCs bound \(2 restored\); /);
-    // A tenant without workloads and without pod volumes.
-    const none = runDrill("tenants", { ...baseState(), restoredWorkloads: [], podVolumeRestores: [] });
+    // A tenant without workloads, pods, pod volumes or PVCs.
+    const none = runDrill("tenants", { ...baseState(), restoredWorkloads: [], restoredPods: [], restoredPvcs: [], podVolumeRestores: [] });
     expect(none.status).toBe(0);
     expect((none.state.calls as string[]).filter((c) => c.includes(" scale "))).toEqual([]);
-    expect(none.stderr).toMatch(/; 0 workloads scaled to zero; .*; 0\/0 pod volume restores completed; /);
+    expect(none.stderr).toMatch(/; 0 workloads scaled to zero; .*; 0\/0 pod volume restores completed; 0 PVCs bound \(0 restored\); /);
   });
 
   it("lowers a privileged source to baseline, keeps restricted, defaults to baseline", () => {

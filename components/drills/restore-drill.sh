@@ -417,7 +417,9 @@ EOF
 # StatefulSet to zero: the checks that need them running (pod volume restores, the postgres hook) are over once the
 # Restore has ended, and a restored workload must not keep running on tenant data.
 scale_down() {
-  kubectl -n "$scratch" get pods -o json >"$work/pods.json"
+  # The claims of the restored pods' volumes, space-separated (kubectl's JSONPath prints the results of a wildcard path
+  # so, and nothing for a volume without a claim: k8s.io/client-go util/jsonpath/jsonpath.go PrintResults, evalField).
+  claims=$(kubectl -n "$scratch" get pods -o 'jsonpath={.items[*].spec.volumes[*].persistentVolumeClaim.claimName}')
   workloads=$(kubectl -n "$scratch" get deployments.apps,statefulsets.apps -o name)
   count=$(printf '%s\n' "$workloads" | grep -c . || true)
   if [ "$count" -gt 0 ]; then
@@ -430,14 +432,23 @@ scale_down() {
 # Every PVC a restored pod mounted must become Bound (PVCs no pod uses may wait for a consumer and are only counted).
 check_pvcs() {
   while :; do
-    kubectl -n "$scratch" get persistentvolumeclaims -o json >"$work/pvcs.json"
-    counts=$(jq -rn --slurpfile pods "$work/pods.json" --slurpfile pvcs "$work/pvcs.json" '
-      ([$pods[0].items[].spec.volumes[]? | .persistentVolumeClaim.claimName // empty] | unique) as $used
-      | [$pvcs[0].items[] | select(.metadata.name as $n | $used | index($n))] as $mounted
-      | [($pvcs[0].items | length), ($mounted | length), ([$mounted[] | select(.status.phase == "Bound")] | length)] | @tsv')
-    pvc_total=$(printf '%s' "$counts" | cut -f1)
-    pvc_used=$(printf '%s' "$counts" | cut -f2)
-    pvc_bound=$(printf '%s' "$counts" | cut -f3)
+    # One line per PVC, <name>=<phase>; a PVC is used when a restored pod's volume claims it (scale_down read them).
+    pvcs=$(kubectl -n "$scratch" get persistentvolumeclaims -o 'jsonpath={range .items[*]}{.metadata.name}={.status.phase}{"\n"}{end}')
+    pvc_total=0
+    pvc_used=0
+    pvc_bound=0
+    while read -r pvc; do
+      [ -n "$pvc" ] || continue
+      pvc_total=$((pvc_total + 1))
+      case " $claims " in
+        *" ${pvc%=*} "*) ;;
+        *) continue ;;
+      esac
+      pvc_used=$((pvc_used + 1))
+      [ "${pvc##*=}" != Bound ] || pvc_bound=$((pvc_bound + 1))
+    done <<EOF
+$pvcs
+EOF
     if [ "$pvc_bound" -eq "$pvc_used" ]; then
       summary="$summary; $pvc_bound PVCs bound ($pvc_total restored)"
       return 0

@@ -52,16 +52,22 @@ function matches(obj, sel) {
   });
 }
 /**
- * kubectl's JSONPath output, field paths only: `{.a.b}` with `\.` escaping a dot in a key, text outside braces as is,
- * a missing key as nothing (kubectl get's --allow-missing-template-keys default), a quoted text (`{"\n"}`), and
- * `{range .key[*]}…{end}` (the body once per element of that list). Anything else is refused.
+ * kubectl's JSONPath output, field paths only: `{.a.b}` with `\.` escaping a dot in a key and `[*]` after a key for
+ * every element of that list (the results separated by spaces), text outside braces as is, a missing key as nothing
+ * (kubectl get's --allow-missing-template-keys default), a quoted text (`{"\n"}`), and `{range .key[*]}…{end}` (the body
+ * once per element of that list). Anything else is refused.
  */
 function jsonpath(obj, template) {
   const ranged = template.replace(/\{range \.(\w+)\[\*\]\}(.*?)\{end\}/gs, (_, key, body) => (obj?.[key] ?? []).map((item) => jsonpath(item, body)).join(""));
   const text = ranged.replace(/\{"((?:[^"\\]|\\.)*)"\}/g, (_, quoted) => JSON.parse(`"${quoted}"`)).replace(/\{\.((?:[^{}.\\]|\\.|\.(?!\.))*)\}/g, (_, path) => {
-    let value = obj;
-    for (const key of path.split(/(?<!\\)\./)) value = value?.[key.replace(/\\(.)/g, "$1")];
-    return value === undefined || value === null ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
+    let values = [obj];
+    for (const segment of path.split(/(?<!\\)\./)) {
+      const every = segment.endsWith("[*]");
+      const key = (every ? segment.slice(0, -3) : segment).replace(/\\(.)/g, "$1");
+      values = values.map((value) => value?.[key]).filter((value) => value !== undefined && value !== null);
+      if (every) values = values.flatMap((value) => (Array.isArray(value) ? value : []));
+    }
+    return values.map((value) => (typeof value === "object" ? JSON.stringify(value) : String(value))).join(" ");
   });
   if (/[{}]/.test(text)) die(`unsupported JSONPath ${template}`);
   return text;
@@ -162,7 +168,6 @@ function call(args, stdin) {
     }
     const selected = items.filter((o) => matches(o, selector));
     if (output === "json") out(list(selected));
-    if (output === "jsonpath={.items[*].metadata.name}") out(selected.map((o) => o.metadata.name).join(" "));
     if (output?.startsWith("jsonpath=")) out(jsonpath({ kind: "List", items: selected }, output.slice("jsonpath=".length)));
     die(`unsupported output ${output}`);
   }
