@@ -69,49 +69,57 @@ export const UNFORMATTED_PROMISE_TRACE = "Error (no trace: a promise the SDK tra
 
 /** The SDK's promise tracker (@internal, not in its typings); the SDK's modules call it through this exports object. */
 const debuggable = createRequire(__filename)("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: string) => Promise<T> };
-/** Evaluations under way in this worker (they may overlap). */
-let evaluations = 0;
+/** The evaluations under way in this worker (they may overlap), shared by every copy of this module it loads. */
+interface Untraced {
+  evaluations: number;
+}
+const UNTRACED = Symbol.for("cluster-backup.test-harness.untraced-promises");
+
 /**
  * While an evaluation is under way, `debuggablePromise` (@pulumi/pulumi 3.270.0 runtime/debuggable.js:247) captures
  * no stack trace for the promise it tracks, and keeps {@link UNFORMATTED_PROMISE_TRACE} as its trace: it takes one
  * (`new Error().stack`) for each of the thousands of promises of an evaluation, about a quarter of its CPU, and prints
- * it only for a promise still pending when the process exits. Errors and everything else keep their traces.
+ * it only for a promise still pending when the process exits. Errors and everything else keep their traces. The SDK
+ * is loaded once per worker while each test file loads this module afresh: the first copy installs the tracker, the
+ * others count their evaluations in its state.
  */
-function trackPromisesWithoutTraces(): void {
-  const track = debuggable.debuggablePromise;
-  if ((track as { [UNTRACED]?: true })[UNTRACED]) return;
+function untracedPromises(): Untraced {
+  const installed = debuggable.debuggablePromise as typeof debuggable.debuggablePromise & { [UNTRACED]?: Untraced };
+  const existing = installed[UNTRACED];
+  if (existing) return existing;
+  const state: Untraced = { evaluations: 0 };
   const untraced = <T>(p: Promise<T>, ctx: string): Promise<T> => {
-    if (evaluations === 0) return track(p, ctx);
+    if (state.evaluations === 0) return installed(p, ctx);
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     try {
-      return track(p, ctx);
+      return installed(p, ctx);
     } finally {
       Error.stackTraceLimit = limit;
       (p as Promise<T> & { _debugStackTrace?: string })._debugStackTrace = UNFORMATTED_PROMISE_TRACE;
     }
   };
-  Object.defineProperty(untraced, UNTRACED, { value: true });
+  Object.defineProperty(untraced, UNTRACED, { value: state });
   debuggable.debuggablePromise = untraced;
+  return state;
 }
-const UNTRACED = Symbol.for("cluster-backup.test-harness.untraced-promises");
 
 /**
  * Runs `evaluate` with stack traces of at most 10 frames (V8's default depth) formatted as V8 does, without the test
- * runner's source maps, and the SDK's tracked promises without traces ({@link trackPromisesWithoutTraces}). The SDK
+ * runner's source maps, and the SDK's tracked promises without traces ({@link untracedPromises}). The SDK
  * formats a stack trace of unlimited depth for every resource (its source position) and one for every promise it
  * tracks; mapping all those frames through source maps cost a third of an evaluation. The mocks ignore source
  * positions: nothing in a ProgramRun holds them.
  */
 async function withPlainStackTraces<T>(evaluate: () => Promise<T>): Promise<T> {
-  trackPromisesWithoutTraces();
+  const untraced = untracedPromises();
   const mapped = Error.prepareStackTrace;
   Error.prepareStackTrace = (err, frames) => [String(err), ...frames.slice(0, 10).map((f) => `    at ${f}`)].join("\n");
-  evaluations += 1;
+  untraced.evaluations += 1;
   try {
     return await evaluate();
   } finally {
-    evaluations -= 1;
+    untraced.evaluations -= 1;
     Error.prepareStackTrace = mapped;
   }
 }
