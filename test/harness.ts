@@ -4,6 +4,7 @@
  * program (planStack, planWith, planConfig) are evaluated once per configuration and version of the sources and
  * shared across test files (test/lib/plan-cache.ts); planProgram always runs.
  */
+import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { vi } from "vitest";
 import { ConfigError, parseStackConfig } from "../components/config";
@@ -63,18 +64,62 @@ export class Plan {
   }
 }
 
+/** What an evaluation of the tests keeps as the trace of each promise @pulumi/pulumi's `debuggablePromise` tracks. */
+export const UNFORMATTED_PROMISE_TRACE = "Error (no trace: a promise the SDK tracks in an evaluation of the tests, test/harness.ts)";
+
+/** The SDK's promise tracker (@internal, not in its typings); the SDK's modules call it through this exports object. */
+const debuggable = createRequire(__filename)("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: string) => Promise<T> };
+/** The evaluations under way in this worker (they may overlap), shared by every copy of this module it loads. */
+interface Untraced {
+  evaluations: number;
+}
+const UNTRACED = Symbol.for("cluster-backup.test-harness.untraced-promises");
+
+/**
+ * While an evaluation is under way, `debuggablePromise` (@pulumi/pulumi 3.270.0 runtime/debuggable.js:247) captures
+ * no stack trace for the promise it tracks, and keeps {@link UNFORMATTED_PROMISE_TRACE} as its trace: it takes one
+ * (`new Error().stack`) for each of the thousands of promises of an evaluation, about a quarter of its CPU, and prints
+ * it only for a promise still pending when the process exits. Errors and everything else keep their traces. The SDK
+ * is loaded once per worker while each test file loads this module afresh: the first copy installs the tracker, the
+ * others count their evaluations in its state.
+ */
+function untracedPromises(): Untraced {
+  const installed = debuggable.debuggablePromise as typeof debuggable.debuggablePromise & { [UNTRACED]?: Untraced };
+  const existing = installed[UNTRACED];
+  if (existing) return existing;
+  const state: Untraced = { evaluations: 0 };
+  const untraced = <T>(p: Promise<T>, ctx: string): Promise<T> => {
+    if (state.evaluations === 0) return installed(p, ctx);
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return installed(p, ctx);
+    } finally {
+      Error.stackTraceLimit = limit;
+      (p as Promise<T> & { _debugStackTrace?: string })._debugStackTrace = UNFORMATTED_PROMISE_TRACE;
+    }
+  };
+  Object.defineProperty(untraced, UNTRACED, { value: state });
+  debuggable.debuggablePromise = untraced;
+  return state;
+}
+
 /**
  * Runs `evaluate` with stack traces of at most 10 frames (V8's default depth) formatted as V8 does, without the test
- * runner's source maps. The SDK formats a stack trace of unlimited depth for every resource (its source position) and
- * one for every promise it tracks; mapping all those frames through source maps cost a third of an evaluation. The
- * mocks ignore source positions: nothing in a ProgramRun holds them.
+ * runner's source maps, and the SDK's tracked promises without traces ({@link untracedPromises}). The SDK
+ * formats a stack trace of unlimited depth for every resource (its source position) and one for every promise it
+ * tracks; mapping all those frames through source maps cost a third of an evaluation. The mocks ignore source
+ * positions: nothing in a ProgramRun holds them.
  */
 async function withPlainStackTraces<T>(evaluate: () => Promise<T>): Promise<T> {
+  const untraced = untracedPromises();
   const mapped = Error.prepareStackTrace;
   Error.prepareStackTrace = (err, frames) => [String(err), ...frames.slice(0, 10).map((f) => `    at ${f}`)].join("\n");
+  untraced.evaluations += 1;
   try {
     return await evaluate();
   } finally {
+    untraced.evaluations -= 1;
     Error.prepareStackTrace = mapped;
   }
 }

@@ -8,8 +8,8 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "./harness";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { planProgram, ROOT, UNFORMATTED_PROMISE_TRACE } from "./harness";
 
 const FIXTURE = join(ROOT, "test", "fixtures", "stack-traces");
 const COMPONENT = join(FIXTURE, "probe-component.ts");
@@ -146,6 +146,31 @@ describe("formatPromiseTracesPlainly", () => {
     expect(traces.isDebuggablePromiseTrace([site("fail", COMPONENT), site("debuggablePromise", SDK_DEBUGGABLE)])).toBe(false);
     expect(traces.isDebuggablePromiseTrace([site(null, undefined)])).toBe(false);
     expect(traces.isDebuggablePromiseTrace([])).toBe(false);
+  });
+});
+
+describe("the tests' evaluations (test/harness.ts)", () => {
+  it("track the SDK's promises without a trace, as the SDK's modules call the tracker; errors keep theirs, and promises tracked outside an evaluation too", async () => {
+    // The SDK's modules call it as `debuggable_1.debuggablePromise(...)` (runtime/resource.js, output.js): through the
+    // exports object, as here. @internal in the SDK's typings, present in runtime/debuggable.js.
+    const debuggable = (await import("@pulumi/pulumi/runtime/debuggable.js")).default as unknown as { debuggablePromise: <T>(p: Promise<T>, ctx: string) => Promise<T> };
+    const traceOf = (p: Promise<number>) => (p as unknown as { _debugStackTrace: string })._debugStackTrace;
+    const probe = () => {
+      const tracked = Promise.resolve(1);
+      void debuggable.debuggablePromise(tracked, "probe");
+      return { promiseTrace: traceOf(tracked), errorTrace: new Error("probe").stack };
+    };
+    const plan = await planProgram("dev", probe);
+    expect(plan.exports.promiseTrace).toBe(UNFORMATTED_PROMISE_TRACE);
+    expect(plan.exports.errorTrace).toMatch(/^Error: probe\n {4}at .*promise-stack-traces\.test\.ts:\d+:\d+/);
+    // Another test file of the same worker loads the harness afresh, the SDK not: its evaluations too.
+    vi.resetModules();
+    const again = (await import("./harness.ts")) as typeof import("./harness");
+    expect(again.planProgram).not.toBe(planProgram);
+    expect((await again.planProgram("dev", probe)).exports.promiseTrace).toBe(UNFORMATTED_PROMISE_TRACE);
+    const outside = Promise.resolve(1);
+    void debuggable.debuggablePromise(outside, "probe");
+    expect(traceOf(outside)).toMatch(/^Error:? ?\n {4}at debuggablePromise \(.*debuggable\.js:\d+:\d+\)\n/);
   });
 });
 

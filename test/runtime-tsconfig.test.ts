@@ -65,7 +65,8 @@ describe("the Pulumi runtime path does not type-check", () => {
     const dir = mkdtempSync(join(tmpdir(), "runtime-tsconfig-"));
     const file = join(dir, "type-error.ts");
     writeFileSync(file, 'const n: number = "not a number";\nconsole.log(`loaded ${n}`);\n');
-    const result = spawnSync(process.execPath, [join(ROOT, "scripts", "lib", "pulumi-runtime.cjs"), "--require", file], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PULUMI_NODEJS_TRANSPILE_ONLY: "" } });
+    // Started with Pulumi.yaml's nodeargs, as the language host does (the compile cache preloaded).
+    const result = spawnSync(process.execPath, [...nodeArgs(), join(ROOT, "scripts", "lib", "pulumi-runtime.cjs"), "--require", file], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PULUMI_NODEJS_TRANSPILE_ONLY: "" } });
     expect(result.stderr).toBe("");
     const [loaded, mode] = result.stdout.trim().split("\n");
     expect(loaded).toBe("loaded not a number");

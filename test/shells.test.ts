@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { interpreterKey, resolveCommand } from "./lib/shells";
+import { interpreterKey, oncePerInterpreter, resolveCommand } from "./lib/shells";
 
 describe("interpreterKey", () => {
   const root = mkdtempSync(join(tmpdir(), "shells-"));
@@ -33,5 +33,21 @@ describe("interpreterKey", () => {
     expect(interpreterKey(["sh"], busyboxAsSh)).not.toBe(interpreterKey(["busybox", "sh"], busyboxAsSh));
     expect(interpreterKey(["sh"], busyboxAsSh)).not.toBe(interpreterKey(["dash"], busyboxAsSh));
     expect(interpreterKey(["no-such-shell"], debian)).toBe(JSON.stringify(["no-such-shell"]));
+  });
+});
+
+describe("oncePerInterpreter", () => {
+  it.skipIf(resolveCommand("dash") === undefined)("makes a result once per interpreter and purpose: dash by any path shares it, busybox sh and another purpose do not", () => {
+    const memo = new Map<string, unknown>();
+    const made: string[] = [];
+    const make = (label: string) => () => {
+      made.push(label);
+      return { label };
+    };
+    const first = oncePerInterpreter(memo, "run", ["dash"], make("dash"));
+    expect(oncePerInterpreter(memo, "run", [resolveCommand("dash")!], make("dash by path"))).toBe(first);
+    expect(oncePerInterpreter(memo, "run", ["busybox", "sh"], make("busybox sh"))).toEqual({ label: "busybox sh" });
+    expect(oncePerInterpreter(memo, "other run", ["dash"], make("dash, other run"))).toEqual({ label: "dash, other run" });
+    expect(made).toEqual(["dash", "busybox sh", "dash, other run"]);
   });
 });

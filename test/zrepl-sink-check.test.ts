@@ -10,12 +10,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SINK_CHECK_SCRIPT, sinkCheckCommand, sinkCheckDatasets, sinkCheckExporterArgs, sinkCheckPodParts, sinkCheckRoots, sinkClientPrefix } from "../components/zrepl/sink-check";
 import { HAS_PROMTOOL } from "./lib/promtool";
+import { oncePerInterpreter, SHELLS } from "./lib/shells";
 
-const SHELLS: { name: string; argv: string[]; present: boolean }[] = [
-  { name: "sh", argv: ["sh"], present: true },
-  { name: "dash", argv: ["dash"], present: spawnSync("dash", ["-c", "exit 0"]).status === 0 || Boolean(process.env.CI) },
-  { name: "busybox sh", argv: ["busybox", "sh"], present: spawnSync("busybox", ["sh", "-c", "exit 0"]).status === 0 || Boolean(process.env.CI) },
-];
+/** Each shell case's runs, by interpreter: sh where it is dash and dash run once (test/lib/shells.ts). */
+const shared = new Map<string, unknown>();
 
 /** A stand-in zfs: `zfs list ... <dataset>` prints listings/<dataset with / as _>.tsv, or fails like zfs on a missing dataset. */
 const FAKE_ZFS = `#!/bin/sh
@@ -138,28 +136,34 @@ describe("zrepl sink check: the datasets and the containers", () => {
 for (const shell of SHELLS) {
   describe.skipIf(!shell.present)(`sink-check.sh under ${shell.name}`, () => {
     it("lists each expected dataset with one zfs call and writes the newest zrepl snapshot of every dataset below it", () => {
-      const dir = workspace(LISTING);
-      const r = run(dir, once(dir, `${ROOT}<`), shell.argv);
+      const { r, left } = oncePerInterpreter(shared, "lists", shell.argv, () => {
+        const dir = workspace(LISTING);
+        return { r: run(dir, once(dir, `${ROOT}<`), shell.argv), left: readdirSync(join(dir, "out")) };
+      });
       expect(r.stderr).toBe("");
       expect(r.status).toBe(0);
       expect(r.calls).toEqual([`list -H -p -r -t filesystem,volume,snapshot -o name,creation ${ROOT}`]);
       expect(stamp(r.file)).toBe(expectedFile([`cluster_backup_zrepl_sink_dataset_readable{dataset="${ROOT}"} 1`], true));
       expect(r.file).toMatch(/cluster_backup_zrepl_sink_check_timestamp_seconds \d{10}\n$/);
       // Nothing but the result is left in the directory (the temporary files are gone).
-      expect(readdirSync(join(dir, "out"))).toEqual(["zrepl-sink.prom"]);
+      expect(left).toEqual(["zrepl-sink.prom"]);
     });
 
     it("a dataset without '<' counts its own snapshots only", () => {
-      const dir = workspace(LISTING);
-      const r = run(dir, once(dir, ROOT), shell.argv);
+      const r = oncePerInterpreter(shared, "own", shell.argv, () => {
+        const dir = workspace(LISTING);
+        return run(dir, once(dir, ROOT), shell.argv);
+      });
       expect(r.status).toBe(0);
       expect(r.file).toContain(`cluster_backup_zrepl_sink_snapshots{dataset="${ROOT}",filesystem="tank/garage",expected="true"} 2\n# HELP`);
       expect(r.file).not.toContain("pvc-1");
     });
 
     it("zrepl's match-all filter '<': the client's placeholder dataset is listed but not expected (it holds no snapshots of its own)", () => {
-      const dir = workspace({ "wdc/zrepl/garage": [["wdc/zrepl/garage", "1700000000"], ["wdc/zrepl/garage/tank", "1700000000"], ["wdc/zrepl/garage/tank@zrepl_1", "1767226200"]] });
-      const r = run(dir, once(dir, "wdc/zrepl/garage<"), shell.argv);
+      const r = oncePerInterpreter(shared, "match-all", shell.argv, () => {
+        const dir = workspace({ "wdc/zrepl/garage": [["wdc/zrepl/garage", "1700000000"], ["wdc/zrepl/garage/tank", "1700000000"], ["wdc/zrepl/garage/tank@zrepl_1", "1767226200"]] });
+        return run(dir, once(dir, "wdc/zrepl/garage<"), shell.argv);
+      });
       expect(r.status).toBe(0);
       expect(r.file).toContain(
         'cluster_backup_zrepl_sink_newest_snapshot_timestamp_seconds{dataset="wdc/zrepl/garage",filesystem="",expected="false"} 0\n' +
@@ -168,35 +172,45 @@ for (const shell of SHELLS) {
     });
 
     it("a missing dataset: readable 0, the reason in the log, exit 1, and no snapshot series of it survive from the previous run", () => {
-      const dir = workspace(LISTING);
-      expect(run(dir, once(dir, `${ROOT}<`), shell.argv).status).toBe(0);
-      // The dataset disappears (destroyed, pool not imported): the next run replaces the whole file.
-      spawnSync("rm", [join(dir, "listings", `${ROOT.replaceAll("/", "_")}.tsv`)]);
-      const r = run(dir, once(dir, `${ROOT}<`, "wdc/zrepl/garage/tank/meta"), shell.argv);
+      const { first, r, left } = oncePerInterpreter(shared, "missing", shell.argv, () => {
+        const dir = workspace(LISTING);
+        const first = run(dir, once(dir, `${ROOT}<`), shell.argv);
+        // The dataset disappears (destroyed, pool not imported): the next run replaces the whole file.
+        spawnSync("rm", [join(dir, "listings", `${ROOT.replaceAll("/", "_")}.tsv`)]);
+        return { first, r: run(dir, once(dir, `${ROOT}<`, "wdc/zrepl/garage/tank/meta"), shell.argv), left: readdirSync(join(dir, "out")) };
+      });
+      expect(first.status).toBe(0);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ sink-check: cannot list ${ROOT}: cannot open '${ROOT}': dataset does not exist\\n\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ sink-check: cannot list wdc/zrepl/garage/tank/meta: cannot open 'wdc/zrepl/garage/tank/meta': dataset does not exist\\n$`));
       expect(stamp(r.file)).toBe(
         expectedFile([`cluster_backup_zrepl_sink_dataset_readable{dataset="${ROOT}"} 0`, 'cluster_backup_zrepl_sink_dataset_readable{dataset="wdc/zrepl/garage/tank/meta"} 0'], false),
       );
-      expect(readdirSync(join(dir, "out"))).toEqual(["zrepl-sink.prom"]);
+      expect(left).toEqual(["zrepl-sink.prom"]);
     });
 
     it("no zfs binary at all: every dataset unreadable", () => {
-      const dir = workspace(LISTING);
-      spawnSync("rm", [join(dir, "bin", "zfs")]);
-      const r = spawnSync(shell.argv[0], [...shell.argv.slice(1), join(dir, "script.sh"), ...once(dir, `${ROOT}<`)], { env: { PATH: `${join(dir, "bin")}:/usr/bin:/bin`, FAKE_ZFS_DIR: dir }, encoding: "utf8" });
+      const { r, file } = oncePerInterpreter(shared, "no zfs", shell.argv, () => {
+        const dir = workspace(LISTING);
+        spawnSync("rm", [join(dir, "bin", "zfs")]);
+        const r = spawnSync(shell.argv[0], [...shell.argv.slice(1), join(dir, "script.sh"), ...once(dir, `${ROOT}<`)], { env: { PATH: `${join(dir, "bin")}:/usr/bin:/bin`, FAKE_ZFS_DIR: dir }, encoding: "utf8" });
+        return { r, file: readFileSync(join(dir, "out", "zrepl-sink.prom"), "utf8") };
+      });
       expect(r.status).toBe(1);
-      expect(readFileSync(join(dir, "out", "zrepl-sink.prom"), "utf8")).toContain(`cluster_backup_zrepl_sink_dataset_readable{dataset="${ROOT}"} 0\n`);
+      expect(file).toContain(`cluster_backup_zrepl_sink_dataset_readable{dataset="${ROOT}"} 0\n`);
     });
 
     it("usage errors exit 2 without writing anything", () => {
-      const dir = workspace(LISTING);
-      for (const args of [[], ["once", "x"], ["every", "0", join(dir, "out", "f.prom"), "p/", "zrepl_", ROOT], ["every", "5m", join(dir, "out", "f.prom"), "p/", "zrepl_", ROOT], ["check"]]) {
-        const r = run(dir, args, shell.argv);
+      const { runs, left } = oncePerInterpreter(shared, "usage", shell.argv, () => {
+        const dir = workspace(LISTING);
+        const argLists = [[], ["once", "x"], ["every", "0", join(dir, "out", "f.prom"), "p/", "zrepl_", ROOT], ["every", "5m", join(dir, "out", "f.prom"), "p/", "zrepl_", ROOT], ["check"]];
+        return { runs: argLists.map((args) => ({ args, r: run(dir, args, shell.argv) })), left: readdirSync(join(dir, "out")) };
+      });
+      expect(runs).toHaveLength(5);
+      for (const { args, r } of runs) {
         expect(r.status, args.join(" ")).toBe(2);
         expect(r.stderr).toMatch(/^usage: /);
       }
-      expect(readdirSync(join(dir, "out"))).toEqual([]);
+      expect(left).toEqual([]);
     });
   });
 }
@@ -236,20 +250,25 @@ describe.skipIf(!SHELLS[1].present)("sink-check.sh every: checks, sleeps the int
 for (const shell of SHELLS) {
   describe.skipIf(!shell.present)(`sink-check.sh every under ${shell.name}: SIGTERM ends it at once`, () => {
     it("exits 143 on SIGTERM while it sleeps, and stops its sleep too", async () => {
-      const dir = workspace(LISTING);
-      // An hour-long interval no other process of this machine is likely to sleep: 3000 to 3996 s by this worker's pid and the shell.
-      const interval = String(3000 + ((process.pid * 3 + SHELLS.indexOf(shell)) % 997));
-      const child = spawn(shell.argv[0], [...shell.argv.slice(1), join(dir, "script.sh"), "every", interval, ...once(dir, `${ROOT}<`).slice(1)], {
-        env: { PATH: `${join(dir, "bin")}:${process.env.PATH}`, FAKE_ZFS_DIR: dir },
+      const { wrote, code, left } = await oncePerInterpreter(shared, "SIGTERM", shell.argv, async () => {
+        const dir = workspace(LISTING);
+        // An hour-long interval no other process of this machine is likely to sleep: 3000 to 3996 s by this worker's pid and the shell.
+        const interval = String(3000 + ((process.pid * 3 + SHELLS.indexOf(shell)) % 997));
+        const child = spawn(shell.argv[0], [...shell.argv.slice(1), join(dir, "script.sh"), "every", interval, ...once(dir, `${ROOT}<`).slice(1)], {
+          env: { PATH: `${join(dir, "bin")}:${process.env.PATH}`, FAKE_ZFS_DIR: dir },
+        });
+        const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+        // Wait for the first result, then stop it.
+        for (let i = 0; i < 200 && !existsSync(join(dir, "out", "zrepl-sink.prom")); i++) await new Promise((r) => setTimeout(r, 50));
+        const wrote = existsSync(join(dir, "out", "zrepl-sink.prom"));
+        child.kill("SIGTERM");
+        const code = await exited;
+        // No `sleep <interval>` is left behind (an interval of this run alone, so a concurrent or earlier run's sleep does not count).
+        const left = spawnSync("sh", ["-c", `ps -eo ppid,args | grep -c '^ *1 sleep ${interval}$' || true`], { encoding: "utf8" }).stdout.trim();
+        return { wrote, code, left };
       });
-      const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
-      // Wait for the first result, then stop it.
-      for (let i = 0; i < 200 && !existsSync(join(dir, "out", "zrepl-sink.prom")); i++) await new Promise((r) => setTimeout(r, 50));
-      expect(existsSync(join(dir, "out", "zrepl-sink.prom"))).toBe(true);
-      child.kill("SIGTERM");
-      expect(await exited).toBe(143);
-      // No `sleep <interval>` is left behind (an interval of this run alone, so a concurrent or earlier run's sleep does not count).
-      const left = spawnSync("sh", ["-c", `ps -eo ppid,args | grep -c '^ *1 sleep ${interval}$' || true`], { encoding: "utf8" }).stdout.trim();
+      expect(wrote).toBe(true);
+      expect(code).toBe(143);
       expect(left).toBe("0");
     });
   });

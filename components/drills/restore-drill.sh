@@ -190,7 +190,10 @@ partial_errors() {
 
 # in_list NAME LIST: NAME is one of the lines of LIST.
 in_list() {
-  printf '%s\n' "$2" | grep -qx -- "$1"
+  case "$NL$2$NL" in
+    *"$NL$1$NL"*) return 0 ;;
+  esac
+  return 1
 }
 
 # find_backup: sets backup and started to the newest backup of the schedule the drill can use, and tainted to the
@@ -233,22 +236,28 @@ matches_glob() {
   return 1
 }
 
-# rotation NOW CANDIDATE...: sets week, group and picked (space-separated) for the run at Unix time NOW: the sorted
-# candidates whose rotation group (a hash of the name alone, (h * 31 + code point) mod 1000003 over its characters,
-# modulo ROTATION_WEEKS) is week mod ROTATION_WEEKS, or, when none is, the candidate at week mod count. Every tenant is
-# in one group by its own name, so every tenant that stays a candidate for ROTATION_WEEKS weeks is picked in one of
-# them, whatever other tenants come and go (components/drills/rotation.ts explains the bound).
+# The rotation group of the name jq has as input: a hash of the name alone, (h * 31 + code point) mod 1000003 over its
+# characters, modulo $n (ROTATION_WEEKS). As `<name>:<group>`, the form rotation takes.
+# shellcheck disable=SC2016
+ROTATION_ENTRY='"\(.):\((reduce explode[] as $c (0; (. * 31 + $c) % 1000003)) % $n)"'
+
+# rotation NOW NAME:GROUP...: sets week, group and picked (space-separated) for the run at Unix time NOW: the sorted
+# candidates whose rotation group (ROTATION_ENTRY) is week mod ROTATION_WEEKS, or, when none is, the candidate at week
+# mod count. Every tenant is in one group by its own name, so every tenant that stays a candidate for ROTATION_WEEKS
+# weeks is picked in one of them, whatever other tenants come and go (components/drills/rotation.ts explains the bound).
 rotation() {
   week=$((($1 - ROTATION_OFFSET_SECONDS) / WEEK_SECONDS))
   group=$((week % ROTATION_WEEKS))
   shift
   picked=""
-  [ "$#" -gt 0 ] || return 0
-  picked=$(printf '%s\n' "$@" | jq -R -r --argjson n "$ROTATION_WEEKS" --argjson g "$group" \
-    'select((reduce explode[] as $c (0; (. * 31 + $c) % 1000003)) % $n == $g)' | tr '\n' ' ' | sed 's/ $//')
-  if [ -z "$picked" ]; then
+  for entry; do
+    [ "${entry##*:}" != "$group" ] || picked="$picked ${entry%:*}"
+  done
+  picked=${picked# }
+  if [ -z "$picked" ] && [ "$#" -gt 0 ]; then
     index=$((week % $# + 1))
-    eval "picked=\${$index}"
+    eval "entry=\${$index}"
+    picked=${entry%:*}
   fi
 }
 
@@ -262,18 +271,23 @@ choose_sources() {
   fi
   tenants=$(kubectl get namespaces -l "$TENANT_SELECTOR" -o json)
   candidates=""
-  for ns in $(printf '%s' "$tenants" | jq -r --arg prefix "$TENANT_PREFIX" --arg before "$started" --arg ex "$EXCLUDE_LABEL" \
-    '.items[] | select((.metadata.name | startswith($prefix)) and .metadata.creationTimestamp < $before
-                       and (.metadata.labels[$ex] // "") != "true") | .metadata.name' | sort); do
-    if matches_glob "$ns" && ! in_list "$ns" "$tainted"; then candidates="$candidates $ns"; fi
+  # One jq: the tenants in name order (jq sorts strings by their bytes, as sort does under LC_ALL=C), each with its
+  # rotation group.
+  for entry in $(printf '%s' "$tenants" | jq -r --arg prefix "$TENANT_PREFIX" --arg before "$started" --arg ex "$EXCLUDE_LABEL" \
+    --argjson n "$ROTATION_WEEKS" '[.items[] | select((.metadata.name | startswith($prefix)) and .metadata.creationTimestamp < $before
+                       and (.metadata.labels[$ex] // "") != "true") | .metadata.name] | sort[] | '"$ROTATION_ENTRY"); do
+    ns=${entry%:*}
+    if matches_glob "$ns" && ! in_list "$ns" "$tainted"; then candidates="$candidates $entry"; fi
   done
   # shellcheck disable=SC2086
   set -- $candidates
   [ "$#" -gt 0 ] || fail "no tenant namespace matching $TENANT_GLOB existed when $backup started"
   rotation "${ROTATION_NOW:-$(date +%s)}" "$@"
   sources=$picked
-  count=$(printf '%s\n' $sources | grep -c .)
-  summary="$summary; rotation week $week, group $group of $ROTATION_WEEKS: $count of $# tenants"
+  tenant_count=$#
+  # shellcheck disable=SC2086
+  set -- $sources
+  summary="$summary; rotation week $week, group $group of $ROTATION_WEEKS: $# of $tenant_count tenants"
 }
 
 # drill_source: steps 4-6 for $source (scratch namespace, Restore, checks, clean-up); fails the run on the first problem.
@@ -351,16 +365,15 @@ drill_source() {
 # before the final phase, and no controller changes an ended Restore (v1.18 pkg/controller/restore_finalizer_controller.go).
 wait_for_restore() {
   while :; do
-    json=$(kubectl -n "$VELERO_NAMESPACE" get restores.velero.io "$restore" -o json)
-    # One jq for all fields: shell assignments quoted by jq's @sh, each value as `jq -r` would print it. The defaults
-    # are assigned first too, so every variable is set whatever the jq prints.
-    phase=New restored=0 total=0 warnings=0 errors=0 attempted=0 failed=0
-    fields=$(printf '%s' "$json" | jq -r '.status
-      | @sh "phase=\(.phase // "New" | tostring)",
-        @sh "restored=\(.progress.itemsRestored // 0 | tostring) total=\(.progress.totalItems // 0 | tostring)",
-        @sh "warnings=\(.warnings // 0 | tostring) errors=\(.errors // 0 | tostring)",
-        @sh "attempted=\(.hookStatus.hooksAttempted // 0 | tostring) failed=\(.hookStatus.hooksFailed // 0 | tostring)"')
-    eval "$fields"
+    # One read of all fields, `|`-separated (a phase or a number holds none). kubectl's JSONPath prints a missing field
+    # as nothing (get's --allow-missing-template-keys, true by default; k8s.io/client-go util/jsonpath/jsonpath.go
+    # evalField), so a field Velero has not written yet is empty here and takes its default below.
+    fields=$(kubectl -n "$VELERO_NAMESPACE" get restores.velero.io "$restore" -o 'jsonpath={.status.phase}|{.status.progress.itemsRestored}|{.status.progress.totalItems}|{.status.warnings}|{.status.errors}|{.status.hookStatus.hooksAttempted}|{.status.hookStatus.hooksFailed}')
+    IFS='|' read -r phase restored total warnings errors attempted failed <<EOF
+$fields
+EOF
+    phase=${phase:-New} restored=${restored:-0} total=${total:-0} warnings=${warnings:-0} errors=${errors:-0}
+    attempted=${attempted:-0} failed=${failed:-0}
     case "$phase" in
       Completed | PartiallyFailed | Failed | FailedValidation) return 0 ;;
     esac
@@ -383,10 +396,19 @@ check_restore() {
 }
 
 check_pod_volumes() {
-  pvrs=$(kubectl -n "$VELERO_NAMESPACE" get podvolumerestores.velero.io -l "velero.io/restore-name=$restore" -o json)
-  counts=$(printf '%s' "$pvrs" | jq -r '[(.items | length), ([.items[] | select(.status.phase == "Completed")] | length)] | @tsv')
-  pvr_total=$(printf '%s' "$counts" | cut -f1)
-  pvr_done=$(printf '%s' "$counts" | cut -f2)
+  # One line per PodVolumeRestore, <name>=<phase> (a phase not written yet is empty; kubectl's JSONPath range, as in
+  # kubectl's JSONPath documentation).
+  pvrs=$(kubectl -n "$VELERO_NAMESPACE" get podvolumerestores.velero.io -l "velero.io/restore-name=$restore" \
+    -o 'jsonpath={range .items[*]}{.metadata.name}={.status.phase}{"\n"}{end}')
+  pvr_total=0
+  pvr_done=0
+  while read -r pvr; do
+    [ -n "$pvr" ] || continue
+    pvr_total=$((pvr_total + 1))
+    [ "${pvr##*=}" != Completed ] || pvr_done=$((pvr_done + 1))
+  done <<EOF
+$pvrs
+EOF
   summary="$summary; $pvr_done/$pvr_total pod volume restores completed"
   [ "$pvr_done" -eq "$pvr_total" ] || fail "only $pvr_done of $pvr_total pod volume restores of $restore completed"
 }
@@ -395,7 +417,9 @@ check_pod_volumes() {
 # StatefulSet to zero: the checks that need them running (pod volume restores, the postgres hook) are over once the
 # Restore has ended, and a restored workload must not keep running on tenant data.
 scale_down() {
-  kubectl -n "$scratch" get pods -o json >"$work/pods.json"
+  # The claims of the restored pods' volumes, space-separated (kubectl's JSONPath prints the results of a wildcard path
+  # so, and nothing for a volume without a claim: k8s.io/client-go util/jsonpath/jsonpath.go PrintResults, evalField).
+  claims=$(kubectl -n "$scratch" get pods -o 'jsonpath={.items[*].spec.volumes[*].persistentVolumeClaim.claimName}')
   workloads=$(kubectl -n "$scratch" get deployments.apps,statefulsets.apps -o name)
   count=$(printf '%s\n' "$workloads" | grep -c . || true)
   if [ "$count" -gt 0 ]; then
@@ -408,14 +432,23 @@ scale_down() {
 # Every PVC a restored pod mounted must become Bound (PVCs no pod uses may wait for a consumer and are only counted).
 check_pvcs() {
   while :; do
-    kubectl -n "$scratch" get persistentvolumeclaims -o json >"$work/pvcs.json"
-    counts=$(jq -rn --slurpfile pods "$work/pods.json" --slurpfile pvcs "$work/pvcs.json" '
-      ([$pods[0].items[].spec.volumes[]? | .persistentVolumeClaim.claimName // empty] | unique) as $used
-      | [$pvcs[0].items[] | select(.metadata.name as $n | $used | index($n))] as $mounted
-      | [($pvcs[0].items | length), ($mounted | length), ([$mounted[] | select(.status.phase == "Bound")] | length)] | @tsv')
-    pvc_total=$(printf '%s' "$counts" | cut -f1)
-    pvc_used=$(printf '%s' "$counts" | cut -f2)
-    pvc_bound=$(printf '%s' "$counts" | cut -f3)
+    # One line per PVC, <name>=<phase>; a PVC is used when a restored pod's volume claims it (scale_down read them).
+    pvcs=$(kubectl -n "$scratch" get persistentvolumeclaims -o 'jsonpath={range .items[*]}{.metadata.name}={.status.phase}{"\n"}{end}')
+    pvc_total=0
+    pvc_used=0
+    pvc_bound=0
+    while read -r pvc; do
+      [ -n "$pvc" ] || continue
+      pvc_total=$((pvc_total + 1))
+      case " $claims " in
+        *" ${pvc%=*} "*) ;;
+        *) continue ;;
+      esac
+      pvc_used=$((pvc_used + 1))
+      [ "${pvc##*=}" != Bound ] || pvc_bound=$((pvc_bound + 1))
+    done <<EOF
+$pvcs
+EOF
     if [ "$pvc_bound" -eq "$pvc_used" ]; then
       summary="$summary; $pvc_bound PVCs bound ($pvc_total restored)"
       return 0
@@ -482,6 +515,14 @@ case "${1:-}" in
     shift
     now=${1:?unix time}
     shift
+    entries=""
+    [ "$#" -eq 0 ] || entries=$(printf '%s\n' "$@" | jq -R -r --argjson n "$ROTATION_WEEKS" "$ROTATION_ENTRY")
+    # One candidate per line, as given.
+    set -f
+    IFS=$NL
+    # shellcheck disable=SC2086
+    set -- $entries
+    IFS=' 	'"$NL"
     rotation "$now" "$@"
     printf 'week %s group %s: %s\n' "$week" "$group" "$picked"
     ;;

@@ -8,20 +8,24 @@
 // sees on a namespace instead of its own (it changed between a list and a later read). Anything else fails like
 // kubectl would.
 //
-// One process serves all calls of a drill run (a node start per kubectl call would cost more than the drill): the
-// `kubectl` on the script's PATH is test/lib/fake-kubectl.sh, which writes its arguments (and, for `-f -`, its
-// standard input) into $FAKE_KUBECTL_DIR and wakes this process through the FIFO `request`; this process answers into
-// `stdout` and `stderr` and writes the exit code into the FIFO `response`. The script makes one kubectl call at a
-// time. The state file is written after every call, so it is complete when the script ends.
+// One process serves all calls of every drill run of a test file (a node start per kubectl call, or per run, would
+// cost more CPU than the drill). Each run has its own directory ($FAKE_KUBECTL_DIR): its state file state.json, the
+// FIFO `response`, and `request`, a link to the FIFO this process reads. The `kubectl` on the script's PATH is
+// test/lib/fake-kubectl.sh, which writes its arguments (and, for `-f -`, its standard input) into its run's directory
+// and writes that directory's path into `request`; this process answers into the directory's `stdout` and `stderr` and
+// writes the exit code into its FIFO `response`. One call at a time: a script makes one kubectl call at a time, and a
+// test file one run at a time. The state is read before and written after every call, so it is complete when the
+// script ends.
 //
-// Usage: node fake-kubectl.mjs <dir>   (the state file is <dir>/state.json, the FIFOs request and response exist)
+// Usage: node fake-kubectl.mjs <request FIFO>
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
-const dir = process.argv[2];
-const stateFile = join(dir, "state.json");
-const state = JSON.parse(readFileSync(stateFile, "utf8"));
+const requests = process.argv[2];
+/** The run directory and state of the call being answered. */
+let dir;
+let state;
 
 /** The answer to one call: ends it (thrown by out and die). */
 class Reply {
@@ -48,14 +52,22 @@ function matches(obj, sel) {
   });
 }
 /**
- * kubectl's JSONPath output, field paths only: `{.a.b}` with `\.` escaping a dot in a key, text outside braces as is,
- * a missing key as nothing (kubectl get's --allow-missing-template-keys default). Anything else is refused.
+ * kubectl's JSONPath output, field paths only: `{.a.b}` with `\.` escaping a dot in a key and `[*]` after a key for
+ * every element of that list (the results separated by spaces), text outside braces as is, a missing key as nothing
+ * (kubectl get's --allow-missing-template-keys default), a quoted text (`{"\n"}`), and `{range .key[*]}…{end}` (the body
+ * once per element of that list). Anything else is refused.
  */
 function jsonpath(obj, template) {
-  const text = template.replace(/\{\.((?:[^{}.\\]|\\.|\.(?!\.))*)\}/g, (_, path) => {
-    let value = obj;
-    for (const key of path.split(/(?<!\\)\./)) value = value?.[key.replace(/\\(.)/g, "$1")];
-    return value === undefined || value === null ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
+  const ranged = template.replace(/\{range \.(\w+)\[\*\]\}(.*?)\{end\}/gs, (_, key, body) => (obj?.[key] ?? []).map((item) => jsonpath(item, body)).join(""));
+  const text = ranged.replace(/\{"((?:[^"\\]|\\.)*)"\}/g, (_, quoted) => JSON.parse(`"${quoted}"`)).replace(/\{\.((?:[^{}.\\]|\\.|\.(?!\.))*)\}/g, (_, path) => {
+    let values = [obj];
+    for (const segment of path.split(/(?<!\\)\./)) {
+      const every = segment.endsWith("[*]");
+      const key = (every ? segment.slice(0, -3) : segment).replace(/\\(.)/g, "$1");
+      values = values.map((value) => value?.[key]).filter((value) => value !== undefined && value !== null);
+      if (every) values = values.flatMap((value) => (Array.isArray(value) ? value : []));
+    }
+    return values.map((value) => (typeof value === "object" ? JSON.stringify(value) : String(value))).join(" ");
   });
   if (/[{}]/.test(text)) die(`unsupported JSONPath ${template}`);
   return text;
@@ -156,7 +168,7 @@ function call(args, stdin) {
     }
     const selected = items.filter((o) => matches(o, selector));
     if (output === "json") out(list(selected));
-    if (output === "jsonpath={.items[*].metadata.name}") out(selected.map((o) => o.metadata.name).join(" "));
+    if (output?.startsWith("jsonpath=")) out(jsonpath({ kind: "List", items: selected }, output.slice("jsonpath=".length)));
     die(`unsupported output ${output}`);
   }
 
@@ -216,8 +228,10 @@ function call(args, stdin) {
 }
 
 for (;;) {
-  // Blocks until fake-kubectl.sh opens the FIFO; the call's files are complete once it closes it.
-  readFileSync(join(dir, "request"));
+  // Blocks until fake-kubectl.sh opens the FIFO; the call's files are complete once it has written its directory.
+  dir = readFileSync(requests, "utf8");
+  const stateFile = join(dir, "state.json");
+  state = JSON.parse(readFileSync(stateFile, "utf8"));
   const args = readFileSync(join(dir, "args"), "utf8").split("\0").slice(0, -1);
   const stdinFile = join(dir, "stdin");
   const stdin = existsSync(stdinFile) ? readFileSync(stdinFile, "utf8") : "";
@@ -227,11 +241,21 @@ for (;;) {
     call(args, stdin);
     reply = new Reply(1, "", "error: the fake kubectl did not answer\n");
   } catch (err) {
-    if (!(err instanceof Reply)) throw err;
-    reply = err;
+    if (err instanceof Reply) {
+      reply = err;
+    } else {
+      // A fault of this stand-in: the call fails and the log (the test's check after the run) has it.
+      process.stderr.write(`${err.stack}\n`);
+      reply = new Reply(1, "", `error: the fake kubectl failed: ${err.message}\n`);
+    }
   }
-  writeFileSync(stateFile, JSON.stringify(state, null, 2));
+  writeFileSync(stateFile, JSON.stringify(state));
   writeFileSync(join(dir, "stdout"), reply.stdout);
   writeFileSync(join(dir, "stderr"), reply.stderr);
-  writeFileSync(join(dir, "response"), `${reply.code}\n`);
+  try {
+    writeFileSync(join(dir, "response"), `${reply.code}\n`);
+  } catch (err) {
+    // The test released a call whose kubectl was killed (its run timed out): nobody reads the answer.
+    if (err.code !== "EPIPE") throw err;
+  }
 }

@@ -42,3 +42,13 @@ export function interpreterKey(argv: readonly string[], path = process.env.PATH 
   const file = resolveCommand(argv[0], path);
   return JSON.stringify(file !== undefined && basename(file) === "dash" ? [file, ...argv.slice(1)] : argv);
 }
+
+/**
+ * `make`'s result for this interpreter: made by the first call for `what` under a command line starting it, returned as
+ * is to the later calls (sh where it is dash and dash share one run; a caller must not change what it gets).
+ */
+export function oncePerInterpreter<T>(memo: Map<string, unknown>, what: string, argv: readonly string[], make: () => T): T {
+  const key = JSON.stringify([what, interpreterKey(argv)]);
+  if (!memo.has(key)) memo.set(key, make());
+  return memo.get(key) as T;
+}
