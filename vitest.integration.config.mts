@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 
-// Integration tests against real software: PostgreSQL, dash, busybox (`.ci/run` installs them), and Pulumi's own
+// Integration tests against real software: PostgreSQL, dash, busybox, kubectl (`.ci/run` installs them), and Pulumi's own
 // entry points cmd/run and cmd/run-policy-pack driven over gRPC (the program and the policy pack as the CLI loads
 // them; the self-contained pack copy needs the npm registry). `npm test` leaves them out:
 // `npm run test:integration`.

@@ -21,6 +21,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { jsonpath as render } from "./fake-jsonpath.mjs";
 
 const requests = process.argv[2];
 /** The run directory and state of the call being answered. */
@@ -51,25 +52,10 @@ function matches(obj, sel) {
     return labels[k] === v;
   });
 }
-/**
- * kubectl's JSONPath output, field paths only: `{.a.b}` with `\.` escaping a dot in a key and `[*]` after a key for
- * every element of that list (the results separated by spaces), text outside braces as is, a missing key as nothing
- * (kubectl get's --allow-missing-template-keys default), a quoted text (`{"\n"}`), and `{range .key[*]}…{end}` (the body
- * once per element of that list). Anything else is refused.
- */
+/** kubectl's `-o jsonpath=` output of the object (test/lib/fake-jsonpath.mjs); an unsupported template fails the call. */
 function jsonpath(obj, template) {
-  const ranged = template.replace(/\{range \.(\w+)\[\*\]\}(.*?)\{end\}/gs, (_, key, body) => (obj?.[key] ?? []).map((item) => jsonpath(item, body)).join(""));
-  const text = ranged.replace(/\{"((?:[^"\\]|\\.)*)"\}/g, (_, quoted) => JSON.parse(`"${quoted}"`)).replace(/\{\.((?:[^{}.\\]|\\.|\.(?!\.))*)\}/g, (_, path) => {
-    let values = [obj];
-    for (const segment of path.split(/(?<!\\)\./)) {
-      const every = segment.endsWith("[*]");
-      const key = (every ? segment.slice(0, -3) : segment).replace(/\\(.)/g, "$1");
-      values = values.map((value) => value?.[key]).filter((value) => value !== undefined && value !== null);
-      if (every) values = values.flatMap((value) => (Array.isArray(value) ? value : []));
-    }
-    return values.map((value) => (typeof value === "object" ? JSON.stringify(value) : String(value))).join(" ");
-  });
-  if (/[{}]/.test(text)) die(`unsupported JSONPath ${template}`);
+  const text = render(obj, template);
+  if (text === undefined) die(`unsupported JSONPath ${template}`);
   return text;
 }
 function list(items) {
