@@ -159,13 +159,15 @@ export const flows = flowInventoryFromConfig(cfg, scheduleSpecs, drillSpecs);
 const watched = alertTargetsOf(flows, cfg.monitoring.runbookBaseUrl);
 const alertGroups = buildAlertGroups(watched);
 const { deployed: alertsDeployed, namespace: monitoringNamespace } = alertsPlacementFromConfig(cfg);
+/** What an object placed in `namespace` waits for: Velero's namespace when it is that one (created with Velero). */
+const onVeleroNamespace = (namespace: string) => (velero && namespace === cfg.velero.namespace ? [velero.namespace] : []);
 if (alertsDeployed && alertGroups.length > 0) {
-  new BackupAlerts("alerts", alertsArgsFromConfig(cfg, alertGroups, monitoringNamespace, velero && monitoringNamespace === cfg.velero.namespace ? [velero.namespace] : []), { provider });
+  new BackupAlerts("alerts", alertsArgsFromConfig(cfg, alertGroups, monitoringNamespace, onVeleroNamespace(monitoringNamespace)), { provider });
 }
 // Grafana dashboard of the flows (from the flow inventory) in a ConfigMap for Grafana's dashboard sidecar, beside the alerts.
 const dashboardArgs = dashboardArgsFromConfig(cfg, flows, { deployed: alertsDeployed, namespace: monitoringNamespace });
 const dashboard = dashboardArgs
-  ? new GrafanaDashboard("dashboard", { ...dashboardArgs, dependsOn: velero && dashboardArgs.namespace === cfg.velero.namespace ? [velero.namespace] : [] }, { provider })
+  ? new GrafanaDashboard("dashboard", { ...dashboardArgs, dependsOn: onVeleroNamespace(dashboardArgs.namespace) }, { provider })
   : undefined;
 /** The Grafana dashboard ConfigMap `{namespace, name}` (undefined when monitoring.dashboard is off). */
 export const grafanaDashboard = dashboard?.configMap;

@@ -116,4 +116,4 @@ function create(createOptions) {
   };
 }
 
-module.exports = { create, CACHE_DIR };
+module.exports = { create };

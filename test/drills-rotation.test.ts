@@ -12,18 +12,17 @@ import { DRILL_SCRIPT, buildDrillSpecs, drillEnv } from "../components/drills/sp
 import { tenantHash, rotationGroup, rotationOffsetSeconds, rotationWeek, tenantsForWeek, WEEK_SECONDS } from "../components/drills/rotation";
 import { parseStackConfig } from "../components/config";
 import { readStackFile } from "../scripts/lib/stack-file";
-import { interpreterKey, SHELLS } from "./lib/shells";
+import { oncePerInterpreter, SHELLS } from "./lib/shells";
 import { ROOT, planStack, planWith, stackConfigProblems, type Plan } from "./harness";
 import { buildCoverage } from "../scripts/lib/coverage";
 import { buildRunbook } from "../scripts/lib/runbook";
 
 /** Runs of `restore-drill.sh rotation` so far, by interpreter (test/lib/shells.ts) and inputs: sh where it is dash and dash run once. */
-const rotationRuns = new Map<string, { stdout: string; stderr: string }>();
+const rotationRuns = new Map<string, unknown>();
 let scriptDir: string | undefined;
 
 function runRotation(shell: string[], now: number, tenants: string[], weeks: number, offset: number): { stdout: string; stderr: string } {
-  const key = JSON.stringify([interpreterKey(shell), now, tenants, weeks, offset]);
-  if (!rotationRuns.has(key)) {
+  return oncePerInterpreter(rotationRuns, JSON.stringify([now, tenants, weeks, offset]), shell, () => {
     if (!scriptDir) {
       scriptDir = mkdtempSync(join(tmpdir(), "rotation-"));
       writeFileSync(join(scriptDir, "restore-drill.sh"), DRILL_SCRIPT);
@@ -32,9 +31,8 @@ function runRotation(shell: string[], now: number, tenants: string[], weeks: num
       env: { PATH: process.env.PATH, ROTATION_WEEKS: String(weeks), ROTATION_OFFSET_SECONDS: String(offset) },
       encoding: "utf8",
     });
-    rotationRuns.set(key, { stdout: r.stdout, stderr: r.stderr });
-  }
-  return rotationRuns.get(key)!;
+    return { stdout: r.stdout, stderr: r.stderr };
+  });
 }
 
 /** A small deterministic PRNG (mulberry32), so the property runs are the same on every machine. */

@@ -12,7 +12,7 @@ import { parseStackConfig } from "../components/config";
 import { drillAdmissionPolicySpec } from "../components/drills/access";
 import { buildDrillSpecs, drillConfigMapData, drillEnv, DRILL_EXIT_REFUSED, DRILL_FILES, scratchNamespaceName, type DrillSpec } from "../components/drills/spec";
 import { admit } from "./lib/vap";
-import { interpreterKey, oncePerInterpreter, SHELLS } from "./lib/shells";
+import { oncePerInterpreter, SHELLS } from "./lib/shells";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { ROOT, type Obj } from "./harness";
 
@@ -138,16 +138,14 @@ function baseState(): Obj {
  * Runs of the drill so far, by their inputs: a run with the same inputs is shared (each caller gets its own copy). The
  * shell counts as the interpreter it starts: under Debian's sh (dash) and under dash is one run.
  */
-const runs = new Map<string, Run>();
+const runs = new Map<string, unknown>();
 
 /**
  * Runs the drill script with the CronJob's environment (poll 0 s, NetworkPolicy retries 0 s apart, the week of 2025-12-27: rotation group 0 of 4, cust-a) against the state, with the fake
  * kubectl (test/lib/fake-kubectl.mjs) serving its calls. Runs with the same inputs are made once.
  */
 function runDrill(kind: DrillSpec["kind"], state: Obj, env: Record<string, string> = {}, args: string[] = ["run"], shell: string[] = ["sh"]): Run {
-  const key = JSON.stringify([kind, state, env, args, interpreterKey(shell)]);
-  if (!runs.has(key)) runs.set(key, runDrillOnce(kind, state, env, args, shell));
-  return structuredClone(runs.get(key)!);
+  return structuredClone(oncePerInterpreter(runs, JSON.stringify([kind, state, env, args]), shell, () => runDrillOnce(kind, state, env, args, shell)));
 }
 
 function runDrillOnce(kind: DrillSpec["kind"], state: Obj, env: Record<string, string>, args: string[], shell: string[]): Run {

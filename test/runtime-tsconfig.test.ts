@@ -29,6 +29,8 @@ describe("the Pulumi runtime path does not type-check", () => {
     expect(nodeArgs(root)).toEqual(["--a=1", "--b", "./c.cjs"]);
     project("--require './my file.cjs'");
     expect(() => nodeArgs(root)).toThrow(`Pulumi.yaml runtime.options.nodeargs: quotes, backslashes and '#' are not split here as shlex would (got "--require './my file.cjs'")`);
+    writeFileSync(join(root, "Pulumi.yaml"), "name: x\nruntime:\n  name: nodejs\n  options:\n    nodeargs: 8\n");
+    expect(() => nodeArgs(root)).toThrow("Pulumi.yaml runtime.options.nodeargs must be a string (got 8)");
   });
 
   it("node runs the program in the project root, where the preload's relative path resolves: main is a file there", () => {

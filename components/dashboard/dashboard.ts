@@ -113,6 +113,11 @@ function fieldConfig(defaults: FieldConfigSource["defaults"]): FieldConfigSource
   return { ...grafana().defaultFieldConfigSource, defaults, overrides: [] };
 }
 
+/** A panel of the schema's defaults, on the dashboard's data source. */
+function panelOf(type: "stat" | "timeseries", title: string, description: string, targets: Panel["targets"], fieldConfig: FieldConfigSource, options: StatOptions | TimeSeriesOptions): Panel {
+  return { ...grafana().defaultPanel, type, title, description, datasource: DATASOURCE, targets, fieldConfig, options: options as unknown as Record<string, unknown> };
+}
+
 function stat(title: string, description: string, expr: string, defaults: FieldConfigSource["defaults"]): Sized {
   const options: StatOptions = {
     ...(statPanelCfg().defaultOptions as StatOptions),
@@ -123,17 +128,7 @@ function stat(title: string, description: string, expr: string, defaults: FieldC
     orientation: grafana().VizOrientation.Auto,
     reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false },
   };
-  const panel: Panel = {
-    ...grafana().defaultPanel,
-    type: "stat",
-    title,
-    description,
-    datasource: DATASOURCE,
-    targets: queries("instant", [{ expr, legend: "" }]),
-    fieldConfig: fieldConfig(defaults),
-    options: options as unknown as Record<string, unknown>,
-  };
-  return { panel, ...STAT };
+  return { panel: panelOf("stat", title, description, queries("instant", [{ expr, legend: "" }]), fieldConfig(defaults), options), ...STAT };
 }
 
 function series(title: string, description: string, unit: string, list: readonly { expr: string; legend: string }[], size = SERIES, drawStyle = grafana().GraphDrawStyle.Line): Sized {
@@ -141,17 +136,8 @@ function series(title: string, description: string, unit: string, list: readonly
     legend: { displayMode: grafana().LegendDisplayMode.List, placement: "bottom", showLegend: true, calcs: [] },
     tooltip: { mode: grafana().TooltipDisplayMode.Multi, sort: grafana().SortOrder.None },
   };
-  const panel: Panel = {
-    ...grafana().defaultPanel,
-    type: "timeseries",
-    title,
-    description,
-    datasource: DATASOURCE,
-    targets: queries("range", list),
-    fieldConfig: fieldConfig({ unit, min: 0, custom: { drawStyle, lineWidth: 1, fillOpacity: drawStyle === grafana().GraphDrawStyle.Bars ? 80 : 10, showPoints: "auto", spanNulls: true } }),
-    options: options as unknown as Record<string, unknown>,
-  };
-  return { panel, ...size };
+  const custom = { drawStyle, lineWidth: 1, fillOpacity: drawStyle === grafana().GraphDrawStyle.Bars ? 80 : 10, showPoints: "auto", spanNulls: true };
+  return { panel: panelOf("timeseries", title, description, queries("range", list), fieldConfig({ unit, min: 0, custom }), options), ...size };
 }
 
 /** Time since the last success, red from the alert's threshold. */
